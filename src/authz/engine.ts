@@ -1,0 +1,350 @@
+import type {
+  Access,
+  DecisionCode,
+  EffectiveEntry,
+  Explanation,
+  Override,
+  Policy,
+  Resource,
+  RoleDef,
+  Subject,
+} from './types.ts';
+
+/** Raised for role data that cannot be used: unknown permission or parent, or an inheritance cycle. */
+export class RoleGraphError extends Error {
+  override name = 'RoleGraphError';
+}
+
+const ALLOW = 1;
+const OWN = 2;
+const ELEVATED = 4;
+const BIT: Readonly<Record<Policy, number>> = { allow: ALLOW, own: OWN, elevated: ELEVATED };
+
+export type EngineOptions = {
+  /** Every permission the engine knows; checks of anything else throw. */
+  readonly permissions: readonly string[];
+  readonly roles: readonly RoleDef[];
+  /** Clock in epoch milliseconds; injectable for tests. */
+  readonly now?: () => number;
+  /** How dates appear in explanations; defaults to the UTC date (YYYY-MM-DD). */
+  readonly formatDate?: (epochMs: number) => string;
+};
+
+type CompiledRole = { readonly def: RoleDef; readonly bits: Uint8Array };
+
+/**
+ * Orders roles so that parents come before children, refusing unknown parents and cycles.
+ * Returns the closure of each role's ancestors (itself first).
+ */
+function resolveInheritance(roles: readonly RoleDef[]): Map<string, RoleDef> {
+  const byKey = new Map<string, RoleDef>();
+  for (const role of roles) {
+    if (byKey.has(role.key)) throw new RoleGraphError(`Role "${role.key}" is defined twice.`);
+    byKey.set(role.key, role);
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (key: string, path: string[]): void => {
+    const s = state.get(key);
+    if (s === 'done') return;
+    if (s === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(key)), key].map((k) => byKey.get(k)?.name ?? k);
+      throw new RoleGraphError(`Roles cannot inherit in a circle: ${cycle.join(' → ')}.`);
+    }
+    const role = byKey.get(key);
+    if (!role) throw new RoleGraphError(`Role "${path.at(-1)}" inherits from "${key}", which does not exist.`);
+    state.set(key, 'visiting');
+    for (const parent of role.inherits) visit(parent, [...path, key]);
+    state.set(key, 'done');
+  };
+  for (const role of roles) visit(role.key, []);
+  return byKey;
+}
+
+/**
+ * The permission engine. Roles are compiled once into one byte per permission (a union of
+ * allow / own / elevated bits over the inheritance closure); a user's own entries are read on
+ * every check, so a grant or revoke is visible to the very next check.
+ */
+export class Authz {
+  readonly permissions: readonly string[];
+  private readonly index: Map<string, number>;
+  private readonly roles: Map<string, CompiledRole>;
+  private readonly comboCache = new Map<string, Uint8Array>();
+  private readonly now: () => number;
+  private readonly formatDate: (epochMs: number) => string;
+
+  constructor(options: EngineOptions) {
+    this.permissions = options.permissions;
+    this.index = new Map(options.permissions.map((p, i) => [p, i]));
+    this.now = options.now ?? Date.now;
+    this.formatDate = options.formatDate ?? ((ms) => new Date(ms).toISOString().slice(0, 10));
+    const defs = resolveInheritance(options.roles);
+    for (const role of options.roles) {
+      for (const [permission, policy] of Object.entries(role.entries)) {
+        if (!this.index.has(permission)) {
+          throw new RoleGraphError(`Role "${role.name}" names an unknown permission "${permission}".`);
+        }
+        if (BIT[policy] === undefined) {
+          throw new RoleGraphError(`Role "${role.name}" gives "${permission}" an unknown policy "${String(policy)}".`);
+        }
+      }
+    }
+    this.roles = new Map();
+    const compile = (key: string): Uint8Array => {
+      const done = this.roles.get(key);
+      if (done) return done.bits;
+      const def = defs.get(key) as RoleDef;
+      const bits = new Uint8Array(this.permissions.length);
+      for (const parent of def.inherits) {
+        const pb = compile(parent);
+        for (let i = 0; i < pb.length; i++) bits[i] = (bits[i] as number) | (pb[i] as number);
+      }
+      for (const [permission, policy] of Object.entries(def.entries)) {
+        const i = this.index.get(permission) as number;
+        bits[i] = (bits[i] as number) | BIT[policy];
+      }
+      this.roles.set(key, { def, bits });
+      return bits;
+    };
+    for (const role of options.roles) compile(role.key);
+  }
+
+  /** The role definitions the engine was built from. */
+  roleDefs(): RoleDef[] {
+    return [...this.roles.values()].map((r) => r.def);
+  }
+
+  hasRole(key: string): boolean {
+    return this.roles.has(key);
+  }
+
+  private indexOf(permission: string): number {
+    const i = this.index.get(permission);
+    if (i === undefined) throw new RangeError(`Unknown permission "${permission}"`);
+    return i;
+  }
+
+  private roleBits(roles: readonly string[]): Uint8Array | undefined {
+    if (roles.length === 1) return this.roles.get(roles[0] as string)?.bits;
+    if (roles.length === 0) return undefined;
+    const cacheKey = roles.join('\u0000');
+    let bits = this.comboCache.get(cacheKey);
+    if (!bits) {
+      bits = new Uint8Array(this.permissions.length);
+      for (const key of roles) {
+        const rb = this.roles.get(key)?.bits;
+        if (rb) for (let i = 0; i < rb.length; i++) bits[i] = (bits[i] as number) | (rb[i] as number);
+      }
+      this.comboCache.set(cacheKey, bits);
+    }
+    return bits;
+  }
+
+  /**
+   * Combined bits for the subject and permission after overrides, or -1 for an explicit deny
+   * or a check that cannot pass (inactive, outside an API key's scope).
+   */
+  private bitsFor(subject: Subject, i: number, permission: string, now: number): number {
+    if (!subject.active) return -1;
+    if (subject.limitTo && !subject.limitTo.has(permission)) return -1;
+    let bits = this.roleBits(subject.roles)?.[i] ?? 0;
+    const overrides = subject.overrides;
+    for (let k = 0; k < overrides.length; k++) {
+      const o = overrides[k] as Override;
+      if (o.permission !== permission) continue;
+      if (o.expiresAt !== null && o.expiresAt <= now) continue;
+      if (o.effect === 'deny') return -1;
+      bits |= o.scope === 'own' ? OWN : ALLOW;
+    }
+    // API keys are never elevated.
+    if (subject.limitTo) bits &= ~ELEVATED;
+    return bits;
+  }
+
+  private static owns(subject: Subject, resource: Resource | undefined): boolean {
+    const owner = resource?.ownerId;
+    return owner !== null && owner !== undefined && subject.ownerIds.includes(owner);
+  }
+
+  /**
+   * `can(subject, permission, resource?)`: may the subject use the permission (on this resource)?
+   * Deactivated: no. Explicit deny (unexpired): no. Unexpired grant: yes (an `own` grant only on
+   * own resources). Then the role entries: `allow` yes; `elevated` while the session is elevated;
+   * `own` only on a resource whose owner is one of the subject's ids. Nothing else allows.
+   */
+  can(subject: Subject, permission: string, resource?: Resource): boolean {
+    const i = this.indexOf(permission);
+    const needsClock = subject.elevatedUntil !== null || subject.overrides.length > 0;
+    const now = needsClock ? this.now() : 0;
+    const bits = this.bitsFor(subject, i, permission, now);
+    if (bits <= 0) return false;
+    if (bits & ALLOW) return true;
+    if (bits & ELEVATED && subject.elevatedUntil !== null && subject.elevatedUntil > now) return true;
+    return (bits & OWN) !== 0 && Authz.owns(subject, resource);
+  }
+
+  /** What the subject may do with the permission right now, regardless of a particular resource. */
+  access(subject: Subject, permission: string): Access {
+    const i = this.indexOf(permission);
+    const now = this.now();
+    const bits = this.bitsFor(subject, i, permission, now);
+    if (bits <= 0) return 'none';
+    if (bits & ALLOW) return 'all';
+    const elevated = subject.elevatedUntil !== null && subject.elevatedUntil > now;
+    if (bits & ELEVATED && elevated) return 'all';
+    if (bits & OWN) return 'own';
+    return bits & ELEVATED ? 'elevation-required' : 'none';
+  }
+
+  /** Every catalog permission with its state and provenance: what the permissions page shows. */
+  effective(subject: Subject): EffectiveEntry[] {
+    return this.permissions.map((p) => this.effectiveOne(subject, p));
+  }
+
+  effectiveOne(subject: Subject, permission: string): EffectiveEntry {
+    const i = this.indexOf(permission);
+    const now = this.now();
+    let override: Override | null = null;
+    let expired: Override | null = null;
+    for (const o of subject.overrides) {
+      if (o.permission !== permission) continue;
+      if (o.expiresAt !== null && o.expiresAt <= now) {
+        expired ??= o;
+        continue;
+      }
+      if (o.effect === 'deny') {
+        override = o;
+        break;
+      }
+      if (override === null || (override.scope === 'own' && o.scope === 'any')) override = o;
+    }
+    const provenance = this.provenance(subject.roles, i);
+    const state =
+      override?.effect === 'deny' ? 'deny' : override?.effect === 'grant' ? 'grant' : provenance ? 'inherited' : 'none';
+    const bits = this.bitsFor(subject, i, permission, now);
+    return {
+      permission,
+      state,
+      access: this.access(subject, permission),
+      elevatable: bits > 0 && (bits & ELEVATED) !== 0 && (bits & ALLOW) === 0,
+      role: provenance ? { key: provenance.role.key, name: provenance.role.name, via: provenance.via } : null,
+      policy: provenance?.policy ?? null,
+      override,
+      expired,
+    };
+  }
+
+  /** The strongest role entry for a permission and the inheritance path to the role that holds it. */
+  private provenance(roles: readonly string[], i: number): { role: RoleDef; policy: Policy; via: string[] } | null {
+    const permission = this.permissions[i] as string;
+    let best: { role: RoleDef; policy: Policy; via: string[] } | null = null;
+    const rank: Record<Policy, number> = { allow: 3, elevated: 2, own: 1 };
+    for (const start of roles) {
+      // Breadth-first: the nearest role that names the permission, preferring the strongest policy.
+      const queue: string[][] = [[start]];
+      const seen = new Set<string>();
+      while (queue.length > 0) {
+        const path = queue.shift() as string[];
+        const key = path.at(-1) as string;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const role = this.roles.get(key)?.def;
+        if (!role) continue;
+        const policy = role.entries[permission];
+        if (policy && (!best || rank[policy] > rank[best.policy])) best = { role, policy, via: path };
+        for (const parent of role.inherits) queue.push([...path, parent]);
+      }
+    }
+    return best;
+  }
+
+  private roleName(key: string): string {
+    return this.roles.get(key)?.def.name ?? key;
+  }
+
+  private describeOverride(o: Override, verb: string): string {
+    const parts = [verb];
+    if (o.byName) parts.push(`by ${o.byName}`);
+    if (o.at !== null && o.at !== undefined) parts.push(`on ${this.formatDate(o.at)}`);
+    let text = parts.join(' ');
+    if (o.reason) text += `: ${o.reason}`;
+    return text;
+  }
+
+  /** The decision with the reasons a person can read. Agrees with `can` by construction. */
+  explain(subject: Subject, permission: string, resource?: Resource): Explanation {
+    const i = this.indexOf(permission);
+    const now = this.now();
+    const allowed = this.can(subject, permission, resource);
+    const reasons: string[] = [];
+    const done = (code: DecisionCode, summary: string): Explanation => ({
+      permission,
+      allowed,
+      code,
+      summary,
+      reasons: [summary, ...reasons.filter((r) => r !== summary)],
+    });
+    if (!subject.active) return done('inactive', 'Denied: the account is deactivated.');
+    if (subject.limitTo && !subject.limitTo.has(permission)) {
+      return done('outside-key-scope', 'Denied: the API key in use is not allowed this permission.');
+    }
+    const entry = this.effectiveOne(subject, permission);
+    if (entry.expired) {
+      reasons.push(
+        `${entry.expired.effect === 'grant' ? 'Grant' : 'Deny'} expired on ${this.formatDate(entry.expired.expiresAt as number)}.`,
+      );
+    }
+    const roleText = (): string | null => {
+      if (!entry.role) return null;
+      const via = entry.role.via;
+      const inherited = via.length > 1 ? ` (inherited from ${this.roleName(via.at(-1) as string)})` : '';
+      const holder = this.roleName(via[0] as string);
+      return `role ${holder}${inherited}`;
+    };
+    if (entry.override?.effect === 'deny') {
+      return done('denied-explicitly', `${this.describeOverride(entry.override, 'Denied explicitly')}.`);
+    }
+    const rt = roleText();
+    if (rt) {
+      const what =
+        entry.policy === 'allow'
+          ? 'grants'
+          : entry.policy === 'own'
+            ? 'grants on own records'
+            : 'grants with the master code';
+      reasons.push(`The ${rt} ${what}.`);
+    }
+    const grant = entry.override?.effect === 'grant' ? entry.override : null;
+    if (grant) {
+      const until = grant.expiresAt !== null ? ` until ${this.formatDate(grant.expiresAt)}` : '';
+      const scope = grant.scope === 'own' ? ' on own records' : '';
+      reasons.push(`${this.describeOverride(grant, 'Granted explicitly')}${scope}${until}.`);
+    }
+    const bits = this.bitsFor(subject, i, permission, now);
+    const elevated = subject.elevatedUntil !== null && subject.elevatedUntil > now;
+    if (bits > 0 && bits & ALLOW) {
+      if (grant && grant.scope === 'any') {
+        const until = grant.expiresAt !== null ? ` until ${this.formatDate(grant.expiresAt)}` : '';
+        return done('granted-explicitly', `${this.describeOverride(grant, 'Granted explicitly')}${until}.`);
+      }
+      return done('granted-by-role', `Granted by ${rt}.`);
+    }
+    if (bits > 0 && bits & ELEVATED && elevated) {
+      return done('granted-elevated', `Granted while elevated by the master code (${rt}).`);
+    }
+    if (bits > 0 && bits & OWN) {
+      const own = Authz.owns(subject, resource);
+      if (own) return done('granted-own', 'Granted on own records; this record is theirs.');
+      if (bits & ELEVATED) reasons.push('Needs the master code for records of others.');
+      return done(
+        'only-own',
+        resource ? 'Denied: only own records, and this record is not theirs.' : 'Only own records.',
+      );
+    }
+    if (bits > 0 && bits & ELEVATED) {
+      if (subject.limitTo) return done('needs-elevation', 'Denied: needs the master code, which API keys cannot use.');
+      return done('needs-elevation', 'Needs the master code.');
+    }
+    return done('not-granted', 'Not granted: no role or explicit grant gives this permission.');
+  }
+}

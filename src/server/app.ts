@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.ts';
+import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
+import { registerRouteGuard } from './http/guard.ts';
+import { registerProblemHandler } from './http/problem.ts';
+import { registerWeb } from './http/web.ts';
+import { AuditService } from './modules/audit/audit.service.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { AuthService } from './modules/auth/auth.service.ts';
+import { PasswordHasher } from './modules/auth/password.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { RolesService } from './modules/roles/roles.service.ts';
+import { setupRoutes } from './modules/setup/setup.routes.ts';
+import { SetupService } from './modules/setup/setup.service.ts';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export type BuildOptions = {
+  /** Use this database instead of opening the configured one (tests); it is closed with the app. */
+  database?: Database;
+  /** Apply pending migrations while building (default true). */
+  migrate?: boolean;
+  /** Extra routes registered before the app is sealed (tests of the guard itself). */
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+};
+
+/** The services one app instance uses; exposed for tests and the CLI. */
+export type Services = {
+  database: Database;
+  roles: RolesService;
+  audit: AuditService;
+  auth: AuthService;
+  setup: SetupService;
+};
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/** Builds the Fastify app: plugins, guards, routes, web. Never listens; main.ts does. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const database = options.database ?? openDatabase(config.database);
+  if (options.migrate !== false) await migrateToLatest(database.db);
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+      ],
+    },
+    // Fastify accepts a hop count at run time (proxy-addr); its types list only the other forms.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'requestId',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const now = config.now;
+  const hasher = new PasswordHasher(config.bcryptCost);
+  const roles = new RolesService(database, now);
+  const audit = new AuditService(database.engine, now);
+  const auth = new AuthService({ database, roles, audit, hasher, now });
+  const setup = new SetupService({ database, audit, hasher, now });
+  app.decorate('services', { database, roles, audit, auth, setup });
+  app.addHook('onClose', async () => database.close());
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+  await app.register(fastifyCookie);
+
+  registerRouteGuard(app, {
+    authenticate: (request) => auth.authenticate(request),
+    access: async (actor, permission) => (await roles.engine()).access(actor.subject, permission),
+  });
+  registerProblemHandler(app, await registerWeb(app, config.webDist));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Steward API',
+        version: '1',
+        description:
+          'Every operation lists the permission it needs as `x-permission` (or `public` / `authenticated`). ' +
+          'Errors are RFC 9457 problem+json. Cookie-authenticated mutations need the `x-csrf-token` header.',
+      },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'steward_session' } },
+      },
+    },
+    transform: (arg) => {
+      const out = jsonSchemaTransform(arg);
+      const config = (arg.route.config ?? {}) as { permission?: string; public?: boolean };
+      const guard = config.permission ?? (config.public ? 'public' : 'authenticated');
+      return { ...out, schema: { ...out.schema, 'x-permission': guard } as typeof out.schema };
+    },
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), public: true };
+    });
+    await scope.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+    scope.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  });
+
+  await app.register(healthRoutes, { database });
+  await app.register(
+    async (api) => {
+      await api.register(setupRoutes, { setup });
+      await api.register(authRoutes, { auth });
+      await options.extraRoutes?.(api);
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

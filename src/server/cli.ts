@@ -1,0 +1,223 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SetupBody } from '../shared/contracts/setup.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { migrateToLatest, openDatabase } from './db/database.ts';
+import { HttpError } from './http/errors.ts';
+import { AuditService } from './modules/audit/audit.service.ts';
+import { PasswordHasher } from './modules/auth/password.ts';
+import { SetupService } from './modules/setup/setup.service.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+const USAGE = `Usage: steward <command> [options]
+
+Commands:
+  serve     Start the server (HTTP API and web app)
+  init      First-run setup without the browser (for automation)
+  migrate   Apply pending database migrations
+  dev       Start the server and the web app with hot reload (development)
+
+Run \`steward <command> --help\` for the options of a command.
+Configuration comes from environment variables; see .env.example.`;
+
+const HELP: Record<string, string> = {
+  serve: `Usage: steward serve [--build-web]
+
+Starts Steward on PORT (default 3000) and HOST (default 127.0.0.1), applying pending
+migrations first. Data lives in STEWARD_DATA_DIR (default ./data) unless DATABASE_URL
+points at PostgreSQL.
+
+Options:
+  --build-web   Build the web app first if its sources changed since the last build
+  -h, --help    Show this help`,
+  init: `Usage: steward init --template <studio|stores> --admin-email <email> --admin-password-file <file> [options]
+
+Performs first-run setup: the business, its built-in roles and modules, and the first admin.
+Refuses to run when setup was already done. There are no default credentials.
+
+Options:
+  --template <studio|stores>     Business template (required)
+  --admin-email <email>          Email of the first admin (required)
+  --admin-password-file <file>   File holding the admin's password, first line (required; use - for stdin)
+  --admin-name <name>            Display name of the first admin (default: the email's local part)
+  --business-name <name>         Business name (default: "Steward")
+  --timezone <tz>                Business time zone, e.g. Europe/Lisbon (default: UTC)
+  --currency <code>              ISO currency code (default: EUR)
+  --demo-data                    Add demo staff accounts (no password until an admin sets one)
+  -h, --help                     Show this help`,
+  migrate: `Usage: steward migrate
+
+Applies every pending migration to the configured database and lists what ran.
+
+Options:
+  -h, --help    Show this help`,
+  dev: `Usage: steward dev
+
+Starts the API server with --watch on PORT (default 3000) and Vite with hot reload on 5173,
+proxying /api to the server. Open http://localhost:5173.
+
+Options:
+  -h, --help    Show this help`,
+};
+
+function newestMtime(target: string): number {
+  if (!existsSync(target)) return 0;
+  const st = statSync(target);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(target)) newest = Math.max(newest, newestMtime(path.join(target, entry)));
+  return newest;
+}
+
+/** Builds the web app when its sources are newer than the last build. */
+async function buildWebIfStale(): Promise<void> {
+  const built = path.join(ROOT, 'dist/web/index.html');
+  const sources = ['src/web', 'src/shared', 'index.html', 'vite.config.ts'].map((p) => newestMtime(path.join(ROOT, p)));
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources)) return;
+  console.log('Building the web app…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
+}
+
+async function readPassword(file: string): Promise<string> {
+  const text =
+    file === '-' ? await new Response(process.stdin as unknown as ReadableStream).text() : readFileSync(file, 'utf8');
+  return text.split(/\r?\n/)[0] ?? '';
+}
+
+async function init(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      template: { type: 'string' },
+      'admin-email': { type: 'string' },
+      'admin-password-file': { type: 'string' },
+      'admin-name': { type: 'string' },
+      'business-name': { type: 'string' },
+      timezone: { type: 'string' },
+      currency: { type: 'string' },
+      'demo-data': { type: 'boolean', default: false },
+    },
+  });
+  const missing = ['template', 'admin-email', 'admin-password-file'].filter((k) => !values[k as keyof typeof values]);
+  if (missing.length > 0) {
+    console.error(`Missing ${missing.map((m) => `--${m}`).join(', ')}.\n\n${HELP.init}`);
+    return 2;
+  }
+  const email = values['admin-email'] as string;
+  const parsed = SetupBody.safeParse({
+    businessName: values['business-name'] ?? 'Steward',
+    template: values.template,
+    admin: {
+      email,
+      name: values['admin-name'] ?? email.split('@')[0],
+      password: await readPassword(values['admin-password-file'] as string),
+    },
+    timezone: values.timezone,
+    currency: values.currency,
+    demoData: values['demo-data'],
+  });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const database = openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+    const setup = new SetupService({
+      database,
+      audit: new AuditService(database.engine, Date.now),
+      hasher: new PasswordHasher(config.bcryptCost),
+      now: Date.now,
+    });
+    await setup.complete(parsed.data, { requestId: 'cli:init', ip: null, userAgent: 'steward-cli' });
+    console.log(`Steward is set up (${parsed.data.template}). Sign in as ${parsed.data.admin.email}.`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function migrate(): Promise<number> {
+  const config = loadConfig();
+  const database = openDatabase(config.database);
+  try {
+    const results = await migrateToLatest(database.db);
+    if (results.length === 0) console.log('The database is up to date.');
+    for (const r of results) console.log(`applied ${r.migrationName}`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+function dev(): Promise<number> {
+  const server = spawn(process.execPath, ['--watch-path=src', path.join(ROOT, 'bin/steward.mjs'), 'serve'], {
+    stdio: 'inherit',
+    cwd: ROOT,
+  });
+  const vite = spawn(process.execPath, [path.join(ROOT, 'node_modules/vite/bin/vite.js')], {
+    stdio: 'inherit',
+    cwd: ROOT,
+  });
+  return new Promise((resolve) => {
+    const stop = (code: number) => {
+      server.kill('SIGTERM');
+      vite.kill('SIGTERM');
+      resolve(code);
+    };
+    server.on('exit', (code) => stop(code ?? 1));
+    vite.on('exit', (code) => stop(code ?? 1));
+    process.once('SIGINT', () => stop(0));
+    process.once('SIGTERM', () => stop(0));
+  });
+}
+
+/** Runs one CLI command; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  if (!(command in HELP)) {
+    console.error(`Unknown command "${command}".\n\n${USAGE}`);
+    return 2;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    console.log(HELP[command]);
+    return 0;
+  }
+  try {
+    switch (command) {
+      case 'serve': {
+        const { values } = parseArgs({ args: rest, options: { 'build-web': { type: 'boolean', default: false } } });
+        const config = loadConfig();
+        if (values['build-web']) await buildWebIfStale();
+        const { startServer } = await import('./main.ts');
+        await startServer(config);
+        return 0;
+      }
+      case 'init':
+        return await init(rest);
+      case 'migrate':
+        return await migrate();
+      default:
+        return await dev();
+    }
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof HttpError) {
+      console.error(err.message);
+      return 2;
+    }
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${err.message}\n\n${HELP[command]}`);
+      return 2;
+    }
+    throw err;
+  }
+}

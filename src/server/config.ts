@@ -1,0 +1,96 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const EnvSchema = z.object({
+  PORT: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(3000),
+  HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  STEWARD_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must be a postgres:// or postgresql:// URL, or empty for the embedded SQLite database',
+    })
+    .optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx): boolean | number | string => {
+      const s = v.trim().toLowerCase();
+      if (s === 'true') return true;
+      if (s === 'false' || s === '') return false;
+      if (/^\d+$/.test(s)) return Number(s);
+      if (/^[0-9a-f.:/,\s]+$/i.test(s)) return v;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be true, false, a number of hops, or a comma-separated list of proxy addresses',
+      });
+      return z.NEVER;
+    }),
+});
+
+export type DatabaseConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  logLevel: (typeof LOG_LEVELS)[number];
+  trustProxy: boolean | number | string;
+  /** bcrypt cost; 12 in every deployment. Only test harnesses pass a lower cost, never through env. */
+  bcryptCost: number;
+  /** Directory of the built web app; absent in API-only tests. */
+  webDist: string | null;
+  /** Injectable clock (epoch ms). */
+  now: () => number;
+};
+
+/** Thrown when the environment holds bad values; the message lists each, one per line. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates every setting once. Each bad value yields one clear line. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0]);
+      return `${key}=${JSON.stringify(env[key] ?? '')}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.STEWARD_DATA_DIR);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', file: path.join(dataDir, 'steward.sqlite') },
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    bcryptCost: 12,
+    webDist: path.resolve(import.meta.dirname, '../../dist/web'),
+    now: Date.now,
+  };
+}
+
+/** Settings with their defaults, as documented in .env.example. */
+export const ENV_DEFAULTS = {
+  PORT: '3000',
+  HOST: '127.0.0.1',
+  STEWARD_DATA_DIR: './data',
+  DATABASE_URL: '',
+  LOG_LEVEL: 'info',
+  TRUST_PROXY: 'false',
+} as const;

@@ -1,0 +1,88 @@
+/** Table types for Kysely. Times are ISO-8601 UTC strings; flags are 0/1 integers on both engines. */
+export type Flag = 0 | 1;
+
+export type SettingsTable = { key: string; value: string; updated_at: string };
+
+export type RolesTable = {
+  key: string;
+  name: string;
+  description: string;
+  builtin: Flag;
+  created_at: string;
+  updated_at: string;
+};
+
+export type RoleParentsTable = { role_key: string; parent_key: string };
+
+export type RoleEntriesTable = { role_key: string; permission: string; policy: 'allow' | 'own' | 'elevated' };
+
+export type UsersTable = {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  role_key: string;
+  artist_id: string | null;
+  active: Flag;
+  must_change_password: Flag;
+  failed_logins: number;
+  locked_until: string | null;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type UserOverridesTable = {
+  user_id: string;
+  permission: string;
+  effect: 'grant' | 'deny';
+  scope: 'any' | 'own';
+  expires_at: string | null;
+  reason: string | null;
+  granted_by: string | null;
+  created_at: string;
+};
+
+export type SessionsTable = {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  elevated_until: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  ended_at: string | null;
+};
+
+export type AuditEventsTable = {
+  seq: number;
+  at: string;
+  actor_user_id: string | null;
+  actor_label: string | null;
+  elevated: Flag;
+  action: string;
+  outcome: 'success' | 'failure';
+  target_type: string | null;
+  target_id: string | null;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  request_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  prev_hash: string;
+  hash: string;
+};
+
+export type DB = {
+  settings: SettingsTable;
+  roles: RolesTable;
+  role_parents: RoleParentsTable;
+  role_entries: RoleEntriesTable;
+  users: UsersTable;
+  user_overrides: UserOverridesTable;
+  sessions: SessionsTable;
+  audit_events: AuditEventsTable;
+};

@@ -1,0 +1,74 @@
+/**
+ * Typed errors that services throw; the problem handler maps each to RFC 9457 problem+json.
+ * No handler writes a status code by hand.
+ */
+export type FieldError = { path: string; message: string };
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  readonly status: number;
+  /** Short slug; the problem `type` is `urn:steward:problem:<slug>`. */
+  readonly slug: string;
+  readonly title: string;
+  readonly errors: FieldError[] | undefined;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(
+    status: number,
+    slug: string,
+    title: string,
+    detail: string,
+    options?: { errors?: FieldError[]; extra?: Record<string, unknown> },
+  ) {
+    super(detail);
+    this.status = status;
+    this.slug = slug;
+    this.title = title;
+    this.errors = options?.errors;
+    this.extra = options?.extra;
+  }
+}
+
+export class ValidationError extends HttpError {
+  constructor(detail: string, errors?: FieldError[]) {
+    super(422, 'validation', 'Some values need attention', detail, errors ? { errors } : undefined);
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor(detail = 'Please sign in to continue.') {
+    super(401, 'unauthenticated', 'Not signed in', detail);
+  }
+}
+
+export class ForbiddenError extends HttpError {
+  constructor(detail: string, extra?: Record<string, unknown>) {
+    super(403, 'forbidden', 'Not allowed', detail, extra ? { extra } : undefined);
+  }
+}
+
+export class ElevationRequiredError extends HttpError {
+  constructor(permission: string) {
+    super(403, 'elevation-required', 'Master code required', `This action needs the master code (${permission}).`, {
+      extra: { permission },
+    });
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(detail = 'Nothing was found at this address.') {
+    super(404, 'not-found', 'Not found', detail);
+  }
+}
+
+export class ConflictError extends HttpError {
+  constructor(detail: string) {
+    super(409, 'conflict', 'Conflict', detail);
+  }
+}
+
+export class TooManyRequestsError extends HttpError {
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(429, 'too-many-requests', 'Too many attempts', detail, { extra: { retryAfter: retryAfterSeconds } });
+  }
+}

@@ -1,0 +1,108 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { Access } from '../../authz/index.ts';
+import { isPermission } from '../../shared/permissions/catalog.ts';
+import type { Actor } from './actor.ts';
+import { ElevationRequiredError, ForbiddenError, UnauthorizedError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The catalog permission this route needs. */
+    permission?: string;
+    /** Anyone, signed in or not. */
+    public?: boolean;
+    /** Any signed-in user; no particular permission (e.g. /me, logout). */
+    authenticated?: boolean;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export class UnguardedRouteError extends Error {
+  override name = 'UnguardedRouteError';
+}
+
+/** Resolves the request's principal from its session cookie (or, later, API key). */
+export type Authenticator = {
+  authenticate(request: FastifyRequest): Promise<Omit<Actor, 'routeAccess'> | null>;
+  access(actor: Omit<Actor, 'routeAccess'>, permission: string): Promise<Access>;
+};
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Why a route's declaration is wrong, or null when it is fine. */
+export function routeDeclarationProblem(config: RouteOptions['config'] | undefined): string | null {
+  const c = (config ?? {}) as { permission?: unknown; public?: unknown; authenticated?: unknown };
+  const declared = [c.permission !== undefined, c.public === true, c.authenticated === true].filter(Boolean).length;
+  if (declared === 0) return 'declares neither config.permission, config.authenticated nor config.public';
+  if (declared > 1) return 'declares more than one of config.permission, config.authenticated and config.public';
+  if (c.permission !== undefined && (typeof c.permission !== 'string' || !isPermission(c.permission))) {
+    return `names "${String(c.permission)}", which is not in the permission catalog`;
+  }
+  return null;
+}
+
+/**
+ * Every route must declare how it is guarded. Routes are collected as they are added and
+ * checked when the app becomes ready, so plugins may mark their own routes public first;
+ * a route without a declaration stops the app from starting.
+ */
+export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): void {
+  const routes: RouteOptions[] = [];
+  app.decorateRequest('actor', null);
+  app.addHook('onRoute', (route) => {
+    routes.push(route);
+  });
+  app.addHook('onReady', async () => {
+    const bad = routes
+      .map((r) => ({ r, problem: routeDeclarationProblem(r.config) }))
+      .filter((x) => x.problem !== null)
+      .map(({ r, problem }) => `${[r.method].flat().join(',')} ${r.url} ${problem}`);
+    if (bad.length > 0) {
+      throw new UnguardedRouteError(`Refusing to start: every route must declare its guard.\n  ${bad.join('\n  ')}`);
+    }
+  });
+
+  app.addHook('onRequest', async (request) => {
+    // Unmatched URLs reach the not-found handler (problem 404, or the web app's shell).
+    if (request.is404) return;
+    const config = request.routeOptions.config;
+    if (config.public === true && request.headers.cookie === undefined && request.headers.authorization === undefined) {
+      return;
+    }
+    const actor = await auth.authenticate(request);
+    if (actor?.session && !SAFE_METHODS.has(request.method)) {
+      // Cookie-authenticated mutations must prove they come from our own pages.
+      const header = request.headers['x-csrf-token'];
+      const given = Buffer.from(typeof header === 'string' ? header : '');
+      const expected = Buffer.from(actor.session.csrfToken);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        if (config.public === true) return; // e.g. logging in again over a stale cookie: treat as anonymous
+        throw new ForbiddenError('The request is missing its CSRF token; reload the page and try again.');
+      }
+    }
+    if (config.public === true) {
+      request.actor = actor ? { ...actor, routeAccess: null } : null;
+      return;
+    }
+    if (!actor) throw new UnauthorizedError();
+    if (config.authenticated === true) {
+      request.actor = { ...actor, routeAccess: null };
+      return;
+    }
+    const permission = config.permission as string;
+    const access = await auth.access(actor, permission);
+    if (access === 'elevation-required') throw new ElevationRequiredError(permission);
+    if (access === 'none') {
+      throw new ForbiddenError(`You do not have the permission "${permission}".`, { permission });
+    }
+    request.actor = { ...actor, routeAccess: access };
+  });
+}
+
+/** The signed-in actor of a guarded route (the guard guarantees one exists). */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new UnauthorizedError();
+  return request.actor;
+}

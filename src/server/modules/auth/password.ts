@@ -1,0 +1,47 @@
+import bcrypt from 'bcrypt';
+import { PASSWORD_MAX_BYTES, type PasswordPolicy, passwordProblems } from '../../../shared/password-policy.ts';
+import { ValidationError } from '../../http/errors.ts';
+
+/** Refuses a password that breaks the policy, with every reason, under `field`. */
+export function assertPasswordAcceptable(password: string, policy: PasswordPolicy, field = 'password'): void {
+  const problems = passwordProblems(password, policy);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      `The password is not strong enough: ${problems.join(' ')}`,
+      problems.map((message) => ({ path: field, message })),
+    );
+  }
+}
+
+export async function hashPassword(password: string, cost: number): Promise<string> {
+  if (Buffer.byteLength(password) > PASSWORD_MAX_BYTES) {
+    // bcrypt would silently ignore the rest; the policy check refuses such input before this point.
+    throw new ValidationError(`Passwords are limited to ${PASSWORD_MAX_BYTES} bytes.`);
+  }
+  return bcrypt.hash(password, cost);
+}
+
+export class PasswordHasher {
+  private readonly cost: number;
+  private dummy: Promise<string> | null = null;
+  constructor(cost: number) {
+    this.cost = cost;
+  }
+
+  hash(password: string): Promise<string> {
+    return hashPassword(password, this.cost);
+  }
+
+  /**
+   * Compares against the stored hash, or against a dummy hash of the same cost when there is
+   * none, so unknown and known accounts take the same time (no user enumeration).
+   */
+  async verify(password: string, hash: string | null): Promise<boolean> {
+    // Over-long input cannot match any stored password (none longer was ever accepted).
+    const tooLong = Buffer.byteLength(password) > PASSWORD_MAX_BYTES;
+    this.dummy ??= bcrypt.hash('steward-dummy-password', this.cost);
+    const target = hash ?? (await this.dummy);
+    const ok = await bcrypt.compare(tooLong ? password.slice(0, 1) : password, target);
+    return ok && hash !== null && !tooLong;
+  }
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { SetupBody, SetupStatus } from '../../../shared/contracts/setup.ts';
+import { TEMPLATE_KEYS, TEMPLATES } from '../../../shared/permissions/templates.ts';
+import { type Database, transaction } from '../../db/database.ts';
+import { isUniqueViolation } from '../../db/dialect.ts';
+import type { RequestContext } from '../../http/actor.ts';
+import { ConflictError, ValidationError } from '../../http/errors.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { countUsers, insertUser } from '../auth/auth.repository.ts';
+import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
+import { insertRoles } from '../roles/roles.repository.ts';
+import { RolesService } from '../roles/roles.service.ts';
+import { getSetting, insertSettingOnce, putSetting } from '../settings/settings.repository.ts';
+import { type Business, DEFAULT_SECURITY, SETTING } from '../settings/settings.service.ts';
+
+type SetupInput = z.output<typeof SetupBody>;
+
+/** Staff accounts added with demo data: one per non-admin built-in role, with no password until an admin sets one. */
+const DEMO_STAFF: Record<keyof typeof TEMPLATES, { name: string; email: string; role: string }[]> = {
+  studio: [
+    { name: 'Sam Rivera (demo assistant)', email: 'sam.assistant@demo.invalid', role: 'assistant' },
+    { name: 'Riley Chen (demo artist)', email: 'riley.artist@demo.invalid', role: 'artist' },
+  ],
+  stores: [
+    { name: 'Uma Okafor (demo user)', email: 'uma.user@demo.invalid', role: 'user' },
+    { name: 'Sid Novak (demo superuser)', email: 'sid.superuser@demo.invalid', role: 'superuser' },
+  ],
+};
+
+function validTimezone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class SetupService {
+  private readonly deps: { database: Database; audit: AuditService; hasher: PasswordHasher; now: () => number };
+  constructor(deps: SetupService['deps']) {
+    this.deps = deps;
+  }
+
+  async status(): Promise<SetupStatus> {
+    const done = await getSetting(this.deps.database.db, SETTING.setupCompleted);
+    return {
+      needed: done === undefined,
+      templates: TEMPLATE_KEYS.map((key) => ({
+        key,
+        label: TEMPLATES[key].label,
+        description: TEMPLATES[key].description,
+        roles: TEMPLATES[key].roles.map((r) => r.name),
+      })),
+    };
+  }
+
+  /**
+   * First run: business, built-in roles of the template, the first admin, optional demo staff.
+   * Allowed once; a second attempt (even a concurrent one) is a 409 and writes nothing.
+   */
+  async complete(input: SetupInput, ctx: RequestContext): Promise<{ adminId: string }> {
+    const security = DEFAULT_SECURITY;
+    assertPasswordAcceptable(input.admin.password, security.passwordPolicy, 'admin.password');
+    if (!validTimezone(input.timezone)) {
+      throw new ValidationError(`"${input.timezone}" is not a known time zone.`, [
+        { path: 'timezone', message: 'Use a time zone name such as Europe/Lisbon.' },
+      ]);
+    }
+    const { db } = this.deps.database;
+    if ((await this.status()).needed === false || (await countUsers(db)) > 0) {
+      throw new ConflictError('Steward is already set up. Sign in instead.');
+    }
+    const template = TEMPLATES[input.template];
+    const passwordHash = await this.deps.hasher.hash(input.admin.password);
+    const now = new Date(this.deps.now()).toISOString();
+    const adminId = randomUUID();
+    try {
+      await transaction(db, async (trx) => {
+        await insertSettingOnce(trx, SETTING.setupCompleted, { at: now, template: template.key }, now);
+        const business: Business = {
+          name: input.businessName,
+          template: template.key,
+          timezone: input.timezone,
+          currency: input.currency,
+        };
+        await putSetting(trx, SETTING.business, business, now);
+        await putSetting(trx, SETTING.modules, template.modules, now);
+        await putSetting(trx, SETTING.security, security, now);
+        await insertRoles(
+          trx,
+          template.roles.map((r) => ({ ...r, builtin: true })),
+          now,
+        );
+        await RolesService.bumpVersion(trx, now);
+        await insertUser(trx, {
+          id: adminId,
+          email: input.admin.email,
+          name: input.admin.name,
+          passwordHash,
+          roleKey: template.adminRole,
+          mustChangePassword: false,
+          now,
+        });
+        const actor = { userId: adminId, label: input.admin.email };
+        await this.deps.audit.record(trx, {
+          action: 'setup.completed',
+          actor,
+          target: { type: 'business', id: null },
+          after: {
+            ...business,
+            modules: template.modules,
+            roles: template.roles.map((r) => r.key),
+            demoData: input.demoData,
+          },
+          context: ctx,
+        });
+        await this.deps.audit.record(trx, {
+          action: 'users.create',
+          actor,
+          target: { type: 'user', id: adminId },
+          after: { email: input.admin.email, name: input.admin.name, role: template.adminRole },
+          context: ctx,
+        });
+        if (input.demoData) {
+          for (const staff of DEMO_STAFF[template.key]) {
+            const id = randomUUID();
+            await insertUser(trx, {
+              id,
+              ...staff,
+              roleKey: staff.role,
+              passwordHash: null,
+              mustChangePassword: true,
+              now,
+            });
+            await this.deps.audit.record(trx, {
+              action: 'users.create',
+              actor,
+              target: { type: 'user', id },
+              after: { email: staff.email, name: staff.name, role: staff.role, demo: true },
+              context: ctx,
+            });
+          }
+        }
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError('Steward is already set up. Sign in instead.');
+      throw err;
+    }
+    return { adminId };
+  }
+}

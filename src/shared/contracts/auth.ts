@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { Email } from './common.ts';
+
+export const LoginBody = z.object({
+  email: Email,
+  password: z.string().min(1, 'Enter your password.').max(1024, 'That password is far too long.'),
+});
+
+export const EffectivePermission = z.object({
+  permission: z.string(),
+  state: z.enum(['grant', 'inherited', 'deny', 'none']),
+  access: z.enum(['all', 'own', 'elevation-required', 'none']),
+});
+
+export const Me = z
+  .object({
+    user: z.object({
+      id: z.string(),
+      email: z.string(),
+      name: z.string(),
+      role: z.object({ key: z.string(), name: z.string() }),
+      artistId: z.string().nullable(),
+      mustChangePassword: z.boolean(),
+    }),
+    business: z.object({
+      name: z.string(),
+      template: z.enum(['studio', 'stores']),
+      timezone: z.string(),
+      currency: z.string(),
+      modules: z.array(z.string()),
+    }),
+    permissions: z.array(EffectivePermission),
+    elevatedUntil: z.string().nullable(),
+    csrfToken: z.string().nullable(),
+  })
+  .meta({ id: 'Me' });
+export type Me = z.infer<typeof Me>;
+
+export const Ok = z.object({ ok: z.literal(true) });

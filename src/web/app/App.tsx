@@ -1,0 +1,71 @@
+import { createTheme, MantineProvider } from '@mantine/core';
+import { Notifications, notifications } from '@mantine/notifications';
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createBrowserRouter, Navigate, Outlet, RouterProvider } from 'react-router';
+import { AppLayout } from '../components/AppLayout.tsx';
+import { ErrorState, FullPageLoader } from '../components/states.tsx';
+import { LoginPage } from '../features/auth/LoginPage.tsx';
+import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
+import { SetupPage } from '../features/setup/SetupPage.tsx';
+import { ApiError } from './api.ts';
+import { useMe, useSetupStatus } from './session.ts';
+
+const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md', fontFamily: 'system-ui, sans-serif' });
+
+function toastError(error: unknown) {
+  if (error instanceof ApiError && error.status === 401) return;
+  notifications.show({
+    color: 'red',
+    title: error instanceof ApiError ? error.title : 'Something went wrong',
+    message: error instanceof Error ? error.message : String(error),
+  });
+}
+
+const queryClient = new QueryClient({
+  queryCache: new QueryCache({ onError: toastError }),
+  mutationCache: new MutationCache({
+    // Forms that show field errors themselves opt out with meta.silent.
+    onError: (error, _v, _c, mutation) => {
+      if (!mutation.meta?.silent) toastError(error);
+    },
+  }),
+  defaultOptions: { queries: { refetchOnWindowFocus: true } },
+});
+
+/** Sends a visitor to setup while Steward is not set up, then to login, then into the app. */
+function RequireSession() {
+  const setup = useSetupStatus();
+  const me = useMe();
+  if (setup.isPending || (setup.data?.needed === false && me.isPending)) return <FullPageLoader />;
+  if (setup.isError) return <ErrorState error={setup.error} onRetry={() => setup.refetch()} />;
+  if (setup.data.needed) return <Navigate to="/setup" replace />;
+  if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;
+  if (!me.data) return <Navigate to="/login" replace />;
+  return (
+    <AppLayout me={me.data}>
+      <Outlet context={me.data} />
+    </AppLayout>
+  );
+}
+
+const router = createBrowserRouter([
+  { path: '/setup', element: <SetupPage /> },
+  { path: '/login', element: <LoginPage /> },
+  {
+    path: '/',
+    element: <RequireSession />,
+    children: [{ index: true, element: <DashboardPage /> }],
+  },
+  { path: '*', element: <Navigate to="/" replace /> },
+]);
+
+export function App() {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <Notifications position="top-right" />
+      <QueryClientProvider client={queryClient}>
+        <RouterProvider router={router} />
+      </QueryClientProvider>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,36 @@
+import { useQuery } from '@tanstack/react-query';
+import type { Me } from '../../shared/contracts/auth.ts';
+import type { SetupStatus } from '../../shared/contracts/setup.ts';
+import { ApiError, api, setCsrfToken } from './api.ts';
+
+export const meKey = ['me'] as const;
+export const setupKey = ['setup'] as const;
+
+/** The signed-in user, or null when nobody is signed in. */
+export function useMe() {
+  return useQuery({
+    queryKey: meKey,
+    queryFn: async (): Promise<Me | null> => {
+      try {
+        const me = await api.get<Me>('/api/v1/me');
+        setCsrfToken(me.csrfToken);
+        return me;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return null;
+        throw err;
+      }
+    },
+    retry: false,
+    staleTime: 30_000,
+  });
+}
+
+export function useSetupStatus() {
+  return useQuery({ queryKey: setupKey, queryFn: () => api.get<SetupStatus>('/api/v1/setup'), staleTime: 60_000 });
+}
+
+/** True when the user may use the permission on at least some records (or with the master code). */
+export function hasPermission(me: Me, permission: string): boolean {
+  const p = me.permissions.find((x) => x.permission === permission);
+  return p !== undefined && p.access !== 'none';
+}
