@@ -64,11 +64,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'requestId',
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // The API speaks JSON only: a text/plain body is a 415, not a string handed to a schema.
+  app.removeContentTypeParser('text/plain');
 
   const now = config.now;
   const hasher = new PasswordHasher(config.bcryptCost);

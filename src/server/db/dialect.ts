@@ -31,12 +31,12 @@ export function isUniqueViolation(err: unknown): boolean {
  * Serializes appends to a chain (e.g. the audit log) inside a transaction. PostgreSQL takes a
  * transaction-scoped advisory lock; SQLite already runs one writer at a time on its single connection.
  */
-export async function lockChain(trx: Kysely<unknown>, engine: Engine, chainId: number): Promise<void> {
+export async function lockChain<T>(trx: Kysely<T>, engine: Engine, chainId: number): Promise<void> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${chainId})`.execute(trx);
 }
 
 /** The engine's durability settings as it reports them (for /readyz and tests). */
-export async function durability(db: Kysely<unknown>, engine: Engine): Promise<Record<string, string>> {
+export async function durability<T>(db: Kysely<T>, engine: Engine): Promise<Record<string, string>> {
   if (engine === 'postgres') {
     const r = await sql<{ fsync: string; synchronous_commit: string }>`
       select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`.execute(

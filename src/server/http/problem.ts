@@ -40,10 +40,10 @@ function pathOf(p: readonly PropertyKey[], where: string): string {
 function fromFastify(err: FastifyError): HttpError | null {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const where = (err.validationContext ?? 'body') as string;
-    const errors = err.validation.map((v) => {
-      const issue = v.params.issue as { path?: PropertyKey[]; message: string };
-      return { path: pathOf(issue.path ?? [], where), message: issue.message };
-    });
+    const errors = err.validation.map((v) => ({
+      path: pathOf(v.instancePath.split('/').filter(Boolean), where),
+      message: v.message ?? 'is not valid',
+    }));
     const first = errors[0];
     const detail =
       errors.length === 1 && first
@@ -82,7 +82,12 @@ export function registerProblemHandler(
 ): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof HttpError) return send(reply, request, error);
-    const mapped = isResponseSerializationError(error) ? null : fromFastify(error);
+    let mapped: HttpError | null = null;
+    try {
+      mapped = isResponseSerializationError(error) ? null : fromFastify(error);
+    } catch (mappingError) {
+      request.log.error({ err: mappingError }, 'could not map an error to a problem');
+    }
     if (mapped) {
       request.log.info({ err: { code: error.code, message: error.message } }, 'request refused');
       return send(reply, request, mapped);

@@ -40,7 +40,7 @@ export async function appendAuditRow(
   engine: Engine,
   row: Omit<AuditRow, 'seq' | 'prev_hash'>,
 ): Promise<number> {
-  await lockChain(trx as Kysely<unknown>, engine, AUDIT_CHAIN_LOCK);
+  await lockChain(trx, engine, AUDIT_CHAIN_LOCK);
   const head = await trx
     .selectFrom('audit_events')
     .select(['seq', 'hash'])

@@ -14,6 +14,7 @@ export function LoginPage() {
   const setup = useSetupStatus();
   const me = useMe();
   const form = useForm({
+    mode: 'controlled',
     initialValues: { email: params.get('email') ?? '', password: '' },
     validate: {
       email: (v) => (v.trim() ? null : 'Enter your email.'),

@@ -20,7 +20,7 @@ import { notifications } from '@mantine/notifications';
 import { IconCheck, IconX } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useNavigate } from 'react-router';
-import type { SetupBody } from '../../../shared/contracts/setup.ts';
+import type { SetupBody, SetupStatus } from '../../../shared/contracts/setup.ts';
 import { DEFAULT_PASSWORD_POLICY, passwordProblems } from '../../../shared/password-policy.ts';
 import { ApiError, api } from '../../app/api.ts';
 import { setupKey, useSetupStatus } from '../../app/session.ts';
@@ -90,13 +90,14 @@ export function SetupPage() {
       };
       return api.post<{ ok: true }>('/api/v1/setup', body);
     },
-    onSuccess: async (_r, v) => {
-      await queryClient.invalidateQueries({ queryKey: setupKey });
+    onSuccess: (_r, v) => {
       notifications.show({
         color: 'teal',
         title: 'Steward is ready',
         message: 'Sign in with the account you just created.',
       });
+      // Mark setup done in the cache first, so no page redirects back here (and drops the email).
+      queryClient.setQueryData<SetupStatus>(setupKey, (old) => (old ? { ...old, needed: false } : old));
       navigate(`/login?email=${encodeURIComponent(v.email.trim())}`, { replace: true });
     },
     onError: (err) => {
@@ -117,7 +118,8 @@ export function SetupPage() {
 
   if (status.isPending) return <FullPageLoader />;
   if (status.isError) return <ErrorState error={status.error} onRetry={() => status.refetch()} />;
-  if (!status.data.needed) return <Navigate to="/login" replace />;
+  // Someone arriving after setup is sent to sign in; the success handler routes this user itself.
+  if (!status.data.needed && !submit.isSuccess) return <Navigate to="/login" replace />;
 
   const password = form.getValues().password;
   const formError =
