@@ -212,6 +212,34 @@ describe.each(ENGINES)('foundation on %s', (engine) => {
       expect((await s.inject({ method: 'GET', url: '/api/v1/me' })).statusCode).toBe(401);
     });
 
+    it('locks the account after 10 failures: even the right password then gets the generic answer', async () => {
+      // The admin is the only account: lock it, then let the lock run out for the tests after.
+      const victim = admin.email;
+      for (let i = 0; i < 10; i++) {
+        const r = await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { email: victim, password: 'Wrong-Pass-1' },
+        });
+        expect(r.statusCode).toBe(401);
+      }
+      const locked = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: victim, password: ADMIN_PASSWORD },
+      });
+      expect(locked.statusCode).toBe(401);
+      expect(locked.json().detail).toBe(LOGIN_FAILED);
+      expect(await countAuditEvents(t.app.services.database.db, 'auth.lockout')).toBe(1);
+      t.clock.advance(16 * 60_000);
+      const unlocked = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: victim, password: ADMIN_PASSWORD },
+      });
+      expect(unlocked.statusCode).toBe(200);
+    });
+
     it('answers /me without a session with 401', async () => {
       const res = await t.app.inject('/api/v1/me');
       expect(res.statusCode).toBe(401);

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
-import { registerRouteGuard } from './http/guard.ts';
+import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
 import { registerProblemHandler } from './http/problem.ts';
 import { registerWeb } from './http/web.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -127,9 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   await app.register(async (scope) => {
-    scope.addHook('onRoute', (route) => {
-      route.config = { ...(route.config ?? {}), public: true };
-    });
+    markRoutesPublic(scope);
     await scope.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
     scope.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });

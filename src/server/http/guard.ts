@@ -101,6 +101,13 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
   });
 }
 
+/** Marks every route added in this plugin scope as public (static files, API docs). */
+export function markRoutesPublic(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route) => {
+    route.config = { ...(route.config ?? {}), public: true };
+  });
+}
+
 /** The signed-in actor of a guarded route (the guard guarantees one exists). */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new UnauthorizedError();

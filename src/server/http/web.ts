@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { markRoutesPublic } from './guard.ts';
 
 /**
  * Serves the built web app: hashed assets with long caching, and index.html for every other
@@ -12,9 +13,7 @@ export async function registerWeb(app: FastifyInstance, webDist: string | null) 
   const html = index && existsSync(index) ? readFileSync(index) : null;
   if (webDist && html) {
     await app.register(async (scope) => {
-      scope.addHook('onRoute', (route) => {
-        route.config = { ...(route.config ?? {}), public: true };
-      });
+      markRoutesPublic(scope);
       await scope.register(fastifyStatic, {
         root: webDist,
         wildcard: false,

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Authz, Subject } from '../../../authz/index.ts';
+import type { Subject } from '../../../authz/index.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { type Database, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
@@ -186,10 +186,6 @@ export class AuthService {
         context: ctx,
       });
     });
-  }
-
-  async engine(): Promise<Authz> {
-    return this.deps.roles.engine();
   }
 
   /** The signed-in user's profile, business, modules and effective permissions. */
