@@ -137,8 +137,36 @@ export type Session = {
 export async function login(app: FastifyInstance, email: string, password: string): Promise<Session> {
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  return sessionFrom(app, res);
+}
+
+export const STAFF_PASSWORD = 'Staff-Passw0rd';
+
+/** Creates a user through the API as `admin`, signs them in and replaces the temporary password. */
+export async function createStaff(
+  app: FastifyInstance,
+  admin: Session,
+  roleKey: string,
+  name = `Staff ${roleKey}`,
+): Promise<{ id: string; email: string; session: Session }> {
+  const email = `${roleKey}-${randomUUID().slice(0, 8)}@example.com`;
+  const res = await admin.inject({ method: 'POST', url: '/api/v1/users', payload: { email, name, roleKey } });
+  if (res.statusCode !== 201) throw new Error(`create user failed: ${res.statusCode} ${res.body}`);
+  const { user, temporaryPassword } = res.json() as { user: { id: string }; temporaryPassword: string };
+  const first = await login(app, email, temporaryPassword);
+  const changed = await first.inject({
+    method: 'POST',
+    url: '/api/v1/auth/password',
+    payload: { currentPassword: temporaryPassword, newPassword: STAFF_PASSWORD },
+  });
+  if (changed.statusCode !== 200) throw new Error(`password change failed: ${changed.statusCode} ${changed.body}`);
+  return { id: user.id, email, session: sessionFrom(app, changed) };
+}
+
+/** Signs in with a cookie taken from a response that started a new session (elevation, password change). */
+export function sessionFrom(app: FastifyInstance, res: LightMyRequestResponse): Session {
   const raw = res.cookies.find((c) => c.name === 'steward_session');
-  if (!raw) throw new Error('login set no session cookie');
+  if (!raw) throw new Error('the response set no session cookie');
   const cookie = `steward_session=${raw.value}`;
   const csrfToken = res.json().csrfToken as string;
   return {

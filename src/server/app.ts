@@ -15,9 +15,15 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { PasswordHasher } from './modules/auth/password.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { permissionsRoutes } from './modules/permissions/permissions.routes.ts';
+import { PermissionsService } from './modules/permissions/permissions.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
+import { securityRoutes } from './modules/security/security.routes.ts';
+import { SecurityService } from './modules/security/security.service.ts';
 import { setupRoutes } from './modules/setup/setup.routes.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { UsersService } from './modules/users/users.service.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -37,6 +43,9 @@ export type Services = {
   audit: AuditService;
   auth: AuthService;
   setup: SetupService;
+  users: UsersService;
+  permissions: PermissionsService;
+  security: SecurityService;
 };
 
 declare module 'fastify' {
@@ -77,7 +86,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const audit = new AuditService(database.engine, now);
   const auth = new AuthService({ database, roles, audit, hasher, now });
   const setup = new SetupService({ database, audit, hasher, now });
-  app.decorate('services', { database, roles, audit, auth, setup });
+  const users = new UsersService({ database, roles, audit, hasher, now });
+  const permissions = new PermissionsService({ database, roles, audit, now });
+  const security = new SecurityService({ database, roles, audit, hasher, now });
+  app.decorate('services', { database, roles, audit, auth, setup, users, permissions, security });
   app.addHook('onClose', async () => database.close());
 
   await app.register(fastifyHelmet, {
@@ -116,7 +128,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           'Errors are RFC 9457 problem+json. Cookie-authenticated mutations need the `x-csrf-token` header.',
       },
       components: {
-        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'steward_session' } },
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'steward_session' },
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A Steward API key (stw_…), never in the address' },
+        },
       },
     },
     transform: (arg) => {
@@ -137,6 +152,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async (api) => {
       await api.register(setupRoutes, { setup });
       await api.register(authRoutes, { auth });
+      await api.register(usersRoutes, { users, auth });
+      await api.register(permissionsRoutes, { permissions });
+      await api.register(securityRoutes, { security });
       await options.extraRoutes?.(api);
     },
     { prefix: '/api/v1' },

@@ -54,6 +54,54 @@ export type SessionsTable = {
   ip: string | null;
   user_agent: string | null;
   ended_at: string | null;
+  /** Public handle for listing and ending sessions (the id is the token's hash and never leaves the server). */
+  handle: string | null;
+};
+
+export type ApiKeysTable = {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  token_hash: string;
+  /** JSON array of permission keys. */
+  permissions: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+};
+
+export type ThrottlesTable = {
+  key: string;
+  failures: number;
+  window_started_at: string;
+  locked_until: string | null;
+};
+
+export type MasterCodesTable = {
+  id: string;
+  code_hash: string;
+  created_at: string;
+  created_by: string | null;
+  failures: number;
+  disabled_at: string | null;
+  retired_at: string | null;
+};
+
+export type PermissionRequestsTable = {
+  id: string;
+  user_id: string;
+  permission: string;
+  scope: 'any' | 'own';
+  expires_at: string | null;
+  reason: string;
+  requested_by: string;
+  requested_at: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decided_by: string | null;
+  decided_at: string | null;
 };
 
 export type AuditEventsTable = {
@@ -85,4 +133,8 @@ export type DB = {
   user_overrides: UserOverridesTable;
   sessions: SessionsTable;
   audit_events: AuditEventsTable;
+  api_keys: ApiKeysTable;
+  throttles: ThrottlesTable;
+  master_codes: MasterCodesTable;
+  permission_requests: PermissionRequestsTable;
 };

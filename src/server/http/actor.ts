@@ -12,7 +12,15 @@ export type Actor = {
   };
   /** What the permission engine sees. */
   readonly subject: Subject;
-  readonly session: { readonly id: string; readonly csrfToken: string; readonly elevatedUntil: number | null } | null;
+  readonly session: {
+    readonly id: string;
+    /** Public handle of the session (listing and ending sessions). */
+    readonly handle: string;
+    readonly csrfToken: string;
+    readonly elevatedUntil: number | null;
+  } | null;
+  /** Set when the request authenticated with an API key (never elevated, limited to the key's permissions). */
+  readonly apiKey: { readonly id: string; readonly name: string } | null;
   /** True while the session is elevated by the master code (never for API keys). */
   readonly elevated: boolean;
   /** The route permission's access level, set by the guard ('all' or 'own'). */

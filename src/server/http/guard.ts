@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../../authz/index.ts';
 import { isPermission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
-import { ElevationRequiredError, ForbiddenError, UnauthorizedError } from './errors.ts';
+import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -30,6 +30,9 @@ export type Authenticator = {
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Credentials in an address end up in logs, proxies and browser history: refused outright. */
+const CREDENTIAL_IN_QUERY = /[?&](api_?key|access_token|apikey)=|stw_[A-Za-z0-9_-]{20,}/i;
 
 /** Why a route's declaration is wrong, or null when it is fine. */
 export function routeDeclarationProblem(config: RouteOptions['config'] | undefined): string | null {
@@ -67,6 +70,15 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
   app.addHook('onRequest', async (request) => {
     // Unmatched URLs reach the not-found handler (problem 404, or the web app's shell).
     if (request.is404) return;
+    const query = request.url.indexOf('?');
+    if (query !== -1 && CREDENTIAL_IN_QUERY.test(request.url.slice(query))) {
+      throw new HttpError(
+        400,
+        'credentials-in-url',
+        'Credentials in the address',
+        'API keys are accepted only in the Authorization header ("Bearer …"), never in the address.',
+      );
+    }
     const config = request.routeOptions.config;
     if (config.public === true && request.headers.cookie === undefined && request.headers.authorization === undefined) {
       return;
@@ -92,6 +104,14 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
       return;
     }
     const permission = config.permission as string;
+    if (actor.user.mustChangePassword) {
+      throw new HttpError(
+        403,
+        'password-change-required',
+        'Password change required',
+        'You are signed in with a temporary password. Choose your own password to continue.',
+      );
+    }
     const access = await auth.access(actor, permission);
     if (access === 'elevation-required') throw new ElevationRequiredError(permission);
     if (access === 'none') {

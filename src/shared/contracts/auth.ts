@@ -32,8 +32,33 @@ export const Me = z
     permissions: z.array(EffectivePermission),
     elevatedUntil: z.string().nullable(),
     csrfToken: z.string().nullable(),
+    session: z.object({ handle: z.string() }).nullable(),
+    apiKey: z.object({ id: z.string(), name: z.string() }).nullable(),
   })
   .meta({ id: 'Me' });
 export type Me = z.infer<typeof Me>;
 
 export const Ok = z.object({ ok: z.literal(true) });
+
+export const ElevationStatus = z.object({ elevatedUntil: z.string().nullable() });
+
+export const ChangePasswordBody = z.object({
+  currentPassword: z.string().min(1, 'Enter your current password.').max(1024, 'That password is far too long.'),
+  newPassword: z.string().max(1024, 'That password is far too long.'),
+});
+
+export const SessionInfo = z
+  .object({
+    id: z.string(),
+    createdAt: z.string(),
+    lastSeenAt: z.string(),
+    expiresAt: z.string(),
+    elevatedUntil: z.string().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .meta({ id: 'Session' });
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const SessionList = z.object({ items: z.array(SessionInfo) });

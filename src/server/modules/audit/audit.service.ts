@@ -43,7 +43,11 @@ export class AuditService {
       a === null
         ? { userId: null, label: null, elevated: false }
         : 'subject' in a
-          ? { userId: a.user.id, label: a.user.email, elevated: a.elevated }
+          ? {
+              userId: a.user.id,
+              label: a.apiKey ? `${a.user.email} (API key “${a.apiKey.name}”)` : a.user.email,
+              elevated: a.elevated,
+            }
           : { userId: a.userId, label: a.label, elevated: a.elevated ?? false };
     const json = (v: unknown) => (v === undefined ? null : JSON.stringify(redact(v)));
     return appendAuditRow(trx, this.engine, {

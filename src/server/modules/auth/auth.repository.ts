@@ -30,6 +30,7 @@ export async function findSession(db: Kysely<DB>, id: string) {
       'sessions.expires_at',
       'sessions.elevated_until',
       'sessions.ended_at',
+      'sessions.handle',
       'users.id',
       'users.email',
       'users.name',
@@ -42,31 +43,16 @@ export async function findSession(db: Kysely<DB>, id: string) {
     .executeTakeFirst();
 }
 
-export async function loadOverrides(db: Kysely<DB>, userId: string) {
-  return db
-    .selectFrom('user_overrides')
-    .leftJoin('users as by', 'by.id', 'user_overrides.granted_by')
-    .select([
-      'user_overrides.permission',
-      'user_overrides.effect',
-      'user_overrides.scope',
-      'user_overrides.expires_at',
-      'user_overrides.reason',
-      'user_overrides.created_at',
-      'by.name as by_name',
-    ])
-    .where('user_overrides.user_id', '=', userId)
-    .execute();
-}
-
 export async function insertSession(
   db: Kysely<DB>,
   s: {
     id: string;
+    handle: string;
     userId: string;
     csrfToken: string;
     now: string;
     expiresAt: string;
+    elevatedUntil?: string | null;
     ip: string | null;
     userAgent: string | null;
   },
@@ -80,7 +66,8 @@ export async function insertSession(
       created_at: s.now,
       last_seen_at: s.now,
       expires_at: s.expiresAt,
-      elevated_until: null,
+      elevated_until: s.elevatedUntil ?? null,
+      handle: s.handle,
       ip: s.ip,
       user_agent: s.userAgent,
       ended_at: null,
@@ -94,6 +81,53 @@ export async function touchSession(db: Kysely<DB>, id: string, now: string): Pro
 
 export async function endSession(db: Kysely<DB>, id: string, now: string): Promise<void> {
   await db.updateTable('sessions').set({ ended_at: now, elevated_until: null }).where('id', '=', id).execute();
+}
+
+/** Ends every open session of a user (deactivation, password change or reset). Returns how many. */
+export async function endUserSessions(db: Kysely<DB>, userId: string, now: string): Promise<number> {
+  const r = await db
+    .updateTable('sessions')
+    .set({ ended_at: now, elevated_until: null })
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+export async function setSessionElevation(db: Kysely<DB>, id: string, until: string | null): Promise<void> {
+  await db.updateTable('sessions').set({ elevated_until: until }).where('id', '=', id).execute();
+}
+
+/** Sessions not ended and not past their absolute expiry (the idle check is the caller's). */
+export async function listOpenSessions(db: Kysely<DB>, userId: string, now: string) {
+  return db
+    .selectFrom('sessions')
+    .select(['id', 'handle', 'created_at', 'last_seen_at', 'expires_at', 'elevated_until', 'ip', 'user_agent'])
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+}
+
+export async function setPassword(
+  db: Kysely<DB>,
+  userId: string,
+  passwordHash: string,
+  mustChange: boolean,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({
+      password_hash: passwordHash,
+      must_change_password: mustChange ? 1 : 0,
+      failed_logins: 0,
+      locked_until: null,
+      updated_at: now,
+    })
+    .where('id', '=', userId)
+    .execute();
 }
 
 export async function recordLoginFailure(db: Kysely<DB>, userId: string, lockedUntil: string | null, now: string) {
@@ -118,6 +152,7 @@ export type NewUser = {
   name: string;
   passwordHash: string | null;
   roleKey: string;
+  artistId?: string | null;
   mustChangePassword: boolean;
   now: string;
 };
@@ -131,7 +166,7 @@ export async function insertUser(db: Kysely<DB>, u: NewUser): Promise<void> {
       name: u.name,
       password_hash: u.passwordHash,
       role_key: u.roleKey,
-      artist_id: null,
+      artist_id: u.artistId ?? null,
       active: 1,
       must_change_password: u.mustChangePassword ? 1 : 0,
       failed_logins: 0,

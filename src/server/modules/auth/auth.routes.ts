@@ -1,12 +1,27 @@
-import type { FastifyInstance } from 'fastify';
-import { LoginBody, Me, Ok } from '../../../shared/contracts/auth.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { ChangePasswordBody, ElevationStatus, LoginBody, Me, Ok, SessionList } from '../../../shared/contracts/auth.ts';
+import { ElevateBody } from '../../../shared/contracts/security.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
-import { type AuthService, SESSION_COOKIE } from './auth.service.ts';
+import { type AuthService, SESSION_COOKIE, type SessionResult } from './auth.service.ts';
+
+/** Sets the cookie of a new session and answers with the user's profile. */
+function startSession(request: FastifyRequest, reply: FastifyReply, result: SessionResult) {
+  reply.setCookie(SESSION_COOKIE, result.token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: request.protocol === 'https',
+    maxAge: result.maxAgeSeconds,
+  });
+  return result.me;
+}
 
 export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService }): Promise<void> {
   const { auth } = opts;
-  zod(app).post(
+  const r = zod(app);
+  r.post(
     '/auth/login',
     {
       config: { public: true },
@@ -17,27 +32,18 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
         response: responses({ 200: Me }, 429),
       },
     },
-    async (request, reply) => {
-      const { token, maxAgeSeconds, me } = await auth.login(
-        request.body.email,
-        request.body.password,
-        contextOf(request),
-      );
-      reply.setCookie(SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: request.protocol === 'https',
-        maxAge: maxAgeSeconds,
-      });
-      return me;
-    },
+    async (request, reply) =>
+      startSession(request, reply, await auth.login(request.body.email, request.body.password, contextOf(request))),
   );
-  zod(app).post(
+  r.post(
     '/auth/logout',
     {
       config: { authenticated: true },
-      schema: { tags: ['auth'], summary: 'Sign out this session', response: responses({ 200: Ok }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out this session (ends its elevation too)',
+        response: responses({ 200: Ok }),
+      },
     },
     async (request, reply) => {
       await auth.logout(actorOf(request), contextOf(request));
@@ -45,7 +51,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       return { ok: true as const };
     },
   );
-  zod(app).get(
+  r.get(
     '/me',
     {
       config: { authenticated: true },
@@ -56,5 +62,85 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       },
     },
     async (request) => auth.me(actorOf(request)),
+  );
+  r.post(
+    '/auth/elevate',
+    {
+      config: { authenticated: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Enter the master code: elevates this session (under a new session id) for the configured minutes',
+        body: ElevateBody,
+        response: responses({ 200: Me }, 409, 422, 429),
+      },
+    },
+    async (request, reply) =>
+      startSession(request, reply, await auth.elevate(actorOf(request), request.body.code, contextOf(request))),
+  );
+  r.delete(
+    '/auth/elevate',
+    {
+      config: { authenticated: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'End this session’s elevation now',
+        response: responses({ 200: ElevationStatus }),
+      },
+    },
+    async (request) => {
+      await auth.endElevation(actorOf(request), contextOf(request));
+      return { elevatedUntil: null };
+    },
+  );
+  r.post(
+    '/auth/password',
+    {
+      config: { authenticated: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your password; every other session of yours ends',
+        body: ChangePasswordBody,
+        response: responses({ 200: Me }, 422),
+      },
+    },
+    async (request, reply) =>
+      startSession(
+        request,
+        reply,
+        await auth.changePassword(
+          actorOf(request),
+          request.body.currentPassword,
+          request.body.newPassword,
+          contextOf(request),
+        ),
+      ),
+  );
+  r.get(
+    '/auth/sessions',
+    {
+      config: { authenticated: true },
+      schema: { tags: ['auth'], summary: 'Your open sessions', response: responses({ 200: SessionList }) },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      return { items: await auth.sessions(actor.user.id, actor.session?.handle ?? null) };
+    },
+  );
+  r.delete(
+    '/auth/sessions/:sessionId',
+    {
+      config: { authenticated: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'End one of your sessions',
+        params: z.object({ sessionId: z.string().max(64) }),
+        response: responses({ 200: Ok }, 404),
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      await auth.endSessionByHandle(actor, actor.user.id, request.params.sessionId, contextOf(request));
+      return { ok: true as const };
+    },
   );
 }

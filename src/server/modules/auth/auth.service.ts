@@ -1,35 +1,67 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Subject } from '../../../authz/index.ts';
-import type { Me } from '../../../shared/contracts/auth.ts';
-import { type Database, transaction } from '../../db/database.ts';
+import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
+import { type Database, type Tx, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
-import { UnauthorizedError } from '../../http/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  HttpError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { getSetting } from '../settings/settings.repository.ts';
-import { type Business, DEFAULT_SECURITY, SETTING, type SecuritySettings } from '../settings/settings.service.ts';
+import {
+  countMasterCodeFailure,
+  currentMasterCode,
+  disableMasterCode,
+  findApiKeyForAuth,
+  resetMasterCodeFailures,
+  touchApiKey,
+} from '../security/security.repository.ts';
+import { clearFailures, lockedFor, recordFailure } from '../security/throttle.ts';
+import { getSetting, getSettings } from '../settings/settings.repository.ts';
+import {
+  type Business,
+  loadSecurity,
+  SETTING,
+  type SecuritySettings,
+  securityFrom,
+} from '../settings/settings.service.ts';
 import {
   endSession,
+  endUserSessions,
   findSession,
   findUserByEmail,
+  findUserById,
   insertSession,
-  loadOverrides,
+  listOpenSessions,
   recordLoginFailure,
   recordLoginSuccess,
+  setPassword,
+  setSessionElevation,
   touchSession,
 } from './auth.repository.ts';
-import type { PasswordHasher } from './password.ts';
+import { assertPasswordAcceptable, type PasswordHasher } from './password.ts';
 
 export const SESSION_COOKIE = 'steward_session';
 
 /** The one answer to every failed login, whatever the cause (no account enumeration). */
 export const LOGIN_FAILED = 'The email or password is incorrect, or the account cannot sign in right now.';
 
-/** Sessions are looked up by the SHA-256 of their token; the token itself is never stored. */
-export function sessionIdOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+/** API keys: `stw_` and 43 base64url characters (256 random bits). */
+export const API_KEY_PATTERN = /^stw_[A-Za-z0-9_-]{43}$/;
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
+
+/** Sessions are looked up by the SHA-256 of their token; the token itself is never stored. */
+export const sessionIdOf = sha256;
 
 const TOUCH_EVERY_MS = 60_000;
 
@@ -41,7 +73,21 @@ type Deps = {
   now: () => number;
 };
 
-export type LoginResult = { token: string; maxAgeSeconds: number; me: Me };
+/** A principal before the guard has checked the route's permission. */
+export type Principal = Omit<Actor, 'routeAccess'>;
+
+/** A new session: the cookie to set and the user's profile with its CSRF token. */
+export type SessionResult = { token: string; maxAgeSeconds: number; me: Me };
+
+type UserRow = {
+  id: string;
+  email: string;
+  name: string;
+  role_key: string;
+  artist_id: string | null;
+  active: number;
+  must_change_password: number;
+};
 
 export class AuthService {
   private readonly deps: Deps;
@@ -53,19 +99,35 @@ export class AuthService {
     return new Date(ms).toISOString();
   }
 
-  async security(): Promise<SecuritySettings> {
-    const stored = await getSetting<Partial<SecuritySettings>>(this.deps.database.db, SETTING.security);
-    return { ...DEFAULT_SECURITY, ...stored };
+  security(): Promise<SecuritySettings> {
+    return loadSecurity(this.deps.database.db);
   }
 
   /** Verifies the credentials and opens a new session (a new id at every login). */
-  async login(email: string, password: string, ctx: RequestContext): Promise<LoginResult> {
+  async login(email: string, password: string, ctx: RequestContext): Promise<SessionResult> {
     const { db } = this.deps.database;
     const security = await this.security();
+    const now = this.deps.now();
+    const addressKey = `login-ip:${ctx.ip ?? 'unknown'}`;
+    const wait = await lockedFor(db, addressKey, now);
+    if (wait > 0) {
+      await transaction(db, (trx) =>
+        this.deps.audit.record(trx, {
+          action: 'auth.login',
+          outcome: 'failure',
+          actor: { userId: null, label: email },
+          after: { why: 'address-throttled' },
+          context: ctx,
+        }),
+      );
+      throw new TooManyRequestsError(
+        `Too many failed sign-ins from this address. Try again in ${Math.ceil(wait / 60)} minutes.`,
+        wait,
+      );
+    }
     const user = await findUserByEmail(db, email);
     // Always one bcrypt comparison, whether or not the account exists, is locked or deactivated.
     const passwordOk = await this.deps.hasher.verify(password, user?.password_hash ?? null);
-    const now = this.deps.now();
     const locked = user?.locked_until != null && Date.parse(user.locked_until) > now;
     if (!user || !passwordOk || locked || user.active !== 1) {
       await transaction(db, async (trx) => {
@@ -75,6 +137,8 @@ export class AuthService {
           const until = lockedNow ? this.iso(now + security.loginLockMinutes * 60_000) : null;
           await recordLoginFailure(trx, user.id, until, this.iso(now));
         }
+        const lockMs = security.loginLockMinutes * 60_000;
+        await recordFailure(trx, addressKey, { max: security.loginAddressMaxFailures, windowMs: lockMs, lockMs }, now);
         const why = !user ? 'unknown-email' : user.active !== 1 ? 'deactivated' : locked ? 'locked' : 'wrong-password';
         await this.deps.audit.record(trx, {
           action: 'auth.login',
@@ -98,19 +162,8 @@ export class AuthService {
       throw new UnauthorizedError(LOGIN_FAILED);
     }
 
-    const token = randomBytes(32).toString('base64url');
-    const csrfToken = randomBytes(32).toString('base64url');
-    const maxAgeSeconds = security.sessionAbsoluteHours * 3600;
-    await transaction(db, async (trx) => {
-      await insertSession(trx, {
-        id: sessionIdOf(token),
-        userId: user.id,
-        csrfToken,
-        now: this.iso(now),
-        expiresAt: this.iso(now + maxAgeSeconds * 1000),
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-      });
+    return transaction(db, async (trx) => {
+      const opened = await this.openSession(trx, user.id, security, ctx);
       await recordLoginSuccess(trx, user.id, this.iso(now));
       await this.deps.audit.record(trx, {
         action: 'auth.login',
@@ -118,59 +171,102 @@ export class AuthService {
         target: { type: 'user', id: user.id },
         context: ctx,
       });
+      return opened;
     });
-    const actor = await this.actorForSession(sessionIdOf(token));
-    if (!actor) throw new UnauthorizedError(LOGIN_FAILED);
-    return { token, maxAgeSeconds, me: await this.me(actor) };
   }
 
-  /** The actor behind the request's session cookie, or null when it has none that is alive. */
-  async authenticate(request: FastifyRequest): Promise<Omit<Actor, 'routeAccess'> | null> {
+  /** Inserts a session and builds its result (inside the caller's transaction). */
+  private async openSession(
+    trx: Tx,
+    userId: string,
+    security: SecuritySettings,
+    ctx: RequestContext,
+    elevatedUntil: number | null = null,
+  ): Promise<SessionResult> {
+    const now = this.deps.now();
+    const token = randomBytes(32).toString('base64url');
+    const maxAgeSeconds = security.sessionAbsoluteHours * 3600;
+    await insertSession(trx, {
+      id: sessionIdOf(token),
+      handle: randomBytes(12).toString('base64url'),
+      userId,
+      csrfToken: randomBytes(32).toString('base64url'),
+      now: this.iso(now),
+      expiresAt: this.iso(now + maxAgeSeconds * 1000),
+      elevatedUntil: elevatedUntil === null ? null : this.iso(elevatedUntil),
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+    });
+    const principal = await this.principalForSession(trx, sessionIdOf(token));
+    if (!principal) throw new UnauthorizedError(LOGIN_FAILED);
+    return { token, maxAgeSeconds, me: await this.me(principal, trx) };
+  }
+
+  /**
+   * The principal behind the request: an API key in `Authorization: Bearer`, else the session
+   * cookie. Null when there is none that is alive.
+   */
+  async authenticate(request: FastifyRequest): Promise<Principal | null> {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+      if (!key || !API_KEY_PATTERN.test(key)) {
+        throw new UnauthorizedError('The Authorization header must be "Bearer" followed by a Steward API key.');
+      }
+      return this.principalForApiKey(key);
+    }
     const token = request.cookies?.[SESSION_COOKIE];
     if (!token || token.length > 100) return null;
-    return this.actorForSession(sessionIdOf(token));
+    return this.principalForSession(this.deps.database.db, sessionIdOf(token));
   }
 
-  private async actorForSession(sessionId: string): Promise<Omit<Actor, 'routeAccess'> | null> {
-    const { db } = this.deps.database;
+  private userOf(row: UserRow): Principal['user'] {
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      roleKey: row.role_key,
+      artistId: row.artist_id,
+      mustChangePassword: row.must_change_password === 1,
+    };
+  }
+
+  private async principalForSession(db: Tx, sessionId: string): Promise<Principal | null> {
     const row = await findSession(db, sessionId);
     if (!row || row.ended_at !== null || row.active !== 1) return null;
     const now = this.deps.now();
-    const security = await this.security();
+    const security = securityFrom((await getSettings(db, [SETTING.security])).get(SETTING.security));
     if (Date.parse(row.expires_at) <= now) return null;
     const lastSeen = Date.parse(row.last_seen_at);
     if (now - lastSeen > security.sessionIdleMinutes * 60_000) return null;
     if (now - lastSeen > TOUCH_EVERY_MS) await touchSession(db, row.session_id, this.iso(now));
-    const overrides = await loadOverrides(db, row.id);
     const elevatedUntil = row.elevated_until ? Date.parse(row.elevated_until) : null;
-    const subject: Subject = {
-      id: row.id,
-      active: row.active === 1,
-      roles: [row.role_key],
-      overrides: overrides.map((o) => ({
-        permission: o.permission,
-        effect: o.effect,
-        scope: o.scope,
-        expiresAt: o.expires_at ? Date.parse(o.expires_at) : null,
-        reason: o.reason,
-        byName: o.by_name,
-        at: Date.parse(o.created_at),
-      })),
-      elevatedUntil,
-      ownerIds: row.artist_id ? [row.id, row.artist_id] : [row.id],
-    };
     return {
-      user: {
-        id: row.id,
-        email: row.email,
-        name: row.name,
-        roleKey: row.role_key,
-        artistId: row.artist_id,
-        mustChangePassword: row.must_change_password === 1,
-      },
-      subject,
-      session: { id: row.session_id, csrfToken: row.csrf_token, elevatedUntil },
+      user: this.userOf(row),
+      subject: await loadSubject(db, row, elevatedUntil, null),
+      session: { id: row.session_id, handle: row.handle ?? '', csrfToken: row.csrf_token, elevatedUntil },
+      apiKey: null,
       elevated: elevatedUntil !== null && elevatedUntil > now,
+    };
+  }
+
+  private async principalForApiKey(key: string): Promise<Principal | null> {
+    const { db } = this.deps.database;
+    const row = await findApiKeyForAuth(db, sha256(key));
+    const now = this.deps.now();
+    if (!row || row.revoked_at !== null || row.active !== 1) return null;
+    if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return null;
+    if (!row.last_used_at || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
+      await touchApiKey(db, row.key_id, this.iso(now));
+    }
+    const permissions = new Set(JSON.parse(row.key_permissions) as string[]);
+    return {
+      user: this.userOf(row),
+      // Never elevated: a key carries no session and no master code.
+      subject: await loadSubject(db, row, null, permissions),
+      session: null,
+      apiKey: { id: row.key_id, name: row.key_name },
+      elevated: false,
     };
   }
 
@@ -188,10 +284,208 @@ export class AuthService {
     });
   }
 
-  /** The signed-in user's profile, business, modules and effective permissions. */
-  async me(actor: Omit<Actor, 'routeAccess'>): Promise<Me> {
+  /**
+   * Master-code elevation of this session: checked against the current code's hash; throttled
+   * per user, per address and per code. Success replaces the session (a new id) with one
+   * elevated for the configured minutes, not extended by activity.
+   */
+  async elevate(actor: Actor, code: string, ctx: RequestContext): Promise<SessionResult> {
+    const session = actor.session;
+    if (!session) throw new ForbiddenError('API keys cannot be elevated; sign in and enter the master code.');
     const { db } = this.deps.database;
-    const engine = await this.deps.roles.engine();
+    const security = await this.security();
+    const now = this.deps.now();
+    const userKey = `elevate-user:${actor.user.id}`;
+    const addressKey = `elevate-ip:${ctx.ip ?? 'unknown'}`;
+    const wait = Math.max(await lockedFor(db, userKey, now), await lockedFor(db, addressKey, now));
+    const fail = (why: string) =>
+      transaction(db, (trx) =>
+        this.deps.audit.record(trx, {
+          action: 'auth.elevate',
+          outcome: 'failure',
+          actor,
+          target: { type: 'session', id: session.handle },
+          after: { why },
+          context: ctx,
+        }),
+      );
+    if (wait > 0) {
+      await fail('throttled');
+      throw new TooManyRequestsError(
+        `Too many wrong master codes. Try again in ${Math.ceil(wait / 60)} minutes.`,
+        wait,
+      );
+    }
+    const current = await currentMasterCode(db);
+    if (!current) {
+      await fail('no-code');
+      throw new ConflictError('No master code has been set yet. An admin sets one in Settings → Security.');
+    }
+    if (current.disabled_at !== null) {
+      await fail('code-disabled');
+      throw masterCodeDisabled();
+    }
+    const ok = await this.deps.hasher.verify(code, current.code_hash);
+    if (!ok) {
+      const disabledNow = await transaction(db, async (trx) => {
+        const lockMs = security.loginLockMinutes * 60_000;
+        await recordFailure(trx, userKey, { max: security.elevationMaxFailuresPerUser, windowMs: lockMs, lockMs }, now);
+        await recordFailure(
+          trx,
+          addressKey,
+          { max: security.elevationMaxFailuresPerAddress, windowMs: lockMs, lockMs },
+          now,
+        );
+        const failures = await countMasterCodeFailure(trx, current.id);
+        await this.deps.audit.record(trx, {
+          action: 'auth.elevate',
+          outcome: 'failure',
+          actor,
+          target: { type: 'session', id: session.handle },
+          after: { why: 'wrong-code', codeFailures: failures },
+          context: ctx,
+        });
+        if (failures < security.masterCodeMaxFailures) return false;
+        await disableMasterCode(trx, current.id, this.iso(now));
+        await this.deps.audit.record(trx, {
+          action: 'security.master_code.disabled',
+          outcome: 'failure',
+          actor,
+          target: { type: 'master_code', id: current.id },
+          after: { failures },
+          context: ctx,
+        });
+        return true;
+      });
+      if (disabledNow) throw masterCodeDisabled();
+      throw new ValidationError('The master code is not correct.', [
+        { path: 'code', message: 'The master code is not correct.' },
+      ]);
+    }
+    const until = now + security.elevationMinutes * 60_000;
+    return transaction(db, async (trx) => {
+      await endSession(trx, session.id, this.iso(now));
+      const opened = await this.openSession(trx, actor.user.id, security, ctx, until);
+      await clearFailures(trx, userKey);
+      await resetMasterCodeFailures(trx, current.id);
+      await this.deps.audit.record(trx, {
+        action: 'auth.elevate',
+        actor: { userId: actor.user.id, label: actor.user.email, elevated: true },
+        target: { type: 'session', id: opened.me.session?.handle ?? null },
+        after: { until: this.iso(until), minutes: security.elevationMinutes },
+        context: ctx,
+      });
+      return opened;
+    });
+  }
+
+  /** Ends this session's elevation early. */
+  async endElevation(actor: Actor, ctx: RequestContext): Promise<void> {
+    const session = actor.session;
+    if (!session) return;
+    await transaction(this.deps.database.db, async (trx) => {
+      await setSessionElevation(trx, session.id, null);
+      await this.deps.audit.record(trx, {
+        action: 'auth.elevate_end',
+        actor,
+        target: { type: 'session', id: session.handle },
+        context: ctx,
+      });
+    });
+  }
+
+  /** Changes the signed-in user's password; ends every session of theirs and opens a new one. */
+  async changePassword(actor: Actor, current: string, next: string, ctx: RequestContext): Promise<SessionResult> {
+    if (!actor.session) throw new ForbiddenError('Change passwords from a signed-in session, not with an API key.');
+    const { db } = this.deps.database;
+    const security = await this.security();
+    const user = await findUserById(db, actor.user.id);
+    if (!user) throw new UnauthorizedError();
+    const ok = await this.deps.hasher.verify(current, user.password_hash);
+    if (!ok) {
+      await transaction(db, (trx) =>
+        this.deps.audit.record(trx, {
+          action: 'auth.password_change',
+          outcome: 'failure',
+          actor,
+          target: { type: 'user', id: user.id },
+          after: { why: 'wrong-current-password' },
+          context: ctx,
+        }),
+      );
+      throw new ValidationError('The current password is not correct.', [
+        { path: 'currentPassword', message: 'The current password is not correct.' },
+      ]);
+    }
+    assertPasswordAcceptable(next, security.passwordPolicy, 'newPassword');
+    if (next === current) {
+      throw new ValidationError('Choose a new password that differs from the current one.', [
+        { path: 'newPassword', message: 'Choose a password that differs from the current one.' },
+      ]);
+    }
+    const hash = await this.deps.hasher.hash(next);
+    return transaction(db, async (trx) => {
+      const now = this.iso();
+      await setPassword(trx, user.id, hash, false, now);
+      const ended = await endUserSessions(trx, user.id, now);
+      const opened = await this.openSession(trx, user.id, security, ctx);
+      await this.deps.audit.record(trx, {
+        action: 'auth.password_change',
+        actor,
+        target: { type: 'user', id: user.id },
+        after: { sessionsEnded: ended },
+        context: ctx,
+      });
+      return opened;
+    });
+  }
+
+  /** The user's open sessions, newest activity first. */
+  async sessions(userId: string, currentHandle: string | null): Promise<SessionInfo[]> {
+    const { db } = this.deps.database;
+    const security = await this.security();
+    const now = this.deps.now();
+    const rows = await listOpenSessions(db, userId, this.iso(now));
+    return rows
+      .filter((r) => now - Date.parse(r.last_seen_at) <= security.sessionIdleMinutes * 60_000)
+      .map((r) => ({
+        id: r.handle ?? '',
+        createdAt: r.created_at,
+        lastSeenAt: r.last_seen_at,
+        expiresAt: r.expires_at,
+        elevatedUntil: r.elevated_until && Date.parse(r.elevated_until) > now ? r.elevated_until : null,
+        ip: r.ip,
+        userAgent: r.user_agent,
+        current: r.handle === currentHandle,
+      }));
+  }
+
+  /** Ends one session of `userId` by its handle (404 when it is not one of theirs). */
+  async endSessionByHandle(actor: Actor, userId: string, handle: string, ctx: RequestContext): Promise<void> {
+    const { db } = this.deps.database;
+    const row = await db
+      .selectFrom('sessions')
+      .select(['id'])
+      .where('handle', '=', handle)
+      .where('user_id', '=', userId)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('That session does not exist or has already ended.');
+    await transaction(db, async (trx) => {
+      await endSession(trx, row.id, this.iso());
+      await this.deps.audit.record(trx, {
+        action: 'auth.session_end',
+        actor,
+        target: { type: 'user', id: userId },
+        after: { session: handle },
+        context: ctx,
+      });
+    });
+  }
+
+  /** The signed-in user's profile, business, modules and effective permissions. */
+  async me(actor: Principal, db: Tx = this.deps.database.db): Promise<Me> {
+    const engine = await this.deps.roles.engine(db);
     const business = await getSetting<Business>(db, SETTING.business);
     const modules = (await getSetting<string[]>(db, SETTING.modules)) ?? [];
     if (!business) throw new UnauthorizedError('Steward has not been set up yet.');
@@ -206,6 +500,17 @@ export class AuthService {
       })),
       elevatedUntil: actor.elevated && actor.session?.elevatedUntil ? this.iso(actor.session.elevatedUntil) : null,
       csrfToken: actor.session?.csrfToken ?? null,
+      session: actor.session ? { handle: actor.session.handle } : null,
+      apiKey: actor.apiKey ? { id: actor.apiKey.id, name: actor.apiKey.name } : null,
     };
   }
+}
+
+export function masterCodeDisabled(): HttpError {
+  return new HttpError(
+    403,
+    'master-code-disabled',
+    'Master code disabled',
+    'The master code was disabled after too many wrong entries. An admin must rotate it in Settings → Security.',
+  );
 }

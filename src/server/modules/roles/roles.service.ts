@@ -20,12 +20,15 @@ export class RolesService {
     this.now = now;
   }
 
-  async engine(): Promise<Authz> {
-    const version = (await getSetting<number>(this.database.db, SETTING.rolesVersion)) ?? 0;
+  /**
+   * The engine for the current roles. `db` may be a transaction that has just changed them: its
+   * engine is built but not cached, since the transaction may still roll back.
+   */
+  async engine(db: Tx = this.database.db): Promise<Authz> {
+    const version = (await getSetting<number>(db, SETTING.rolesVersion)) ?? 0;
     if (this.current?.version === version) return this.current.engine;
-    const roles = await loadRoleDefs(this.database.db);
-    const engine = new Authz({ permissions: PERMISSION_KEYS, roles, now: this.now });
-    this.current = { version, engine };
+    const engine = new Authz({ permissions: PERMISSION_KEYS, roles: await loadRoleDefs(db), now: this.now });
+    if (db === this.database.db) this.current = { version, engine };
     return engine;
   }
 

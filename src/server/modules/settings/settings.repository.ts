@@ -23,3 +23,9 @@ export async function insertSettingOnce(db: Kysely<DB>, key: string, value: unkn
     .values({ key, value: JSON.stringify(value), updated_at: now })
     .execute();
 }
+
+/** Reads several JSON settings in one query; absent keys are missing from the result. */
+export async function getSettings(db: Kysely<DB>, keys: readonly string[]): Promise<Map<string, unknown>> {
+  const rows = await db.selectFrom('settings').select(['key', 'value']).where('key', 'in', keys).execute();
+  return new Map(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
+}

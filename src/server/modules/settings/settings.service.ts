@@ -1,26 +1,13 @@
-import { DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from '../../../shared/password-policy.ts';
+import type { Kysely } from 'kysely';
+import { DEFAULT_SECURITY, type SecuritySettings } from '../../../shared/contracts/security.ts';
 import type { TemplateKey } from '../../../shared/permissions/templates.ts';
+import type { DB } from '../../db/schema.ts';
+import { getSetting } from './settings.repository.ts';
+
+export { DEFAULT_SECURITY, type SecuritySettings };
 
 /** Setting keys and their shapes. */
 export type Business = { name: string; template: TemplateKey; timezone: string; currency: string };
-
-export type SecuritySettings = {
-  sessionIdleMinutes: number;
-  sessionAbsoluteHours: number;
-  elevationMinutes: number;
-  loginMaxFailures: number;
-  loginLockMinutes: number;
-  passwordPolicy: PasswordPolicy;
-};
-
-export const DEFAULT_SECURITY: SecuritySettings = {
-  sessionIdleMinutes: 60,
-  sessionAbsoluteHours: 12,
-  elevationMinutes: 5,
-  loginMaxFailures: 10,
-  loginLockMinutes: 15,
-  passwordPolicy: DEFAULT_PASSWORD_POLICY,
-};
 
 export const SETTING = {
   business: 'business',
@@ -29,3 +16,13 @@ export const SETTING = {
   rolesVersion: 'roles_version',
   setupCompleted: 'setup_completed',
 } as const;
+
+/** The security settings with defaults filled in for anything never saved. */
+export function securityFrom(stored: unknown): SecuritySettings {
+  const s = (stored ?? {}) as Partial<SecuritySettings>;
+  return { ...DEFAULT_SECURITY, ...s, passwordPolicy: { ...DEFAULT_SECURITY.passwordPolicy, ...s.passwordPolicy } };
+}
+
+export async function loadSecurity(db: Kysely<DB>): Promise<SecuritySettings> {
+  return securityFrom(await getSetting(db, SETTING.security));
+}

@@ -1,0 +1,185 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { Ok } from '../../../shared/contracts/auth.ts';
+import {
+  BulkPermissionBody,
+  BulkPermissionResult,
+  CreateRoleBody,
+  Explanation,
+  PermissionRequestList,
+  Role,
+  RoleList,
+  SetPermissionBody,
+  SetPermissionResult,
+  UpdateRoleBody,
+  UserPermissions,
+} from '../../../shared/contracts/permissions.ts';
+import { Id } from '../../../shared/contracts/users.ts';
+import { actorOf } from '../../http/guard.ts';
+import { contextOf, responses, zod } from '../../http/route.ts';
+import type { PermissionsService } from './permissions.service.ts';
+
+const UserParams = z.object({ id: Id });
+const PermissionParams = z.object({ id: Id, permission: z.string().max(100) });
+const RoleParams = z.object({ key: z.string().max(64) });
+
+export async function permissionsRoutes(app: FastifyInstance, opts: { permissions: PermissionsService }) {
+  const { permissions } = opts;
+  const r = zod(app);
+  const tags = ['permissions'];
+  r.get(
+    '/users/:id/permissions',
+    {
+      config: { permission: 'settings.permissions' },
+      schema: {
+        tags,
+        summary: 'Every catalog permission for one user, with its state and where it comes from',
+        params: UserParams,
+        response: responses({ 200: UserPermissions }, 404),
+      },
+    },
+    async (request) => permissions.forUser(request.params.id),
+  );
+  r.get(
+    '/users/:id/permissions/:permission/explain',
+    {
+      config: { permission: 'settings.permissions' },
+      schema: {
+        tags,
+        summary: 'Why the user has (or lacks) one permission',
+        params: PermissionParams,
+        response: responses({ 200: Explanation }, 404),
+      },
+    },
+    async (request) => {
+      const e = await permissions.explain(request.params.id, request.params.permission);
+      return { ...e, reasons: [...e.reasons] };
+    },
+  );
+  r.put(
+    '/users/:id/permissions/:permission',
+    {
+      config: { permission: 'users.manage_permissions' },
+      schema: {
+        tags,
+        summary: 'Grant, deny or inherit one permission for one user (applies on their next request)',
+        params: PermissionParams,
+        body: SetPermissionBody,
+        response: responses({ 200: SetPermissionResult, 202: SetPermissionResult }, 404, 409, 422),
+      },
+    },
+    async (request, reply) => {
+      const result = await permissions.set(
+        actorOf(request),
+        request.params.id,
+        request.params.permission,
+        request.body,
+        contextOf(request),
+      );
+      return reply.status(result.status === 'pending-approval' ? 202 : 200).send(result);
+    },
+  );
+  r.post(
+    '/permissions/bulk',
+    {
+      config: { permission: 'users.manage_permissions' },
+      schema: {
+        tags,
+        summary: 'Grant, deny or inherit one permission for many users at once (one transaction)',
+        body: BulkPermissionBody,
+        response: responses({ 200: BulkPermissionResult }, 404, 409, 422),
+      },
+    },
+    async (request) => permissions.bulk(actorOf(request), request.body, contextOf(request)),
+  );
+  r.get(
+    '/permission-requests',
+    {
+      config: { permission: 'users.manage_permissions' },
+      schema: {
+        tags,
+        summary: 'Grants of critical permissions waiting for a second admin',
+        querystring: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'all']).default('pending') }),
+        response: responses({ 200: PermissionRequestList }),
+      },
+    },
+    async (request) => ({ items: await permissions.requests(request.query.status) }),
+  );
+  for (const [verb, approve] of [
+    ['approve', true],
+    ['reject', false],
+  ] as const) {
+    r.post(
+      `/permission-requests/:id/${verb}`,
+      {
+        config: { permission: 'users.manage_permissions' },
+        schema: {
+          tags,
+          summary: approve ? 'Approve (and apply) a pending critical grant' : 'Reject a pending critical grant',
+          params: UserParams,
+          response: responses({ 200: Ok }, 404, 409),
+        },
+      },
+      async (request) => {
+        await permissions.decide(actorOf(request), request.params.id, approve, contextOf(request));
+        return { ok: true as const };
+      },
+    );
+  }
+  r.get(
+    '/roles',
+    {
+      config: { permission: 'users.view' },
+      schema: {
+        tags: ['roles'],
+        summary: 'Roles with their entries and parents',
+        response: responses({ 200: RoleList }),
+      },
+    },
+    async () => ({ items: await permissions.listRoles() }),
+  );
+  r.post(
+    '/roles',
+    {
+      config: { permission: 'users.manage_permissions' },
+      schema: {
+        tags: ['roles'],
+        summary: 'Create a custom role, optionally copied from another',
+        body: CreateRoleBody,
+        response: responses({ 201: Role }, 409, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await permissions.createRole(actorOf(request), request.body, contextOf(request))),
+  );
+  r.put(
+    '/roles/:key',
+    {
+      config: { permission: 'users.manage_permissions' },
+      schema: {
+        tags: ['roles'],
+        summary: 'Replace a role’s name, parents and entries',
+        params: RoleParams,
+        body: UpdateRoleBody,
+        response: responses({ 200: Role }, 404, 409, 422),
+      },
+    },
+    async (request) => permissions.updateRole(actorOf(request), request.params.key, request.body, contextOf(request)),
+  );
+  r.delete(
+    '/roles/:key',
+    {
+      config: { permission: 'users.manage_permissions' },
+      schema: {
+        tags: ['roles'],
+        summary: 'Remove a custom role nobody has',
+        params: RoleParams,
+        response: responses({ 200: Ok }, 404, 409),
+      },
+    },
+    async (request) => {
+      await permissions.deleteRole(actorOf(request), request.params.key, contextOf(request));
+      return { ok: true as const };
+    },
+  );
+}

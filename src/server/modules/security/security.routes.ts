@@ -1,0 +1,104 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  ApiKey,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  MasterCodeStatus,
+  RotatedCode,
+  SecuritySettings,
+} from '../../../shared/contracts/security.ts';
+import { Id } from '../../../shared/contracts/users.ts';
+import { actorOf } from '../../http/guard.ts';
+import { contextOf, responses, zod } from '../../http/route.ts';
+import type { SecurityService } from './security.service.ts';
+
+export async function securityRoutes(app: FastifyInstance, opts: { security: SecurityService }) {
+  const { security } = opts;
+  const r = zod(app);
+  const tags = ['security'];
+  r.get(
+    '/settings/security',
+    {
+      config: { permission: 'settings.view' },
+      schema: {
+        tags,
+        summary: 'Session, login, elevation and password settings',
+        response: responses({ 200: SecuritySettings }),
+      },
+    },
+    async () => security.settings(),
+  );
+  r.put(
+    '/settings/security',
+    {
+      config: { permission: 'settings.edit' },
+      schema: {
+        tags,
+        summary: 'Change the security settings',
+        body: SecuritySettings,
+        response: responses({ 200: SecuritySettings }, 422),
+      },
+    },
+    async (request) => security.saveSettings(actorOf(request), request.body, contextOf(request)),
+  );
+  r.get(
+    '/security/master-code',
+    {
+      config: { permission: 'security.rotate_code' },
+      schema: {
+        tags,
+        summary: 'Whether a master code is set, and why it does not work when it does not',
+        response: responses({ 200: MasterCodeStatus }),
+      },
+    },
+    async () => security.masterCodeStatus(),
+  );
+  r.post(
+    '/security/master-code/rotate',
+    {
+      config: { permission: 'security.rotate_code' },
+      schema: {
+        tags,
+        summary: 'Generate a new master code (shown once); the old one stops working at once',
+        response: responses({ 200: RotatedCode }),
+      },
+    },
+    async (request) => security.rotateMasterCode(actorOf(request), contextOf(request)),
+  );
+  r.get(
+    '/api-keys',
+    {
+      config: { permission: 'security.api_keys' },
+      schema: { tags, summary: 'API keys', response: responses({ 200: z.object({ items: z.array(ApiKey) }) }) },
+    },
+    async () => ({ items: await security.listApiKeys() }),
+  );
+  r.post(
+    '/api-keys',
+    {
+      config: { permission: 'security.api_keys' },
+      schema: {
+        tags,
+        summary: 'Create an API key with a subset of your permissions (the key is shown once)',
+        body: CreateApiKeyBody,
+        response: responses({ 201: CreatedApiKey }, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await security.createApiKey(actorOf(request), request.body, contextOf(request))),
+  );
+  r.delete(
+    '/api-keys/:id',
+    {
+      config: { permission: 'security.api_keys' },
+      schema: {
+        tags,
+        summary: 'Revoke an API key (it stops working at once; the record stays)',
+        params: z.object({ id: Id }),
+        response: responses({ 200: ApiKey }, 404, 409),
+      },
+    },
+    async (request) => security.revokeApiKey(actorOf(request), request.params.id, contextOf(request)),
+  );
+}

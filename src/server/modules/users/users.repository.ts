@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely';
+import type { DB, UsersTable } from '../../db/schema.ts';
+
+const columns = [
+  'users.id',
+  'users.email',
+  'users.name',
+  'users.role_key',
+  'roles.name as role_name',
+  'users.artist_id',
+  'users.active',
+  'users.must_change_password',
+  'users.password_hash',
+  'users.locked_until',
+  'users.last_login_at',
+  'users.created_at',
+  'users.updated_at',
+] as const;
+
+function base(db: Kysely<DB>) {
+  return db
+    .selectFrom('users')
+    .innerJoin('roles', 'roles.key', 'users.role_key')
+    .select(columns)
+    .select((eb) =>
+      eb
+        .selectFrom('user_overrides')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('user_overrides.user_id', '=', 'users.id')
+        .as('overrides'),
+    );
+}
+
+export async function listUsers(db: Kysely<DB>, filter: { q?: string; status: 'active' | 'inactive' | 'all' }) {
+  let q = base(db);
+  if (filter.status !== 'all') q = q.where('users.active', '=', filter.status === 'active' ? 1 : 0);
+  if (filter.q) {
+    const like = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q = q.where((eb) =>
+      eb.or([
+        eb(eb.fn('lower', ['users.name']), 'like', eb.val(like)),
+        eb(eb.fn('lower', ['users.email']), 'like', eb.val(like)),
+      ]),
+    );
+  }
+  return q.orderBy('users.active', 'desc').orderBy('users.name').execute();
+}
+
+export async function getUser(db: Kysely<DB>, id: string) {
+  return base(db).where('users.id', '=', id).executeTakeFirst();
+}
+export type UserRow = NonNullable<Awaited<ReturnType<typeof getUser>>>;
+
+export async function updateUser(
+  db: Kysely<DB>,
+  id: string,
+  patch: Partial<Pick<UsersTable, 'email' | 'name' | 'artist_id' | 'role_key' | 'active'>>,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ ...patch, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,276 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { CreateUserBody, User } from '../../../shared/contracts/users.ts';
+import type { PasswordPolicy } from '../../../shared/password-policy.ts';
+import { type Database, type Tx, transaction } from '../../db/database.ts';
+import { isUniqueViolation } from '../../db/dialect.ts';
+import type { Actor, RequestContext } from '../../http/actor.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { endUserSessions, insertUser, setPassword } from '../auth/auth.repository.ts';
+import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
+import { assertManagerRemains, assertRoleWithinReach, lockAccessChanges } from '../permissions/guard-rails.ts';
+import type { RolesService } from '../roles/roles.service.ts';
+import { loadSecurity } from '../settings/settings.service.ts';
+import { getUser, listUsers, type UserRow, updateUser } from './users.repository.ts';
+
+type Deps = {
+  database: Database;
+  roles: RolesService;
+  audit: AuditService;
+  hasher: PasswordHasher;
+  now: () => number;
+};
+
+export function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    role: { key: r.role_key, name: r.role_name },
+    artistId: r.artist_id,
+    active: r.active === 1,
+    mustChangePassword: r.must_change_password === 1,
+    hasPassword: r.password_hash !== null,
+    lockedUntil: r.locked_until,
+    lastLoginAt: r.last_login_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    overrides: Number(r.overrides ?? 0),
+  };
+}
+
+const UPPER = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
+const LOWER = 'abcdefghijkmnpqrstuvwxyz';
+const DIGIT = '23456789';
+const pick = (alphabet: string) => alphabet[randomInt(alphabet.length)] as string;
+
+/** A readable temporary password (e.g. "Kx7m-Qp3r-Ht9w") that meets the policy. */
+export function temporaryPassword(policy: PasswordPolicy): string {
+  const groups: string[] = [];
+  while (groups.join('-').length < Math.max(14, policy.minLength)) {
+    groups.push(pick(UPPER) + pick(LOWER) + pick(DIGIT) + pick(LOWER));
+  }
+  return groups.join('-');
+}
+
+/** A unique violation on users means the email is taken; anything else passes through. */
+function emailTakenOr(err: unknown): unknown {
+  if (!isUniqueViolation(err)) return err;
+  return new ValidationError('Another user already has this email address.', [
+    { path: 'email', message: 'Another user already has this email address.' },
+  ]);
+}
+
+/** User accounts: create, edit, role, deactivate / reactivate, reset password. Never deleted. */
+export class UsersService {
+  private readonly deps: Deps;
+  constructor(deps: Deps) {
+    this.deps = deps;
+  }
+
+  private iso(): string {
+    return new Date(this.deps.now()).toISOString();
+  }
+
+  private async row(db: Tx, id: string): Promise<UserRow> {
+    const user = await getUser(db, id);
+    if (!user) throw new NotFoundError('There is no user with that id.');
+    return user;
+  }
+
+  async list(filter: { q?: string; status: 'active' | 'inactive' | 'all' }): Promise<User[]> {
+    return (await listUsers(this.deps.database.db, filter)).map(toUser);
+  }
+
+  async get(id: string): Promise<User> {
+    return toUser(await this.row(this.deps.database.db, id));
+  }
+
+  private async assertRoleAssignable(trx: Tx, actor: Actor, roleKey: string): Promise<void> {
+    const engine = await this.deps.roles.engine(trx);
+    if (!engine.hasRole(roleKey)) {
+      throw new ValidationError(`There is no role "${roleKey}".`, [
+        { path: 'roleKey', message: 'Choose an existing role.' },
+      ]);
+    }
+    assertRoleWithinReach(engine, actor.subject, roleKey);
+  }
+
+  private async passwordFor(given: string | undefined, field: string): Promise<{ plain: string; hash: string }> {
+    const { passwordPolicy } = await loadSecurity(this.deps.database.db);
+    const plain = given ?? temporaryPassword(passwordPolicy);
+    assertPasswordAcceptable(plain, passwordPolicy, field);
+    return { plain, hash: await this.deps.hasher.hash(plain) };
+  }
+
+  async create(actor: Actor, body: CreateUserBody, ctx: RequestContext) {
+    const password = await this.passwordFor(body.temporaryPassword, 'temporaryPassword');
+    const id = randomUUID();
+    const { db, engine: kind } = this.deps.database;
+    try {
+      await transaction(db, async (trx) => {
+        await lockAccessChanges(trx, kind);
+        await this.assertRoleAssignable(trx, actor, body.roleKey);
+        await insertUser(trx, {
+          id,
+          email: body.email,
+          name: body.name,
+          passwordHash: password.hash,
+          roleKey: body.roleKey,
+          artistId: body.artistId ?? null,
+          mustChangePassword: true,
+          now: this.iso(),
+        });
+        await this.deps.audit.record(trx, {
+          action: 'users.create',
+          actor,
+          target: { type: 'user', id },
+          after: { email: body.email, name: body.name, role: body.roleKey, artistId: body.artistId ?? null },
+          context: ctx,
+        });
+      });
+    } catch (err) {
+      throw emailTakenOr(err);
+    }
+    return { user: await this.get(id), temporaryPassword: password.plain };
+  }
+
+  async update(
+    actor: Actor,
+    id: string,
+    patch: { email?: string | undefined; name?: string | undefined; artistId?: string | null | undefined },
+    ctx: RequestContext,
+  ): Promise<User> {
+    const { db } = this.deps.database;
+    try {
+      await transaction(db, async (trx) => {
+        const before = await this.row(trx, id);
+        const changes: { email?: string; name?: string; artist_id?: string | null } = {};
+        if (patch.email !== undefined && patch.email !== before.email) changes.email = patch.email;
+        if (patch.name !== undefined && patch.name !== before.name) changes.name = patch.name;
+        if (patch.artistId !== undefined && patch.artistId !== before.artist_id) changes.artist_id = patch.artistId;
+        if (Object.keys(changes).length === 0) return;
+        await updateUser(trx, id, changes, this.iso());
+        await this.deps.audit.record(trx, {
+          action: 'users.update',
+          actor,
+          target: { type: 'user', id },
+          before: Object.fromEntries(Object.keys(changes).map((k) => [k, before[k as keyof UserRow]])),
+          after: changes,
+          context: ctx,
+        });
+      });
+    } catch (err) {
+      throw emailTakenOr(err);
+    }
+    return this.get(id);
+  }
+
+  async changeRole(actor: Actor, id: string, roleKey: string, reason: string | undefined, ctx: RequestContext) {
+    const { db, engine: kind } = this.deps.database;
+    await transaction(db, async (trx) => {
+      await lockAccessChanges(trx, kind);
+      const before = await this.row(trx, id);
+      if (before.role_key === roleKey) return;
+      await this.assertRoleAssignable(trx, actor, roleKey);
+      // Taking a role away needs the same reach as giving it.
+      assertRoleWithinReach(await this.deps.roles.engine(trx), actor.subject, before.role_key, 'take away');
+      await updateUser(trx, id, { role_key: roleKey }, this.iso());
+      await assertManagerRemains(trx, await this.deps.roles.engine(trx));
+      await this.deps.audit.record(trx, {
+        action: 'users.role_change',
+        actor,
+        target: { type: 'user', id },
+        before: { role: before.role_key },
+        after: { role: roleKey },
+        reason: reason ?? null,
+        context: ctx,
+      });
+    });
+    return this.get(id);
+  }
+
+  /** Deactivates: every session and API key of the user stops working at once. */
+  async deactivate(actor: Actor, id: string, reason: string | undefined, ctx: RequestContext): Promise<User> {
+    if (id === actor.user.id) throw new ForbiddenError('You cannot deactivate your own account.');
+    const { db, engine: kind } = this.deps.database;
+    await transaction(db, async (trx) => {
+      await lockAccessChanges(trx, kind);
+      const before = await this.row(trx, id);
+      if (before.active === 0) throw new ConflictError('This user is already deactivated.');
+      const now = this.iso();
+      await updateUser(trx, id, { active: 0 }, now);
+      const sessions = await endUserSessions(trx, id, now);
+      await assertManagerRemains(trx, await this.deps.roles.engine(trx));
+      await this.deps.audit.record(trx, {
+        action: 'users.deactivate',
+        actor,
+        target: { type: 'user', id },
+        before: { active: true },
+        after: { active: false, sessionsEnded: sessions },
+        reason: reason ?? null,
+        context: ctx,
+      });
+    });
+    return this.get(id);
+  }
+
+  async reactivate(actor: Actor, id: string, reason: string | undefined, ctx: RequestContext): Promise<User> {
+    const { db, engine: kind } = this.deps.database;
+    await transaction(db, async (trx) => {
+      await lockAccessChanges(trx, kind);
+      const before = await this.row(trx, id);
+      if (before.active === 1) throw new ConflictError('This user is already active.');
+      await this.assertRoleAssignable(trx, actor, before.role_key);
+      await updateUser(trx, id, { active: 1 }, this.iso());
+      await this.deps.audit.record(trx, {
+        action: 'users.reactivate',
+        actor,
+        target: { type: 'user', id },
+        before: { active: false },
+        after: { active: true },
+        reason: reason ?? null,
+        context: ctx,
+      });
+    });
+    return this.get(id);
+  }
+
+  /** Sets a temporary password (returned once), unlocks the account and ends its sessions. */
+  async resetPassword(actor: Actor, id: string, given: string | undefined, ctx: RequestContext) {
+    const { db } = this.deps.database;
+    const target = await this.row(db, id);
+    if (target.active === 0) throw new ConflictError('Reactivate this user before resetting their password.');
+    const password = await this.passwordFor(given, 'temporaryPassword');
+    await transaction(db, async (trx) => {
+      const now = this.iso();
+      await setPassword(trx, id, password.hash, true, now);
+      const sessions = await endUserSessions(trx, id, now);
+      await this.deps.audit.record(trx, {
+        action: 'users.reset_password',
+        actor,
+        target: { type: 'user', id },
+        after: { mustChangePassword: true, sessionsEnded: sessions },
+        context: ctx,
+      });
+    });
+    return { user: await this.get(id), temporaryPassword: password.plain };
+  }
+
+  /** Ends every session of a user (an admin's "sign out everywhere"). */
+  async endSessions(actor: Actor, id: string, ctx: RequestContext): Promise<number> {
+    const { db } = this.deps.database;
+    await this.row(db, id);
+    return transaction(db, async (trx) => {
+      const n = await endUserSessions(trx, id, this.iso());
+      await this.deps.audit.record(trx, {
+        action: 'users.sessions_end',
+        actor,
+        target: { type: 'user', id },
+        after: { sessionsEnded: n },
+        context: ctx,
+      });
+      return n;
+    });
+  }
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { Reason } from './users.ts';
+
+const Access = z.enum(['all', 'own', 'elevation-required', 'none']);
+
+export const OverrideInfo = z.object({
+  effect: z.enum(['grant', 'deny']),
+  scope: z.enum(['any', 'own']),
+  expiresAt: z.string().nullable(),
+  reason: z.string().nullable(),
+  byName: z.string().nullable(),
+  at: z.string().nullable(),
+});
+
+export const PermissionState = z
+  .object({
+    permission: z.string(),
+    label: z.string(),
+    description: z.string(),
+    area: z.string(),
+    risk: z.enum(['normal', 'sensitive', 'critical']),
+    /** green = grant, gray = inherited, red = deny, empty = none */
+    state: z.enum(['grant', 'inherited', 'deny', 'none']),
+    access: Access,
+    elevatable: z.boolean(),
+    role: z.object({ key: z.string(), name: z.string(), via: z.array(z.string()) }).nullable(),
+    policy: z.enum(['allow', 'own', 'elevated']).nullable(),
+    override: OverrideInfo.nullable(),
+    expired: OverrideInfo.nullable(),
+    pendingRequest: z.string().nullable().describe('Id of a grant waiting for a second admin'),
+    summary: z.string().describe('One line saying why, e.g. “Granted by role Superuser (inherited from User).”'),
+  })
+  .meta({ id: 'PermissionState' });
+export type PermissionState = z.infer<typeof PermissionState>;
+
+export const UserPermissions = z.object({
+  user: z.object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string(),
+    role: z.object({ key: z.string(), name: z.string() }),
+    active: z.boolean(),
+  }),
+  items: z.array(PermissionState),
+});
+export type UserPermissions = z.infer<typeof UserPermissions>;
+
+const Future = z.iso.datetime({ offset: true, error: 'Enter a date and time, e.g. 2026-12-31T17:00:00Z.' });
+
+export const SetPermissionBody = z.strictObject({
+  effect: z.enum(['grant', 'deny', 'inherit'], { error: 'Choose grant, deny or inherit.' }),
+  scope: z.enum(['any', 'own']).default('any'),
+  expiresAt: Future.nullable().default(null),
+  reason: Reason.min(3, 'Say why (at least 3 characters): it goes into the audit log.'),
+});
+export type SetPermissionBody = z.input<typeof SetPermissionBody>;
+
+export const SetPermissionResult = z.object({
+  status: z.enum(['applied', 'pending-approval', 'unchanged']),
+  requestId: z.string().nullable(),
+  item: PermissionState,
+});
+
+export const BulkPermissionBody = SetPermissionBody.extend({
+  userIds: z.array(z.string().max(64)).min(1, 'Choose at least one user.').max(500, 'At most 500 users at once.'),
+  permission: z.string().max(100),
+});
+export type BulkPermissionBody = z.input<typeof BulkPermissionBody>;
+
+export const BulkPermissionResult = z.object({
+  applied: z.number().int(),
+  unchanged: z.number().int(),
+  pendingApproval: z.number().int(),
+});
+
+export const Explanation = z
+  .object({
+    permission: z.string(),
+    allowed: z.boolean(),
+    code: z.string(),
+    summary: z.string(),
+    reasons: z.array(z.string()),
+  })
+  .meta({ id: 'Explanation' });
+
+export const PermissionRequest = z
+  .object({
+    id: z.string(),
+    user: z.object({ id: z.string(), name: z.string() }),
+    permission: z.string(),
+    scope: z.enum(['any', 'own']),
+    expiresAt: z.string().nullable(),
+    reason: z.string(),
+    requestedBy: z.object({ id: z.string(), name: z.string() }),
+    requestedAt: z.string(),
+    status: z.enum(['pending', 'approved', 'rejected']),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+  })
+  .meta({ id: 'PermissionRequest' });
+export type PermissionRequest = z.infer<typeof PermissionRequest>;
+
+export const PermissionRequestList = z.object({ items: z.array(PermissionRequest) });
+
+export const RoleKey = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9_-]{1,39}$/, 'Use 2–40 lower-case letters, digits, - or _, starting with a letter.');
+
+export const Role = z
+  .object({
+    key: z.string(),
+    name: z.string(),
+    description: z.string(),
+    builtin: z.boolean(),
+    /** The template's Admin role always holds every permission and cannot be edited. */
+    locked: z.boolean(),
+    inherits: z.array(z.string()),
+    entries: z.record(z.string(), z.enum(['allow', 'own', 'elevated'])),
+    users: z.number().int(),
+  })
+  .meta({ id: 'Role' });
+export type Role = z.infer<typeof Role>;
+
+export const RoleList = z.object({ items: z.array(Role) });
+
+const RoleFields = {
+  name: z.string().trim().min(1, 'Enter a name.').max(80, 'Use at most 80 characters.'),
+  description: z.string().trim().max(300, 'Use at most 300 characters.').default(''),
+  inherits: z.array(z.string().max(64)).max(10).default([]),
+  entries: z.record(z.string().max(100), z.enum(['allow', 'own', 'elevated'])).default({}),
+};
+
+export const CreateRoleBody = z.strictObject({
+  key: RoleKey,
+  ...RoleFields,
+  copyFrom: z.string().max(64).optional().describe('Start from this role’s entries and parents'),
+});
+export type CreateRoleBody = z.input<typeof CreateRoleBody>;
+
+export const UpdateRoleBody = z.strictObject(RoleFields);
+export type UpdateRoleBody = z.input<typeof UpdateRoleBody>;
