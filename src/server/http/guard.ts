@@ -17,7 +17,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyInstance {
+    /** Every route with its declared guard (for the route × principal matrix). */
+    routeGuards(): RouteGuard[];
+  }
 }
+
+export type RouteGuard = { method: string; url: string; guard: string };
 
 export class UnguardedRouteError extends Error {
   override name = 'UnguardedRouteError';
@@ -54,6 +60,14 @@ export function routeDeclarationProblem(config: RouteOptions['config'] | undefin
 export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): void {
   const routes: RouteOptions[] = [];
   app.decorateRequest('actor', null);
+  app.decorate('routeGuards', () =>
+    routes.flatMap((r) =>
+      [r.method].flat().map((method) => {
+        const c = (r.config ?? {}) as { permission?: string; public?: boolean };
+        return { method, url: r.url, guard: c.permission ?? (c.public ? 'public' : 'authenticated') };
+      }),
+    ),
+  );
   app.addHook('onRoute', (route) => {
     routes.push(route);
   });
