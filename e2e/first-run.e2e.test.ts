@@ -30,7 +30,7 @@ describe('first run in a browser', () => {
     await page.getByLabel('Repeat the password').fill('weak');
     await page.getByRole('button', { name: 'Create business and administrator' }).click();
     await page.getByText('Use at least 8 characters.').waitFor();
-    await screenshot(page, 'first-run-1-setup-validation');
+    await screenshot(page, 'first-run-1-setup-validation', { fullPage: true });
 
     await page.getByLabel(/^Password\s*\*?$/).fill('Compiler-1952');
     await page.getByLabel('Repeat the password').fill('Compiler-1952');

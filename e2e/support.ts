@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type APIResponse, type Browser, chromium, type Page, request } from 'playwright-core';
 import { freePort } from '../test/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -72,9 +72,51 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves what a person sees (the viewport), or the whole page with `fullPage`. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage: options.fullPage ?? false });
   return file;
+}
+
+/** A signed-in API client (its own cookie jar), for arranging what a browser test needs. */
+export type ApiClient = {
+  get<T = unknown>(path: string): Promise<T>;
+  send<T = unknown>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+};
+
+export async function apiAs(baseURL: string, email: string, password: string): Promise<ApiClient> {
+  const ctx = await request.newContext({ baseURL });
+  const login = await ctx.post('/api/v1/auth/login', { data: { email, password } });
+  if (!login.ok()) throw new Error(`login as ${email} failed: ${login.status()} ${await login.text()}`);
+  let csrf = (await login.json()).csrfToken as string;
+  const check = async (res: APIResponse) => {
+    if (!res.ok()) throw new Error(`${res.url()} answered ${res.status()}: ${await res.text()}`);
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : undefined;
+    if (data && typeof data.csrfToken === 'string') csrf = data.csrfToken;
+    return data;
+  };
+  return {
+    get: async (path) => check(await ctx.get(path)),
+    send: async (method, path, body) =>
+      check(await ctx.fetch(path, { method, data: body ?? {}, headers: { 'x-csrf-token': csrf } })),
+    close: () => ctx.dispose(),
+  };
+}
+
+/** First-run setup through the API. */
+export async function setupThroughApi(
+  baseURL: string,
+  template: 'studio' | 'stores',
+  admin: { name: string; email: string; password: string },
+): Promise<void> {
+  const res = await fetch(`${baseURL}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ businessName: 'Ink & Needle Studio', template, admin, timezone: 'Europe/Lisbon' }),
+  });
+  if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
 }

@@ -60,6 +60,7 @@ export const SetPermissionResult = z.object({
   requestId: z.string().nullable(),
   item: PermissionState,
 });
+export type SetPermissionResult = z.infer<typeof SetPermissionResult>;
 
 export const BulkPermissionBody = SetPermissionBody.extend({
   userIds: z.array(z.string().max(64)).min(1, 'Choose at least one user.').max(500, 'At most 500 users at once.'),
@@ -82,6 +83,7 @@ export const Explanation = z
     reasons: z.array(z.string()),
   })
   .meta({ id: 'Explanation' });
+export type Explanation = z.infer<typeof Explanation>;
 
 export const PermissionRequest = z
   .object({
@@ -101,6 +103,7 @@ export const PermissionRequest = z
 export type PermissionRequest = z.infer<typeof PermissionRequest>;
 
 export const PermissionRequestList = z.object({ items: z.array(PermissionRequest) });
+export type PermissionRequestList = z.infer<typeof PermissionRequestList>;
 
 export const RoleKey = z
   .string()
@@ -123,6 +126,7 @@ export const Role = z
 export type Role = z.infer<typeof Role>;
 
 export const RoleList = z.object({ items: z.array(Role) });
+export type RoleList = z.infer<typeof RoleList>;
 
 const RoleFields = {
   name: z.string().trim().min(1, 'Enter a name.').max(80, 'Use at most 80 characters.'),
@@ -138,5 +142,8 @@ export const CreateRoleBody = z.strictObject({
 });
 export type CreateRoleBody = z.input<typeof CreateRoleBody>;
 
-export const UpdateRoleBody = z.strictObject(RoleFields);
+export const UpdateRoleBody = z.strictObject({
+  ...RoleFields,
+  description: z.string().trim().max(300, 'Use at most 300 characters.').optional().describe('Unchanged when left out'),
+});
 export type UpdateRoleBody = z.input<typeof UpdateRoleBody>;

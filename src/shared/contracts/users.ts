@@ -23,6 +23,7 @@ export const User = z
 export type User = z.infer<typeof User>;
 
 export const UserList = z.object({ items: z.array(User) });
+export type UserList = z.infer<typeof UserList>;
 
 export const UserListQuery = z.object({
   q: z.string().trim().max(100).optional(),

@@ -1,14 +1,23 @@
 import { createTheme, MantineProvider } from '@mantine/core';
 import { Notifications, notifications } from '@mantine/notifications';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider } from 'react-router';
 import { AppLayout } from '../components/AppLayout.tsx';
+import { ElevationProvider } from '../components/ElevationProvider.tsx';
 import { ErrorState, FullPageLoader } from '../components/states.tsx';
+import { AccountPage } from '../features/account/AccountPage.tsx';
+import { ChangePasswordPage } from '../features/account/ChangePasswordPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
+import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
+import { RolesPage } from '../features/settings/RolesPage.tsx';
+import { SecurityPage } from '../features/settings/SecurityPage.tsx';
+import { SettingsLayout } from '../features/settings/SettingsLayout.tsx';
+import { UsersPage } from '../features/settings/UsersPage.tsx';
 import { SetupPage } from '../features/setup/SetupPage.tsx';
-import { ApiError } from './api.ts';
-import { useMe, useSetupStatus } from './session.ts';
+import { ApiError, setCsrfToken, setSessionEndedHandler } from './api.ts';
+import { markSessionEnded, meKey, useMe, useSetupStatus } from './session.ts';
 
 const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md', fontFamily: 'system-ui, sans-serif' });
 
@@ -41,6 +50,7 @@ function RequireSession() {
   if (setup.data.needed) return <Navigate to="/setup" replace />;
   if (me.isError) return <ErrorState error={me.error} onRetry={() => me.refetch()} />;
   if (!me.data) return <Navigate to="/login" replace />;
+  if (me.data.user.mustChangePassword) return <ChangePasswordPage me={me.data} />;
   return (
     <AppLayout me={me.data}>
       <Outlet context={me.data} />
@@ -54,17 +64,49 @@ const router = createBrowserRouter([
   {
     path: '/',
     element: <RequireSession />,
-    children: [{ index: true, element: <DashboardPage /> }],
+    children: [
+      { index: true, element: <DashboardPage /> },
+      { path: 'account', element: <AccountPage /> },
+      {
+        path: 'settings',
+        element: <SettingsLayout />,
+        children: [
+          { path: 'users', element: <UsersPage /> },
+          { path: 'permissions', element: <PermissionsPage /> },
+          { path: 'roles', element: <RolesPage /> },
+          { path: 'security', element: <SecurityPage /> },
+        ],
+      },
+    ],
   },
   { path: '*', element: <Navigate to="/" replace /> },
 ]);
+
+/**
+ * When the server stops knowing the session (deactivated, signed out elsewhere, timed out), the
+ * app drops what it knew and returns to the sign-in page with a word of why.
+ */
+function SessionWatcher() {
+  useEffect(() => {
+    setSessionEndedHandler(() => {
+      setCsrfToken(null);
+      if (queryClient.getQueryData(meKey)) markSessionEnded();
+      queryClient.setQueryData(meKey, null);
+    });
+    return () => setSessionEndedHandler(null);
+  }, []);
+  return null;
+}
 
 export function App() {
   return (
     <MantineProvider theme={theme} defaultColorScheme="light">
       <Notifications position="top-right" />
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        <SessionWatcher />
+        <ElevationProvider>
+          <RouterProvider router={router} />
+        </ElevationProvider>
       </QueryClientProvider>
     </MantineProvider>
   );

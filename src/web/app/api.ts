@@ -22,12 +22,30 @@ export class ApiError extends Error {
 
 let csrfToken: string | null = null;
 
+/**
+ * Called when an action needs the master code: asks the person for it (the elevation dialog),
+ * and resolves true once the session is elevated, so the call can be retried.
+ */
+type ElevationHandler = (problem: Problem) => Promise<boolean>;
+let elevationHandler: ElevationHandler | null = null;
+export function setElevationHandler(handler: ElevationHandler | null): void {
+  elevationHandler = handler;
+}
+
+/** Called when the server no longer knows the session (signed out elsewhere, deactivated, timed out). */
+let sessionEndedHandler: (() => void) | null = null;
+export function setSessionEndedHandler(handler: (() => void) | null): void {
+  sessionEndedHandler = handler;
+}
+
+const isProblem = (p: Problem | null, slug: string) => p?.type === `urn:steward:problem:${slug}`;
+
 /** Remembers the CSRF token the server gave at login or in /me. */
 export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, url: string, body?: unknown, retried = false): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -51,7 +69,16 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   }
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
-  if (!res.ok) throw new ApiError(res.status, (data as Problem) ?? null);
+  if (!res.ok) {
+    const problem = (data as Problem) ?? null;
+    if (res.status === 403 && isProblem(problem, 'elevation-required') && elevationHandler && !retried && problem) {
+      if (await elevationHandler(problem)) return request<T>(method, url, body, true);
+    }
+    if (res.status === 401 && !url.startsWith('/api/v1/auth/login') && !url.startsWith('/api/v1/me')) {
+      sessionEndedHandler?.();
+    }
+    throw new ApiError(res.status, problem);
+  }
   return data as T;
 }
 
@@ -62,3 +89,10 @@ export const api = {
   patch: <T>(url: string, body?: unknown) => request<T>('PATCH', url, body ?? {}),
   delete: <T>(url: string) => request<T>('DELETE', url),
 };
+
+/** The message to show above a form: the error's, unless it is all about particular fields. */
+export function generalError(error: unknown): string | null {
+  if (!error) return null;
+  if (error instanceof ApiError) return Object.keys(error.fieldErrors()).length > 0 ? null : error.message;
+  return error instanceof Error ? error.message : String(error);
+}

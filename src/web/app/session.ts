@@ -34,3 +34,14 @@ export function hasPermission(me: Me, permission: string): boolean {
   const p = me.permissions.find((x) => x.permission === permission);
   return p !== undefined && p.access !== 'none';
 }
+
+/** Set when the server ended the session under the user's feet; the sign-in page says so once. */
+let sessionEnded = false;
+export function markSessionEnded(): void {
+  sessionEnded = true;
+}
+export function takeSessionEnded(): boolean {
+  const was = sessionEnded;
+  sessionEnded = false;
+  return was;
+}

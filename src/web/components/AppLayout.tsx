@@ -12,14 +12,16 @@ import {
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconChevronDown, IconHome, IconLogout } from '@tabler/icons-react';
+import { IconChevronDown, IconHome, IconLockOpen, IconLogout, IconUser } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { Me } from '../../shared/contracts/auth.ts';
 import { MODULES } from '../../shared/permissions/templates.ts';
 import { api, setCsrfToken } from '../app/api.ts';
+import { formatTime } from '../app/format.ts';
 import { meKey } from '../app/session.ts';
+import { settingsTabs } from '../features/settings/SettingsLayout.tsx';
 
 /** Modules of the business that the user can use at least in part. */
 export function visibleModules(me: Me) {
@@ -28,7 +30,38 @@ export function visibleModules(me: Me) {
 }
 
 /** Screens that exist so far; other modules are listed but not yet openable. */
-const AVAILABLE_ROUTES: Record<string, string> = {};
+function availableRoute(me: Me, module: string): string | null {
+  if (module === 'settings') return settingsTabs(me).length > 0 ? '/settings' : null;
+  if (module === 'security') return '/settings/security';
+  return null;
+}
+
+/** "Unlocked until 14:05" while the session is elevated, with a way to lock it now. */
+function ElevationBadge({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
+  const lock = useMutation({
+    mutationFn: () => api.delete('/api/v1/auth/elevate'),
+    onSuccess: () => {
+      queryClient.setQueryData<Me | null>(meKey, (m) => (m ? { ...m, elevatedUntil: null } : m));
+      notifications.show({ message: 'Locked again.' });
+    },
+  });
+  if (!me.elevatedUntil || Date.parse(me.elevatedUntil) <= Date.now()) return null;
+  return (
+    <Tooltip label="Master-code actions are unlocked in this session. Click to lock now." withArrow>
+      <Badge
+        component="button"
+        color="orange"
+        variant="light"
+        leftSection={<IconLockOpen size={12} />}
+        style={{ cursor: 'pointer', border: 0 }}
+        onClick={() => lock.mutate()}
+      >
+        Unlocked until {formatTime(me.elevatedUntil, me.business.timezone)}
+      </Badge>
+    </Tooltip>
+  );
+}
 
 export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
   const [opened, { toggle }] = useDisclosure();
@@ -60,29 +93,35 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
               Steward
             </Badge>
           </Group>
-          <Menu position="bottom-end" withinPortal>
-            <Menu.Target>
-              <UnstyledButton aria-label="Account menu">
-                <Group gap={6}>
-                  <div style={{ textAlign: 'right' }}>
-                    <Text size="sm" fw={500}>
-                      {me.user.name}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {me.user.role.name}
-                    </Text>
-                  </div>
-                  <IconChevronDown size={14} />
-                </Group>
-              </UnstyledButton>
-            </Menu.Target>
-            <Menu.Dropdown>
-              <Menu.Label>{me.user.email}</Menu.Label>
-              <Menu.Item leftSection={<IconLogout size={14} />} onClick={() => logout.mutate()}>
-                Sign out
-              </Menu.Item>
-            </Menu.Dropdown>
-          </Menu>
+          <Group gap="md">
+            <ElevationBadge me={me} />
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label="Account menu">
+                  <Group gap={6}>
+                    <div style={{ textAlign: 'right' }}>
+                      <Text size="sm" fw={500}>
+                        {me.user.name}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {me.user.role.name}
+                      </Text>
+                    </div>
+                    <IconChevronDown size={14} />
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.user.email}</Menu.Label>
+                <Menu.Item leftSection={<IconUser size={14} />} onClick={() => navigate('/account')}>
+                  Your account
+                </Menu.Item>
+                <Menu.Item leftSection={<IconLogout size={14} />} onClick={() => logout.mutate()}>
+                  Sign out
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Modules">
@@ -93,15 +132,15 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
             active={location.pathname === '/'}
             onClick={() => navigate('/')}
           />
-          {visibleModules(me).map((m) => {
-            const route = AVAILABLE_ROUTES[m.key];
+          {visibleModules(me).map((m, _i, all) => {
+            const route = availableRoute(me, m.key);
+            // The module whose route is the longest prefix of the address is the one open.
+            const open = all
+              .map((x) => availableRoute(me, x.key))
+              .filter((r): r is string => r !== null && location.pathname.startsWith(r))
+              .sort((a, b) => b.length - a.length)[0];
             return route ? (
-              <NavLink
-                key={m.key}
-                label={m.label}
-                active={location.pathname.startsWith(route)}
-                onClick={() => navigate(route)}
-              />
+              <NavLink key={m.key} label={m.label} active={route === open} onClick={() => navigate(route)} />
             ) : (
               <Tooltip key={m.key} label="This module arrives in a later release" position="right" withArrow>
                 <NavLink

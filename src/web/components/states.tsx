@@ -1,5 +1,6 @@
-import { Alert, Button, Center, Loader, Stack, Text } from '@mantine/core';
+import { Alert, Button, Center, Loader, Skeleton, Stack, Text } from '@mantine/core';
 import { IconAlertTriangle } from '@tabler/icons-react';
+import type { ReactNode } from 'react';
 
 export function FullPageLoader({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -27,5 +28,40 @@ export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () =>
         )}
       </Stack>
     </Alert>
+  );
+}
+
+export function EmptyState({
+  title,
+  description,
+  action,
+}: {
+  title: string;
+  description?: string;
+  action?: ReactNode;
+}) {
+  return (
+    <Center py="xl">
+      <Stack align="center" gap={4}>
+        <Text fw={600}>{title}</Text>
+        {description && (
+          <Text c="dimmed" size="sm" ta="center" maw={420}>
+            {description}
+          </Text>
+        )}
+        {action}
+      </Stack>
+    </Center>
+  );
+}
+
+/** Placeholder rows while a table loads, so the page does not jump. */
+export function TableLoader({ rows = 5 }: { rows?: number }) {
+  return (
+    <Stack gap="xs" aria-busy="true" aria-label="Loading">
+      {Array.from({ length: rows }, (_, i) => (
+        <Skeleton key={String(i)} height={36} radius="sm" />
+      ))}
+    </Stack>
   );
 }

@@ -488,7 +488,7 @@ export class PermissionsService {
       const now = this.iso();
       await trx
         .updateTable('roles')
-        .set({ name: body.name, description: body.description ?? '', updated_at: now })
+        .set({ name: body.name, description: body.description ?? before.description, updated_at: now })
         .where('key', '=', key)
         .execute();
       await trx.deleteFrom('role_parents').where('role_key', '=', key).execute();

@@ -1,10 +1,11 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { ApiError, api, setCsrfToken } from '../../app/api.ts';
-import { meKey, useMe, useSetupStatus } from '../../app/session.ts';
+import { meKey, takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
 import { FullPageLoader } from '../../components/states.tsx';
 
 export function LoginPage() {
@@ -13,6 +14,7 @@ export function LoginPage() {
   const queryClient = useQueryClient();
   const setup = useSetupStatus();
   const me = useMe();
+  const [ended] = useState(takeSessionEnded);
   const form = useForm({
     mode: 'controlled',
     initialValues: { email: params.get('email') ?? '', password: '' },
@@ -49,6 +51,11 @@ export function LoginPage() {
                 to Steward
               </Text>
             </div>
+            {ended && !error && (
+              <Alert color="orange" role="status" title="Your session has ended">
+                You were signed out: an admin changed your account, or the session timed out. Please sign in again.
+              </Alert>
+            )}
             {error && (
               <Alert color="red" role="alert" title={error.status === 401 ? 'Could not sign in' : error.title}>
                 {error.message}

@@ -1,0 +1,228 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiClient,
+  apiAs,
+  launchBrowser,
+  type Server,
+  screenshot,
+  setupThroughApi,
+  startServer,
+} from './support.ts';
+
+const ADMIN = { name: 'Marta Admin', email: 'marta@example.com', password: 'Studio-Owner-1' };
+
+type Created = { user: { id: string; email: string }; temporaryPassword: string };
+
+async function signIn(page: Page, url: string, email: string, password: string) {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('accounts and access in a browser', () => {
+  let server: Server;
+  let browser: Browser;
+  let admin: ApiClient;
+  let artist: Created;
+  const people: Record<string, string> = {};
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await setupThroughApi(server.url, 'studio', ADMIN);
+    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
+    artist = await admin.send<Created>('POST', '/api/v1/users', {
+      name: 'Rui Artist',
+      email: 'rui@example.com',
+      roleKey: 'artist',
+    });
+    await admin.send<Created>('POST', '/api/v1/users', {
+      name: 'Ana Assistant',
+      email: 'ana@example.com',
+      roleKey: 'assistant',
+      temporaryPassword: 'Front-Desk-2026',
+    });
+    people.artist = artist.user.id;
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('an admin grants reports.export to a user and the mark turns green', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url, ADMIN.email, ADMIN.password);
+    await page.getByRole('navigation', { name: 'Modules' }).getByText('Settings', { exact: true }).click();
+    await page.getByRole('tab', { name: 'Permissions' }).click();
+    await page.getByText('Rui Artist').click();
+    const row = page.locator('[data-permission="reports.export"]');
+    await row.waitFor();
+    expect(await row.locator('[data-state]').getAttribute('data-state')).toBe('none');
+    // An inherited one says where it comes from.
+    expect(await page.locator('[data-permission="agenda.view"] [data-state]').getAttribute('data-state')).toBe(
+      'inherited',
+    );
+    await row.getByText('Grant', { exact: true }).click();
+    await page.getByRole('button', { name: 'Save (1)' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save permission changes' });
+    await dialog.getByLabel(/Reason/).fill('Prepares the monthly commission export');
+    await screenshot(page, 'access-1-save-dialog');
+    await dialog.getByRole('button', { name: 'Save 1 change' }).click();
+    await page.getByText('Permissions saved').waitFor();
+    await page.locator('[data-permission="reports.export"] [data-state="grant"]').waitFor();
+    await row.getByRole('button', { name: 'Why?' }).click();
+    await page
+      .getByTestId('explanation')
+      .getByText(/Granted explicitly by Marta Admin/)
+      .waitFor();
+    await screenshot(page, 'access-2-granted-green');
+
+    // A critical permission asks for confirmation before it can be saved. The Backups area is
+    // folded (he has nothing there); it opens with a click.
+    await page.getByRole('button', { name: /^Backups/ }).click();
+    await page.locator('[data-permission="backup.restore"]').getByText('Grant', { exact: true }).click();
+    await page.getByRole('button', { name: 'Save (1)' }).click();
+    const critical = page.getByRole('dialog', { name: 'Save permission changes' });
+    await critical.getByLabel(/Reason/).fill('Runs the restore drill');
+    await critical.getByText('Critical permissions').waitFor();
+    expect(await critical.getByRole('button', { name: 'Save 1 change' }).isDisabled()).toBe(true);
+    await screenshot(page, 'access-3-critical-confirmation');
+    await critical.getByRole('button', { name: 'Cancel' }).click();
+    await page.close();
+  });
+
+  it('an assistant hits an action that needs the master code, enters it, and it goes through', async () => {
+    // The studio's assistants manage staff logins at the front desk in this studio: the admin
+    // lets the Assistant role see users, and reset passwords with the master code.
+    const roles = await admin.get<{ items: { key: string; name: string; entries: Record<string, string> }[] }>(
+      '/api/v1/roles',
+    );
+    const role = roles.items.find((r) => r.key === 'assistant');
+    if (!role) throw new Error('no assistant role');
+    await admin.send('PUT', '/api/v1/roles/assistant', {
+      name: role.name,
+      entries: { ...role.entries, 'users.view': 'allow', 'users.reset_password': 'elevated' },
+    });
+    const { code } = await admin.send<{ code: string }>('POST', '/api/v1/security/master-code/rotate');
+
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url, 'ana@example.com', 'Front-Desk-2026');
+    // A temporary password: she chooses her own first.
+    await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
+    await page.getByLabel('Current password').fill('Front-Desk-2026');
+    await page.getByLabel('New password', { exact: true }).fill('Ana-Desk-Pass-7');
+    await page.getByLabel('New password again').fill('Ana-Desk-Pass-7');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.getByRole('heading', { name: /Ana/ }).waitFor();
+
+    await page.goto(`${server.url}/settings/users`);
+    await page.getByRole('button', { name: 'Actions for Rui Artist' }).click();
+    await page.getByRole('menuitem', { name: 'Reset password…' }).click();
+    await page.getByRole('button', { name: 'Reset password' }).click();
+    const ask = page.getByRole('dialog', { name: 'Master code required' });
+    await ask.waitFor();
+    await ask.getByLabel('Master code').fill('00000000' === code ? '11111111' : '00000000');
+    await ask.getByRole('button', { name: 'Unlock' }).click();
+    await ask.getByText('The master code is not correct.').waitFor();
+    await screenshot(page, 'access-4-master-code-wrong');
+    await ask.getByLabel('Master code').fill(code);
+    await ask.getByRole('button', { name: 'Unlock' }).click();
+    // The retried call went through: the temporary password is shown once.
+    await page.getByRole('dialog', { name: 'Temporary password' }).waitFor();
+    const secret = (await page.getByTestId('secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Za-z0-9-]{14,}$/);
+    await page
+      .getByText(/Unlocked until/)
+      .first()
+      .waitFor();
+    await screenshot(page, 'access-5-elevated-action-done');
+    artist.temporaryPassword = secret;
+    await page.close();
+  });
+
+  it('an admin adds a user, rotates the master code and creates an API key from the settings pages', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url, ADMIN.email, ADMIN.password);
+    await page.getByRole('heading', { name: /Marta/ }).waitFor();
+    await page.goto(`${server.url}/settings/users`);
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const form = page.getByRole('dialog', { name: 'Add a user' });
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await form.getByText('Enter a name.').waitFor();
+    await form.getByLabel(/^Name/).fill('Bea Assistant');
+    await form.getByLabel(/^Email/).fill('marta@example.com');
+    await form.getByLabel(/^Role/).click();
+    await page.getByRole('option', { name: 'Assistant' }).click();
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await form.getByText('Another user already has this email address.').waitFor();
+    await screenshot(page, 'access-7-add-user-errors');
+    await form.getByLabel(/^Email/).fill('bea@example.com');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('dialog', { name: 'Temporary password' }).waitFor();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.locator('[data-user="bea@example.com"]').getByText('Temporary password').waitFor();
+    await screenshot(page, 'access-8-users');
+
+    await page.getByRole('tab', { name: 'Roles' }).click();
+    await page.getByRole('heading', { name: 'Admin', exact: true }).waitFor();
+    await page.getByText('Assistant', { exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Assistant', exact: true }).waitFor();
+    await screenshot(page, 'access-9-roles');
+
+    await page.getByRole('tab', { name: 'Security' }).click();
+    await page.getByRole('button', { name: 'Rotate the code…' }).click();
+    await page.getByRole('button', { name: 'Issue new code' }).click();
+    await page.getByRole('dialog', { name: 'New master code' }).waitFor();
+    expect(await page.getByTestId('secret').textContent()).toMatch(/^\d{8}$/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'New key' }).click();
+    const key = page.getByRole('dialog', { name: 'New API key' });
+    await key.getByLabel(/^Name/).fill('Accounting export');
+    await key.getByLabel(/^Permissions/).click();
+    await page.getByRole('option', { name: /View users/ }).click();
+    await page.keyboard.press('Escape');
+    await key.getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('dialog', { name: 'Your new API key' }).waitFor();
+    expect(await page.getByTestId('secret').textContent()).toMatch(/^stw_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    await page.getByText('Accounting export').scrollIntoViewIfNeeded();
+    await screenshot(page, 'access-10-security');
+
+    await page.goto(`${server.url}/account`);
+    await page.getByText('this session').waitFor();
+    await screenshot(page, 'access-11-account');
+    await page.close();
+  });
+
+  it('throws a deactivated user’s open session out', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url, 'rui@example.com', artist.temporaryPassword);
+    await page.getByLabel('Current password').fill(artist.temporaryPassword);
+    await page.getByLabel('New password', { exact: true }).fill('Rui-Tattoo-42');
+    await page.getByLabel('New password again').fill('Rui-Tattoo-42');
+    await page.getByRole('button', { name: 'Save and continue' }).click();
+    await page.getByRole('heading', { name: /Rui/ }).waitFor();
+
+    await admin.send('POST', `/api/v1/users/${people.artist}/deactivate`, { reason: 'Left the studio' });
+    // His next click reaches the server, which no longer knows the session.
+    await page.getByRole('button', { name: 'Account menu' }).click();
+    await page.getByRole('menuitem', { name: 'Your account' }).click();
+    await page.waitForURL('**/login');
+    await page.getByText('Your session has ended').waitFor();
+    await screenshot(page, 'access-6-thrown-out');
+    // And he cannot sign back in.
+    await page.getByLabel('Email').fill('rui@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('Rui-Tattoo-42');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Could not sign in' }).waitFor();
+    await page.close();
+  });
+});
