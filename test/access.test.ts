@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/server/app.ts';
+import { openDatabase } from '../src/server/db/database.ts';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import {
   ADMIN_PASSWORD,
@@ -647,5 +649,56 @@ describe.each(ENGINES)('master code and API keys on %s', (engine) => {
       headers: { authorization: 'Bearer nope' },
     });
     expect(malformed.statusCode).toBe(401);
+  });
+});
+
+describe.each(ENGINES)('two server instances on one %s database', (engine) => {
+  let t: TestApp;
+  let other: Awaited<ReturnType<typeof buildApp>>;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    other = await buildApp(t.config, { database: openDatabase(t.config.database), migrate: false });
+    await other.ready();
+  });
+  afterAll(async () => {
+    await other.close();
+    await t.close();
+  });
+
+  it('applies a role edit, a revoke and a deactivation made on one instance to the next request on the other', async () => {
+    const a = await setupBusiness(t.app, 'stores');
+    const admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    await admin.inject({
+      method: 'POST',
+      url: '/api/v1/roles',
+      payload: { key: 'desk', name: 'Desk', inherits: ['user'], entries: { 'users.view': 'allow' } },
+    });
+    const staff = await createStaff(t.app, admin, 'desk');
+    // The same cookie, sent to the other instance.
+    const onB = (url: string) => other.inject({ method: 'GET', url, headers: { cookie: staff.session.cookie } });
+    expect((await onB('/api/v1/users')).statusCode).toBe(200);
+
+    await admin.inject({
+      method: 'PUT',
+      url: '/api/v1/roles/desk',
+      payload: { name: 'Desk', inherits: ['user'], entries: {} },
+    });
+    expect((await onB('/api/v1/users')).statusCode).toBe(403);
+
+    await admin.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${staff.id}/permissions/users.view`,
+      payload: { effect: 'grant', reason: 'covering' },
+    });
+    expect((await onB('/api/v1/users')).statusCode).toBe(200);
+    await admin.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${staff.id}/permissions/users.view`,
+      payload: { effect: 'deny', reason: 'cover ended' },
+    });
+    expect((await onB('/api/v1/users')).statusCode).toBe(403);
+
+    await admin.inject({ method: 'POST', url: `/api/v1/users/${staff.id}/deactivate`, payload: {} });
+    expect((await onB('/api/v1/me')).statusCode).toBe(401);
   });
 });
