@@ -32,11 +32,14 @@ export function createClock(start = Date.parse('2026-11-23T10:00:00Z')): TestClo
 }
 
 /** A fresh, empty (migrated) database of the engine; dropped by the returned cleanup. */
-export async function createTestDatabase(engine: Engine): Promise<{ config: DatabaseConfig; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  engine: Engine,
+): Promise<{ config: DatabaseConfig; dataDir: string; drop(): Promise<void> }> {
   if (engine === 'sqlite') {
     const dir = mkdtempSync(path.join(tmpdir(), 'steward-test-'));
     return {
       config: { kind: 'sqlite', file: path.join(dir, 'steward.sqlite') },
+      dataDir: dir,
       drop: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
@@ -48,9 +51,12 @@ export async function createTestDatabase(engine: Engine): Promise<{ config: Data
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-test-'));
   return {
     config: { kind: 'postgres', url: url.toString() },
+    dataDir,
     drop: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
@@ -59,16 +65,28 @@ export async function createTestDatabase(engine: Engine): Promise<{ config: Data
   };
 }
 
-export function testConfig(database: DatabaseConfig, clock: TestClock, overrides: Partial<Config> = {}): Config {
+export function testConfig(
+  database: DatabaseConfig,
+  clock: TestClock,
+  overrides: Partial<Config> = {},
+  dataDir = database.kind === 'sqlite'
+    ? path.dirname(database.file)
+    : mkdtempSync(path.join(tmpdir(), 'steward-test-')),
+): Config {
   return {
     port: 0,
     host: '127.0.0.1',
-    dataDir: database.kind === 'sqlite' ? path.dirname(database.file) : tmpdir(),
+    dataDir,
     database,
     logLevel: 'silent',
     trustProxy: false,
     // Tests hash at a low cost for speed; production is fixed at 12 (config.test.ts checks it).
     bcryptCost: 4,
+    audit: {
+      keyFile: path.join(dataDir, 'audit-signing-key.pem'),
+      checkpointFile: path.join(dataDir, 'audit-checkpoints.jsonl'),
+      checkpointMinutes: 0,
+    },
     webDist: null,
     now: () => clock.now,
     ...overrides,
@@ -89,7 +107,7 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const clock = options.clock ?? createClock();
   const database = await createTestDatabase(engine);
-  const config = testConfig(database.config, clock, options.config);
+  const config = testConfig(database.config, clock, options.config, database.dataDir);
   const app = await buildApp(config, { ...options, database: openDatabase(database.config) });
   await app.ready();
   return {

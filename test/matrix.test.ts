@@ -66,6 +66,10 @@ const GUARDS: Record<string, string> = {
   'GET /api/v1/api-keys': 'security.api_keys',
   'POST /api/v1/api-keys': 'security.api_keys',
   'DELETE /api/v1/api-keys/:id': 'security.api_keys',
+  'GET /api/v1/audit': 'security.audit',
+  'GET /api/v1/audit/verify': 'security.audit',
+  'POST /api/v1/audit/checkpoints': 'security.audit',
+  'GET /api/v1/audit/export': 'security.audit',
   // Last: these end the caller's elevation or session (the matrix revives them before each call).
   'DELETE /api/v1/auth/elevate': 'authenticated',
   'POST /api/v1/auth/logout': 'authenticated',

@@ -10,7 +10,9 @@ import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
 import { registerProblemHandler } from './http/problem.ts';
 import { registerWeb } from './http/web.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
+import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { PasswordHasher } from './modules/auth/password.ts';
@@ -83,13 +85,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const now = config.now;
   const hasher = new PasswordHasher(config.bcryptCost);
   const roles = new RolesService(database, now);
-  const audit = new AuditService(database.engine, now);
+  const audit = new AuditService({
+    database,
+    now,
+    signer: new CheckpointSigner(config.audit.keyFile, config.audit.checkpointFile),
+  });
   const auth = new AuthService({ database, roles, audit, hasher, now });
   const setup = new SetupService({ database, audit, hasher, now });
   const users = new UsersService({ database, roles, audit, hasher, now });
   const permissions = new PermissionsService({ database, roles, audit, now });
   const security = new SecurityService({ database, roles, audit, hasher, now });
   app.decorate('services', { database, roles, audit, auth, setup, users, permissions, security });
+  // Signed checkpoints of the audit chain, every few minutes when something was written.
+  if (config.audit.checkpointMinutes > 0) {
+    let lastSeq = 0;
+    const timer = setInterval(() => {
+      audit
+        .checkpointIfChanged(lastSeq)
+        .then((seq) => {
+          lastSeq = seq;
+        })
+        .catch((err: unknown) => app.log.error({ err }, 'audit checkpoint failed'));
+    }, config.audit.checkpointMinutes * 60_000);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
   app.addHook('onClose', async () => database.close());
 
   await app.register(fastifyHelmet, {
@@ -155,6 +175,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(usersRoutes, { users, auth });
       await api.register(permissionsRoutes, { permissions });
       await api.register(securityRoutes, { security });
+      await api.register(auditRoutes, { audit });
       await options.extraRoutes?.(api);
     },
     { prefix: '/api/v1' },

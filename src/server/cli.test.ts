@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/steward.mjs');
@@ -19,7 +20,7 @@ function steward(args: string[], input?: string) {
 }
 
 describe('steward CLI', () => {
-  it.each(['serve', 'init', 'migrate', 'dev'])('prints help for %s', (cmd) => {
+  it.each(['serve', 'init', 'migrate', 'audit', 'dev'])('prints help for %s', (cmd) => {
     const r = steward([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Usage: steward ${cmd}`);
@@ -54,5 +55,21 @@ describe('steward CLI', () => {
     );
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/not strong enough/);
+  });
+
+  it('verifies the audit log, signs checkpoints, and names the first event tampered with', () => {
+    // The business set up above wrote its first events.
+    expect(steward(['audit', 'checkpoint']).out).toMatch(/Checkpoint signed at event 2/);
+    const ok = steward(['audit', 'verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/The audit log verifies: 2 events.*newest signed checkpoint: event 2/);
+    const db = new DatabaseSync(path.join(dir, 'steward.sqlite'));
+    db.exec('drop trigger audit_events_no_update');
+    db.exec(`update audit_events set actor_label = 'someone-else@example.com' where seq = 1`);
+    db.close();
+    const bad = steward(['audit', 'verify']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('First broken event: 1.');
+    expect(steward(['audit', 'erase']).code).toBe(2);
   });
 });

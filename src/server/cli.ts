@@ -3,10 +3,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SetupBody } from '../shared/contracts/setup.ts';
+import type { Config } from './config.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { HttpError } from './http/errors.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
+import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
 import { PasswordHasher } from './modules/auth/password.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
 
@@ -18,6 +20,7 @@ Commands:
   serve     Start the server (HTTP API and web app)
   init      First-run setup without the browser (for automation)
   migrate   Apply pending database migrations
+  audit     Verify the audit log, or write a signed checkpoint
   dev       Start the server and the web app with hot reload (development)
 
 Run \`steward <command> --help\` for the options of a command.
@@ -51,6 +54,19 @@ Options:
   migrate: `Usage: steward migrate
 
 Applies every pending migration to the configured database and lists what ran.
+
+Options:
+  -h, --help    Show this help`,
+  audit: `Usage: steward audit <verify|checkpoint>
+
+  verify       Recompute the audit log's hash chain from the first event and check it against
+               the newest signed checkpoint. Prints the first broken sequence number and exits
+               1 when the log was tampered with; exits 0 when it verifies.
+  checkpoint   Sign the current head of the chain now (the server also does this every
+               STEWARD_AUDIT_CHECKPOINT_MINUTES).
+
+The signing key is STEWARD_AUDIT_KEY_FILE (default <data dir>/audit-signing-key.pem).
+There is no command that edits or deletes events.
 
 Options:
   -h, --help    Show this help`,
@@ -130,13 +146,52 @@ async function init(args: string[]): Promise<number> {
     await migrateToLatest(database.db);
     const setup = new SetupService({
       database,
-      audit: new AuditService(database.engine, Date.now),
+      audit: auditServiceFor(config, database),
       hasher: new PasswordHasher(config.bcryptCost),
       now: Date.now,
     });
     await setup.complete(parsed.data, { requestId: 'cli:init', ip: null, userAgent: 'steward-cli' });
     console.log(`Steward is set up (${parsed.data.template}). Sign in as ${parsed.data.admin.email}.`);
     return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+function auditServiceFor(config: Config, database: ReturnType<typeof openDatabase>): AuditService {
+  return new AuditService({
+    database,
+    now: Date.now,
+    signer: new CheckpointSigner(config.audit.keyFile, config.audit.checkpointFile),
+  });
+}
+
+async function audit(args: string[]): Promise<number> {
+  const [sub] = args;
+  if (sub !== 'verify' && sub !== 'checkpoint') {
+    console.error(HELP.audit);
+    return 2;
+  }
+  const config = loadConfig();
+  const database = openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+    const service = auditServiceFor(config, database);
+    if (sub === 'checkpoint') {
+      const c = await service.checkpoint();
+      console.log(c ? `Checkpoint signed at event ${c.seq} (${c.hash.slice(0, 16)}…).` : 'The audit log is empty.');
+      return 0;
+    }
+    const r = await service.verify();
+    const cp = r.checkpoint
+      ? `; newest signed checkpoint: event ${r.checkpoint.seq} at ${r.checkpoint.at}`
+      : '; no signed checkpoint yet';
+    if (r.ok) {
+      console.log(`The audit log verifies: ${r.events} events, head ${r.headHash?.slice(0, 16) ?? '-'}…${cp}.`);
+      return 0;
+    }
+    console.error(`The audit log does NOT verify. First broken event: ${r.brokenAt}. ${r.problem}`);
+    return 1;
   } finally {
     await database.close();
   }
@@ -206,6 +261,8 @@ export async function main(argv: string[]): Promise<number> {
         return await init(rest);
       case 'migrate':
         return await migrate();
+      case 'audit':
+        return await audit(rest);
       default:
         return await dev();
     }

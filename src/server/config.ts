@@ -18,6 +18,13 @@ const EnvSchema = z.object({
       message: 'must be a postgres:// or postgresql:// URL, or empty for the embedded SQLite database',
     })
     .optional(),
+  STEWARD_AUDIT_KEY_FILE: z.string().optional(),
+  STEWARD_AUDIT_CHECKPOINT_MINUTES: z.coerce
+    .number({ error: 'must be a whole number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(0, 'must be 0 (off) or more')
+    .max(24 * 60, 'must be at most 1440 (a day)')
+    .default(10),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   TRUST_PROXY: z
     .string()
@@ -47,6 +54,14 @@ export type Config = {
   trustProxy: boolean | number | string;
   /** bcrypt cost; 12 in every deployment. Only test harnesses pass a lower cost, never through env. */
   bcryptCost: number;
+  audit: {
+    /** Ed25519 private key (PEM) that signs audit checkpoints; kept outside the database. Created if missing. */
+    keyFile: string;
+    /** Checkpoints are also appended here (JSON lines), outside the database. */
+    checkpointFile: string;
+    /** Minutes between automatic checkpoints; 0 = only on demand. */
+    checkpointMinutes: number;
+  };
   /** Directory of the built web app; absent in API-only tests. */
   webDist: string | null;
   /** Injectable clock (epoch ms). */
@@ -80,6 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     bcryptCost: 12,
+    audit: {
+      keyFile: e.STEWARD_AUDIT_KEY_FILE
+        ? path.resolve(cwd, e.STEWARD_AUDIT_KEY_FILE)
+        : path.join(dataDir, 'audit-signing-key.pem'),
+      checkpointFile: path.join(dataDir, 'audit-checkpoints.jsonl'),
+      checkpointMinutes: e.STEWARD_AUDIT_CHECKPOINT_MINUTES,
+    },
     webDist: path.resolve(import.meta.dirname, '../../dist/web'),
     now: Date.now,
   };
@@ -93,4 +115,6 @@ export const ENV_DEFAULTS = {
   DATABASE_URL: '',
   LOG_LEVEL: 'info',
   TRUST_PROXY: 'false',
+  STEWARD_AUDIT_KEY_FILE: '',
+  STEWARD_AUDIT_CHECKPOINT_MINUTES: '10',
 } as const;

@@ -124,6 +124,16 @@ export type AuditEventsTable = {
   hash: string;
 };
 
+export type AuditCheckpointsTable = {
+  seq: number;
+  hash: string;
+  at: string;
+  /** SHA-256 of the signing public key (which key signed it). */
+  key_id: string;
+  /** Ed25519 signature (base64) over "steward-audit-checkpoint\n<seq>\n<hash>\n<at>". */
+  signature: string;
+};
+
 export type DB = {
   settings: SettingsTable;
   roles: RolesTable;
@@ -137,4 +147,5 @@ export type DB = {
   throttles: ThrottlesTable;
   master_codes: MasterCodesTable;
   permission_requests: PermissionRequestsTable;
+  audit_checkpoints: AuditCheckpointsTable;
 };

@@ -60,3 +60,63 @@ export async function countAuditEvents(db: Kysely<DB>, action?: string): Promise
   if (action) q = q.where('action', '=', action);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
+
+export type AuditRowFull = AuditEventsTable;
+
+/** Events in sequence order from `afterSeq` on, a batch at a time (for verification). */
+export async function auditBatch(db: Kysely<DB>, afterSeq: number, limit: number): Promise<AuditRowFull[]> {
+  return db.selectFrom('audit_events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+}
+
+export type AuditSearch = {
+  user?: string | undefined;
+  action?: string | undefined;
+  area?: string | undefined;
+  targetType?: string | undefined;
+  targetId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  elevated?: boolean | undefined;
+  failures?: boolean | undefined;
+  before?: number | undefined;
+};
+
+/** Newest first, keyset-paginated on the sequence number. */
+export async function searchAudit(db: Kysely<DB>, f: AuditSearch, limit: number): Promise<AuditRowFull[]> {
+  let q = db.selectFrom('audit_events').selectAll();
+  if (f.before !== undefined) q = q.where('seq', '<', f.before);
+  if (f.user) q = q.where('actor_user_id', '=', f.user);
+  if (f.action) {
+    // "auth." is a prefix; a prefix is a range on the (action, seq) index.
+    q = f.action.endsWith('.')
+      ? q.where('action', '>=', f.action).where('action', '<', `${f.action.slice(0, -1)}/`)
+      : q.where('action', '=', f.action);
+  }
+  if (f.area) q = q.where('action', '>=', `${f.area}.`).where('action', '<', `${f.area}/`);
+  if (f.targetType) q = q.where('target_type', '=', f.targetType);
+  if (f.targetId) q = q.where('target_id', '=', f.targetId);
+  if (f.from) q = q.where('at', '>=', new Date(f.from).toISOString());
+  if (f.to) q = q.where('at', '<', new Date(f.to).toISOString());
+  if (f.elevated) q = q.where('elevated', '=', 1);
+  if (f.failures) q = q.where('outcome', '=', 'failure');
+  return q.orderBy('seq', 'desc').limit(limit).execute();
+}
+
+export async function latestCheckpoint(db: Kysely<DB>) {
+  return db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(20).execute();
+}
+
+export async function auditHead(db: Kysely<DB>): Promise<{ seq: number; hash: string } | undefined> {
+  return db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function insertCheckpoint(
+  db: Kysely<DB>,
+  c: { seq: number; hash: string; at: string; keyId: string; signature: string },
+): Promise<void> {
+  await db
+    .insertInto('audit_checkpoints')
+    .values({ seq: c.seq, hash: c.hash, at: c.at, key_id: c.keyId, signature: c.signature })
+    .onConflict((oc) => oc.column('seq').doNothing())
+    .execute();
+}

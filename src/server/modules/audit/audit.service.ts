@@ -1,7 +1,19 @@
-import type { Tx } from '../../db/database.ts';
-import type { Engine } from '../../db/dialect.ts';
+import type { AuditEvent as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
+import type { Database, Tx } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
-import { appendAuditRow } from './audit.repository.ts';
+import {
+  type AuditRowFull,
+  type AuditSearch,
+  appendAuditRow,
+  auditBatch,
+  auditHead,
+  GENESIS_HASH,
+  hashEvent,
+  insertCheckpoint,
+  latestCheckpoint,
+  searchAudit,
+} from './audit.repository.ts';
+import type { CheckpointSigner, SignedCheckpoint } from './checkpoint-signer.ts';
 
 export type AuditEvent = {
   action: string;
@@ -28,13 +40,152 @@ export function redact(value: unknown): unknown {
   return value;
 }
 
-/** Writes audit events; always inside the caller's transaction. */
+const parse = (v: string | null): unknown => (v === null ? null : (JSON.parse(v) as unknown));
+
+/** The API's view of one stored event. */
+export function toAuditEvent(r: AuditRowFull): AuditEventView {
+  return {
+    seq: r.seq,
+    at: r.at,
+    actor: { userId: r.actor_user_id, label: r.actor_label },
+    elevated: r.elevated === 1,
+    action: r.action,
+    outcome: r.outcome,
+    target: r.target_type ? { type: r.target_type, id: r.target_id } : null,
+    before: parse(r.before),
+    after: parse(r.after),
+    reason: r.reason,
+    requestId: r.request_id,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    hash: r.hash,
+  };
+}
+
+const VERIFY_BATCH = 2000;
+
+/**
+ * The audit log: writes events inside the caller's transaction, verifies the hash chain against
+ * signed checkpoints, searches and exports. Nothing here edits or deletes an event.
+ */
 export class AuditService {
-  private readonly engine: Engine;
+  private readonly database: Database;
   private readonly now: () => number;
-  constructor(engine: Engine, now: () => number) {
-    this.engine = engine;
-    this.now = now;
+  private readonly signer: CheckpointSigner;
+  constructor(deps: { database: Database; now: () => number; signer: CheckpointSigner }) {
+    this.database = deps.database;
+    this.now = deps.now;
+    this.signer = deps.signer;
+  }
+
+  /** Signs the current head of the chain and stores it in the database and in the file outside it. */
+  async checkpoint(): Promise<SignedCheckpoint | null> {
+    const head = await auditHead(this.database.db);
+    if (!head) return null;
+    const signed = this.signer.sign({ seq: head.seq, hash: head.hash, at: new Date(this.now()).toISOString() });
+    await insertCheckpoint(this.database.db, signed);
+    this.signer.record(signed);
+    return signed;
+  }
+
+  /** Writes a checkpoint when events were added since `lastSeq`; returns the head's sequence number. */
+  async checkpointIfChanged(lastSeq: number): Promise<number> {
+    const head = await auditHead(this.database.db);
+    if (!head || head.seq === lastSeq) return lastSeq;
+    return (await this.checkpoint())?.seq ?? lastSeq;
+  }
+
+  /** The newest checkpoint this server's key really signed, from the database or the file. */
+  private async trustedCheckpoint(): Promise<SignedCheckpoint | null> {
+    const stored = (await latestCheckpoint(this.database.db)).map((r) => ({
+      seq: r.seq,
+      hash: r.hash,
+      at: r.at,
+      keyId: r.key_id,
+      signature: r.signature,
+    }));
+    const all = [...stored, ...this.signer.recorded()].filter((c) => this.signer.verify(c));
+    return all.sort((a, b) => b.seq - a.seq)[0] ?? null;
+  }
+
+  /**
+   * Recomputes the chain from the first event: contiguous sequence numbers, each event's link to
+   * the previous hash and its own hash. Then checks the newest signed checkpoint, which catches
+   * a cut tail. Names the first sequence number that fails.
+   */
+  async verify(): Promise<VerifyResult> {
+    const db = this.database.db;
+    let expectedSeq = 1;
+    let prevHash = GENESIS_HASH;
+    let events = 0;
+    const hashes = new Map<number, string>();
+    const checkpoint = await this.trustedCheckpoint();
+    const done = (brokenAt: number | null, problem: string | null): VerifyResult => ({
+      ok: problem === null,
+      events,
+      lastSeq: expectedSeq - 1,
+      headHash: events > 0 ? prevHash : null,
+      checkpoint: checkpoint ? { seq: checkpoint.seq, at: checkpoint.at } : null,
+      brokenAt,
+      problem,
+      checkedAt: new Date(this.now()).toISOString(),
+    });
+    for (;;) {
+      const batch = await auditBatch(db, expectedSeq - 1, VERIFY_BATCH);
+      for (const row of batch) {
+        if (row.seq !== expectedSeq) {
+          return done(expectedSeq, `Event ${expectedSeq} is missing: the next stored event is ${row.seq}.`);
+        }
+        if (row.prev_hash !== prevHash) {
+          return done(
+            row.seq,
+            `Event ${row.seq} does not link to event ${row.seq - 1}: events were removed or reordered.`,
+          );
+        }
+        const { hash, ...rest } = row;
+        if (hashEvent(rest) !== hash) {
+          return done(
+            row.seq,
+            `Event ${row.seq} was changed after it was written: its content no longer matches its hash.`,
+          );
+        }
+        if (checkpoint && row.seq === checkpoint.seq) hashes.set(row.seq, hash);
+        prevHash = hash;
+        expectedSeq++;
+        events++;
+      }
+      if (batch.length < VERIFY_BATCH) break;
+    }
+    if (checkpoint) {
+      const last = expectedSeq - 1;
+      if (checkpoint.seq > last) {
+        return done(
+          last + 1,
+          `The log ends at event ${last}, but a signed checkpoint of ${checkpoint.at} vouches for ${checkpoint.seq} events: the newest events were cut off.`,
+        );
+      }
+      if (hashes.get(checkpoint.seq) !== checkpoint.hash) {
+        return done(checkpoint.seq, `Event ${checkpoint.seq} differs from the signed checkpoint of ${checkpoint.at}.`);
+      }
+    }
+    return done(null, null);
+  }
+
+  async search(filter: AuditSearch, limit: number) {
+    const rows = await searchAudit(this.database.db, filter, limit + 1);
+    const items = rows.slice(0, limit).map(toAuditEvent);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.seq ?? null) : null };
+  }
+
+  /** Every event matching the filter, newest first, a page at a time (for streamed exports). */
+  async *stream(filter: AuditFilter): AsyncGenerator<AuditEventView> {
+    let before: number | undefined;
+    for (;;) {
+      const page = await searchAudit(this.database.db, { ...filter, before }, 1000);
+      for (const r of page) yield toAuditEvent(r);
+      if (page.length < 1000) return;
+      before = page.at(-1)?.seq;
+    }
   }
 
   async record(trx: Tx, event: AuditEvent): Promise<number> {
@@ -50,7 +201,7 @@ export class AuditService {
             }
           : { userId: a.userId, label: a.label, elevated: a.elevated ?? false };
     const json = (v: unknown) => (v === undefined ? null : JSON.stringify(redact(v)));
-    return appendAuditRow(trx, this.engine, {
+    return appendAuditRow(trx, this.database.engine, {
       at: new Date(this.now()).toISOString(),
       actor_user_id: actor.userId,
       actor_label: actor.label,
