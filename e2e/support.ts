@@ -116,7 +116,12 @@ export async function setupThroughApi(
   const res = await fetch(`${baseURL}/api/v1/setup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ businessName: 'Ink & Needle Studio', template, admin, timezone: 'Europe/Lisbon' }),
+    body: JSON.stringify({
+      businessName: template === 'studio' ? 'Ink & Needle Studio' : 'Northside Lab Stores',
+      template,
+      admin,
+      timezone: 'Europe/Lisbon',
+    }),
   });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
 }

@@ -122,6 +122,8 @@ export type AuditEventsTable = {
   user_agent: string | null;
   prev_hash: string;
   hash: string;
+  /** First part of `action` (derived, not hashed), for the area filter. */
+  area: string | null;
 };
 
 export type AuditCheckpointsTable = {

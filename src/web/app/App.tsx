@@ -8,6 +8,7 @@ import { ElevationProvider } from '../components/ElevationProvider.tsx';
 import { ErrorState, FullPageLoader } from '../components/states.tsx';
 import { AccountPage } from '../features/account/AccountPage.tsx';
 import { ChangePasswordPage } from '../features/account/ChangePasswordPage.tsx';
+import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
 import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
@@ -67,6 +68,7 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <DashboardPage /> },
       { path: 'account', element: <AccountPage /> },
+      { path: 'audit', element: <AuditPage /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

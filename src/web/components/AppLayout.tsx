@@ -32,7 +32,11 @@ export function visibleModules(me: Me) {
 /** Screens that exist so far; other modules are listed but not yet openable. */
 function availableRoute(me: Me, module: string): string | null {
   if (module === 'settings') return settingsTabs(me).length > 0 ? '/settings' : null;
-  if (module === 'security') return '/settings/security';
+  if (module === 'security') {
+    return me.permissions.some((p) => p.permission === 'security.audit' && p.access !== 'none')
+      ? '/audit'
+      : '/settings/security';
+  }
   return null;
 }
 

@@ -26,7 +26,13 @@ const HASHED_FIELDS = [
   'prev_hash',
 ] as const satisfies readonly (keyof AuditEventsTable)[];
 
-export type AuditRow = Omit<AuditEventsTable, 'hash'>;
+export type AuditRow = Omit<AuditEventsTable, 'hash' | 'area'>;
+
+/** The area of an action: its first part ("users.create" → "users"). */
+export function areaOf(action: string): string {
+  const dot = action.indexOf('.');
+  return dot === -1 ? action : action.slice(0, dot);
+}
 
 /** sha256 over the previous hash and the canonical event: changing, removing or reordering a row breaks the chain. */
 export function hashEvent(row: AuditRow): string {
@@ -50,7 +56,7 @@ export async function appendAuditRow(
   const full: AuditRow = { ...row, seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH };
   await trx
     .insertInto('audit_events')
-    .values({ ...full, hash: hashEvent(full) })
+    .values({ ...full, hash: hashEvent(full), area: areaOf(full.action) })
     .execute();
   return full.seq;
 }
@@ -81,24 +87,31 @@ export type AuditSearch = {
   before?: number | undefined;
 };
 
-/** Newest first, keyset-paginated on the sequence number. */
-export async function searchAudit(db: Kysely<DB>, f: AuditSearch, limit: number): Promise<AuditRowFull[]> {
-  let q = db.selectFrom('audit_events').selectAll();
-  if (f.before !== undefined) q = q.where('seq', '<', f.before);
+/** The events matching a filter (no order, no cursor): shared by search, export and the bench. */
+export function filteredAudit(db: Kysely<DB>, f: Omit<AuditSearch, 'before'>) {
+  let q = db.selectFrom('audit_events');
   if (f.user) q = q.where('actor_user_id', '=', f.user);
   if (f.action) {
-    // "auth." is a prefix; a prefix is a range on the (action, seq) index.
-    q = f.action.endsWith('.')
-      ? q.where('action', '>=', f.action).where('action', '<', `${f.action.slice(0, -1)}/`)
-      : q.where('action', '=', f.action);
+    const prefix = f.action.endsWith('.') ? f.action.slice(0, -1) : null;
+    if (prefix === null) q = q.where('action', '=', f.action);
+    // "auth." is the area "auth" (its own index); a deeper prefix is a range on (action, seq).
+    else if (!prefix.includes('.')) q = q.where('area', '=', prefix);
+    else q = q.where('action', '>=', f.action).where('action', '<', `${prefix}/`);
   }
-  if (f.area) q = q.where('action', '>=', `${f.area}.`).where('action', '<', `${f.area}/`);
+  if (f.area) q = q.where('area', '=', f.area);
   if (f.targetType) q = q.where('target_type', '=', f.targetType);
   if (f.targetId) q = q.where('target_id', '=', f.targetId);
   if (f.from) q = q.where('at', '>=', new Date(f.from).toISOString());
   if (f.to) q = q.where('at', '<', new Date(f.to).toISOString());
   if (f.elevated) q = q.where('elevated', '=', 1);
   if (f.failures) q = q.where('outcome', '=', 'failure');
+  return q;
+}
+
+/** Newest first, keyset-paginated on the sequence number. */
+export async function searchAudit(db: Kysely<DB>, f: AuditSearch, limit: number): Promise<AuditRowFull[]> {
+  let q = filteredAudit(db, f).selectAll();
+  if (f.before !== undefined) q = q.where('seq', '<', f.before);
   return q.orderBy('seq', 'desc').limit(limit).execute();
 }
 

@@ -142,7 +142,7 @@ export class AuditService {
             `Event ${row.seq} does not link to event ${row.seq - 1}: events were removed or reordered.`,
           );
         }
-        const { hash, ...rest } = row;
+        const { hash, area: _area, ...rest } = row;
         if (hashEvent(rest) !== hash) {
           return done(
             row.seq,

@@ -1,0 +1,327 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Collapse,
+  Group,
+  Select,
+  SimpleGrid,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { IconDownload, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { Fragment, useState } from 'react';
+import { useOutletContext } from 'react-router';
+import type { AuditEvent, AuditPage as AuditPageData, VerifyResult } from '../../../shared/contracts/audit.ts';
+import type { Me } from '../../../shared/contracts/auth.ts';
+import type { UserList } from '../../../shared/contracts/users.ts';
+import { api } from '../../app/api.ts';
+import { formatDateTime } from '../../app/format.ts';
+import { hasPermission } from '../../app/session.ts';
+import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+
+const AREAS = [
+  ['auth', 'Sign-in and sessions'],
+  ['users', 'Users'],
+  ['permissions', 'Permissions'],
+  ['roles', 'Roles'],
+  ['security', 'Master code and API keys'],
+  ['settings', 'Settings'],
+  ['audit', 'Audit log'],
+  ['setup', 'Setup'],
+] as const;
+
+type Filters = {
+  user: string | null;
+  area: string | null;
+  action: string;
+  targetType: string;
+  targetId: string;
+  from: string;
+  to: string;
+  elevated: boolean;
+  failures: boolean;
+};
+
+const EMPTY: Filters = {
+  user: null,
+  area: null,
+  action: '',
+  targetType: '',
+  targetId: '',
+  from: '',
+  to: '',
+  elevated: false,
+  failures: false,
+};
+
+/** The query string for the list and the export (dates are whole days in the browser's zone). */
+function toQuery(f: Filters): URLSearchParams {
+  const q = new URLSearchParams();
+  if (f.user) q.set('user', f.user);
+  if (f.area) q.set('area', f.area);
+  if (f.action.trim()) q.set('action', f.action.trim());
+  if (f.targetType.trim()) q.set('targetType', f.targetType.trim());
+  if (f.targetId.trim()) q.set('targetId', f.targetId.trim());
+  if (f.from) q.set('from', new Date(`${f.from}T00:00:00`).toISOString());
+  if (f.to) q.set('to', new Date(new Date(`${f.to}T00:00:00`).getTime() + 86_400_000).toISOString());
+  if (f.elevated) q.set('elevated', 'true');
+  if (f.failures) q.set('failures', 'true');
+  return q;
+}
+
+function json(value: unknown): string {
+  return value === null || value === undefined ? '—' : JSON.stringify(value, null, 2);
+}
+
+function EventDetails({ e }: { e: AuditEvent }) {
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }} p="sm">
+      <div>
+        <Text size="xs" fw={600}>
+          Before
+        </Text>
+        <Code block>{json(e.before)}</Code>
+      </div>
+      <div>
+        <Text size="xs" fw={600}>
+          After
+        </Text>
+        <Code block>{json(e.after)}</Code>
+      </div>
+      <Text size="xs" c="dimmed">
+        Request {e.requestId ?? '—'} · address {e.ip ?? '—'} · {e.userAgent ?? 'no user agent'}
+      </Text>
+      <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
+        Event {e.seq} · hash {e.hash}
+      </Text>
+    </SimpleGrid>
+  );
+}
+
+export function AuditPage() {
+  const me = useOutletContext<Me>();
+  const tz = me.business.timezone;
+  const [filters, setFilters] = useState<Filters>(EMPTY);
+  const [debounced] = useDebouncedValue(filters, 250);
+  const [more, setMore] = useState(false);
+  const [open, setOpen] = useState<number | null>(null);
+  const query = toQuery(debounced);
+  const users = useQuery({
+    queryKey: ['users', '', 'all'],
+    queryFn: () => api.get<UserList>('/api/v1/users?status=all'),
+    enabled: hasPermission(me, 'users.view'),
+  });
+  const events = useInfiniteQuery({
+    queryKey: ['audit', query.toString()],
+    initialPageParam: null as number | null,
+    queryFn: ({ pageParam }) => {
+      const q = new URLSearchParams(query);
+      q.set('limit', '50');
+      if (pageParam) q.set('before', String(pageParam));
+      return api.get<AuditPageData>(`/api/v1/audit?${q}`);
+    },
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const verify = useMutation({ mutationFn: () => api.get<VerifyResult>('/api/v1/audit/verify') });
+  const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setFilters((f) => ({ ...f, [k]: v }));
+  const rows = events.data?.pages.flatMap((p) => p.items) ?? [];
+  const exportUrl = (format: 'csv' | 'json') =>
+    `/api/v1/audit/export?${new URLSearchParams([...query, ['format', format]])}`;
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          Audit log
+        </Title>
+        <Group>
+          <Button
+            variant="default"
+            leftSection={<IconShieldCheck size={16} />}
+            loading={verify.isPending}
+            onClick={() => verify.mutate()}
+          >
+            Verify the chain
+          </Button>
+          <Button component="a" href={exportUrl('csv')} variant="default" leftSection={<IconDownload size={16} />}>
+            CSV
+          </Button>
+          <Button component="a" href={exportUrl('json')} variant="default" leftSection={<IconDownload size={16} />}>
+            JSON
+          </Button>
+        </Group>
+      </Group>
+      {verify.data &&
+        (verify.data.ok ? (
+          <Alert color="teal" icon={<IconShieldCheck size={18} />} title="The audit log verifies" role="status">
+            All {verify.data.events.toLocaleString()} events are intact and in order
+            {verify.data.checkpoint
+              ? `, and match the signed checkpoint of ${formatDateTime(verify.data.checkpoint.at, tz)} (event ${verify.data.checkpoint.seq}).`
+              : '. No signed checkpoint yet.'}
+          </Alert>
+        ) : (
+          <Alert
+            color="red"
+            icon={<IconShieldX size={18} />}
+            title={`Tampering found at event ${verify.data.brokenAt}`}
+            role="alert"
+          >
+            {verify.data.problem}
+          </Alert>
+        ))}
+      {verify.error && <ErrorState error={verify.error} />}
+      <Group align="flex-end">
+        <Select
+          label="User"
+          placeholder="Anyone"
+          clearable
+          searchable
+          w={220}
+          data={(users.data?.items ?? []).map((u) => ({ value: u.id, label: u.name }))}
+          value={filters.user}
+          onChange={(v) => set('user', v)}
+        />
+        <Select
+          label="Area"
+          placeholder="Everything"
+          clearable
+          w={220}
+          data={AREAS.map(([value, label]) => ({ value, label }))}
+          value={filters.area}
+          onChange={(v) => set('area', v)}
+        />
+        <TextInput label="From" type="date" value={filters.from} onChange={(e) => set('from', e.currentTarget.value)} />
+        <TextInput label="To" type="date" value={filters.to} onChange={(e) => set('to', e.currentTarget.value)} />
+        <Switch
+          label="Master code only"
+          checked={filters.elevated}
+          onChange={(e) => set('elevated', e.currentTarget.checked)}
+        />
+        <Switch
+          label="Failures only"
+          checked={filters.failures}
+          onChange={(e) => set('failures', e.currentTarget.checked)}
+        />
+        <Button variant="subtle" size="xs" onClick={() => setMore((m) => !m)}>
+          {more ? 'Fewer filters' : 'More filters'}
+        </Button>
+        <Button variant="subtle" size="xs" color="gray" onClick={() => setFilters(EMPTY)}>
+          Clear
+        </Button>
+      </Group>
+      <Collapse expanded={more}>
+        <Group>
+          <TextInput
+            label="Action"
+            placeholder="e.g. auth.login or auth."
+            value={filters.action}
+            onChange={(e) => set('action', e.currentTarget.value)}
+          />
+          <TextInput
+            label="Target type"
+            placeholder="e.g. user"
+            value={filters.targetType}
+            onChange={(e) => set('targetType', e.currentTarget.value)}
+          />
+          <TextInput
+            label="Target id"
+            value={filters.targetId}
+            onChange={(e) => set('targetId', e.currentTarget.value)}
+          />
+        </Group>
+      </Collapse>
+      {events.isPending ? (
+        <TableLoader rows={8} />
+      ) : events.isError ? (
+        <ErrorState error={events.error} onRetry={() => events.refetch()} />
+      ) : rows.length === 0 ? (
+        <EmptyState title="No events match these filters" description="Widen the dates or clear a filter." />
+      ) : (
+        <>
+          <Table highlightOnHover verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th w={70}>#</Table.Th>
+                <Table.Th w={190}>When ({tz})</Table.Th>
+                <Table.Th>Who</Table.Th>
+                <Table.Th>What</Table.Th>
+                <Table.Th>On</Table.Th>
+                <Table.Th>Reason</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((e) => (
+                <Fragment key={e.seq}>
+                  <Table.Tr
+                    style={{ cursor: 'pointer' }}
+                    tabIndex={0}
+                    aria-expanded={open === e.seq}
+                    onClick={() => setOpen(open === e.seq ? null : e.seq)}
+                    onKeyDown={(k) => {
+                      if (k.key === 'Enter' || k.key === ' ') setOpen(open === e.seq ? null : e.seq);
+                    }}
+                  >
+                    <Table.Td>{e.seq}</Table.Td>
+                    <Table.Td>{formatDateTime(e.at, tz)}</Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        <Text size="sm">{e.actor.label ?? 'system'}</Text>
+                        {e.elevated && (
+                          <Badge size="xs" color="orange">
+                            master code
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        <Code>{e.action}</Code>
+                        {e.outcome === 'failure' && (
+                          <Badge size="xs" color="red">
+                            failed
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c="dimmed">
+                        {e.target ? `${e.target.type} ${e.target.id ?? ''}` : '—'}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" lineClamp={1}>
+                        {e.reason ?? ''}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                  {open === e.seq && (
+                    <Table.Tr>
+                      <Table.Td colSpan={6} bg="gray.0">
+                        <EventDetails e={e} />
+                      </Table.Td>
+                    </Table.Tr>
+                  )}
+                </Fragment>
+              ))}
+            </Table.Tbody>
+          </Table>
+          {events.hasNextPage && (
+            <Group justify="center">
+              <Button variant="default" loading={events.isFetchingNextPage} onClick={() => events.fetchNextPage()}>
+                Show older events
+              </Button>
+            </Group>
+          )}
+        </>
+      )}
+    </Stack>
+  );
+}
