@@ -18,7 +18,7 @@ type Ctx = {
   secondAdmin: Session;
 };
 
-type Call = { session?: Session | null; method: string; url: string; payload?: unknown };
+type Call = { session?: Session | null; method: string; url: string; payload?: unknown; multipart?: string };
 type Scenario = { action: string | string[]; status?: number; call(c: Ctx): Promise<Call> };
 
 const SCENARIOS: Record<string, Scenario> = {
@@ -216,11 +216,251 @@ const SCENARIOS: Record<string, Scenario> = {
       return { method: 'DELETE', url: `/api/v1/api-keys/${k.json().apiKey.id}` };
     },
   },
+  'POST /api/v1/categories': {
+    action: 'categories.create',
+    status: 201,
+    call: async () => ({ method: 'POST', url: '/api/v1/categories', payload: { name: 'Gloves' } }),
+  },
+  'PUT /api/v1/categories/:id': {
+    action: 'categories.update',
+    call: async (c) => ({
+      method: 'PUT',
+      url: `/api/v1/categories/${await category(c)}`,
+      payload: { name: `Renamed ${Math.random()}` },
+    }),
+  },
+  'POST /api/v1/categories/:id/archive': {
+    action: 'categories.archive',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/categories/${await category(c)}/archive` }),
+  },
+  'POST /api/v1/categories/:id/restore': {
+    action: 'categories.restore',
+    call: async (c) => {
+      const id = await category(c);
+      await c.admin.inject({ method: 'POST', url: `/api/v1/categories/${id}/archive` });
+      return { method: 'POST', url: `/api/v1/categories/${id}/restore` };
+    },
+  },
+  'POST /api/v1/suppliers': {
+    action: 'suppliers.create',
+    status: 201,
+    call: async () => ({ method: 'POST', url: '/api/v1/suppliers', payload: { name: 'Acme' } }),
+  },
+  'PUT /api/v1/suppliers/:id': {
+    action: 'suppliers.update',
+    call: async (c) => ({
+      method: 'PUT',
+      url: `/api/v1/suppliers/${await supplier(c)}`,
+      payload: { name: `Renamed ${Math.random()}` },
+    }),
+  },
+  'POST /api/v1/suppliers/:id/archive': {
+    action: 'suppliers.archive',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/suppliers/${await supplier(c)}/archive` }),
+  },
+  'POST /api/v1/suppliers/:id/restore': {
+    action: 'suppliers.restore',
+    call: async (c) => {
+      const id = await supplier(c);
+      await c.admin.inject({ method: 'POST', url: `/api/v1/suppliers/${id}/archive` });
+      return { method: 'POST', url: `/api/v1/suppliers/${id}/restore` };
+    },
+  },
+  'POST /api/v1/items': {
+    action: 'inventory.create',
+    status: 201,
+    call: async () => ({
+      method: 'POST',
+      url: '/api/v1/items',
+      payload: { sku: 'NEW-1', name: 'New', openingStock: 3 },
+    }),
+  },
+  'POST /api/v1/items/import/preview': {
+    // Reads the file and writes nothing, so it records nothing.
+    action: [],
+    call: async () => ({
+      method: 'POST',
+      url: '/api/v1/items/import/preview',
+      multipart: 'sku,name\r\nPRE-1,Preview only\r\n',
+    }),
+  },
+  'POST /api/v1/items/import': {
+    action: 'inventory.import',
+    call: async () => ({
+      method: 'POST',
+      url: '/api/v1/items/import',
+      multipart: 'sku,name,on_hand\r\nIMP-1,Imported,2\r\n',
+    }),
+  },
+  'POST /api/v1/items/bulk-edit': {
+    action: 'inventory.bulk_edit',
+    call: async (c) => ({
+      method: 'POST',
+      url: '/api/v1/items/bulk-edit',
+      payload: { filter: { status: 'all' }, itemIds: [await item(c)], set: { vatRateBp: 1300 } },
+    }),
+  },
+  'PATCH /api/v1/items/:id': {
+    action: 'inventory.update',
+    call: async (c) => ({ method: 'PATCH', url: `/api/v1/items/${await item(c)}`, payload: { name: 'Renamed' } }),
+  },
+  'POST /api/v1/items/:id/archive': {
+    action: 'inventory.archive',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/items/${await item(c)}/archive` }),
+  },
+  'POST /api/v1/items/:id/restore': {
+    action: 'inventory.restore',
+    call: async (c) => {
+      const id = await item(c);
+      await c.admin.inject({ method: 'POST', url: `/api/v1/items/${id}/archive` });
+      return { method: 'POST', url: `/api/v1/items/${id}/restore` };
+    },
+  },
+  'POST /api/v1/items/:id/stock': {
+    action: 'inventory.stock',
+    call: async (c) => ({
+      method: 'POST',
+      url: `/api/v1/items/${await item(c)}/stock`,
+      payload: { kind: 'in', quantity: 2 },
+    }),
+  },
+  'PUT /api/v1/settings/inventory': {
+    action: 'settings.inventory',
+    call: async () => ({ method: 'PUT', url: '/api/v1/settings/inventory', payload: { allowNegativeStock: false } }),
+  },
+  'POST /api/v1/stock-counts': {
+    action: 'inventory.count_open',
+    status: 201,
+    call: async (c) => {
+      await item(c);
+      return { method: 'POST', url: '/api/v1/stock-counts', payload: {} };
+    },
+  },
+  'PUT /api/v1/stock-counts/:id/lines': {
+    action: 'inventory.count_record',
+    call: async (c) => {
+      const id = await item(c);
+      const count = (await c.admin.inject({ method: 'POST', url: '/api/v1/stock-counts', payload: {} })).json().id;
+      return {
+        method: 'PUT',
+        url: `/api/v1/stock-counts/${count}/lines`,
+        payload: { lines: [{ itemId: id, counted: 1 }] },
+      };
+    },
+  },
+  'POST /api/v1/stock-counts/:id/post': {
+    action: 'inventory.count_post',
+    call: async (c) => {
+      const id = await item(c);
+      const count = (await c.admin.inject({ method: 'POST', url: '/api/v1/stock-counts', payload: {} })).json().id;
+      await c.admin.inject({
+        method: 'PUT',
+        url: `/api/v1/stock-counts/${count}/lines`,
+        payload: { lines: [{ itemId: id, counted: 9 }] },
+      });
+      return { method: 'POST', url: `/api/v1/stock-counts/${count}/post` };
+    },
+  },
+  'POST /api/v1/stock-counts/:id/cancel': {
+    action: 'inventory.count_cancel',
+    call: async (c) => {
+      await item(c);
+      const count = (await c.admin.inject({ method: 'POST', url: '/api/v1/stock-counts', payload: {} })).json().id;
+      return { method: 'POST', url: `/api/v1/stock-counts/${count}/cancel` };
+    },
+  },
+  'POST /api/v1/purchase-orders': {
+    action: 'orders.create',
+    status: 201,
+    call: async (c) => ({ method: 'POST', url: '/api/v1/purchase-orders', payload: await orderBody(c) }),
+  },
+  'PUT /api/v1/purchase-orders/:id': {
+    action: 'orders.update',
+    call: async (c) => {
+      const body = await orderBody(c);
+      return {
+        method: 'PUT',
+        url: `/api/v1/purchase-orders/${await order(c, body)}`,
+        payload: { ...body, notes: 'changed' },
+      };
+    },
+  },
+  'POST /api/v1/purchase-orders/:id/place': {
+    action: 'orders.place',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/purchase-orders/${await order(c)}/place` }),
+  },
+  'POST /api/v1/purchase-orders/:id/cancel': {
+    action: 'orders.cancel',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/purchase-orders/${await order(c)}/cancel` }),
+  },
+  'POST /api/v1/purchase-orders/:id/receive': {
+    action: 'orders.receive',
+    call: async (c) => {
+      const id = await order(c);
+      const po = (await c.admin.inject({ method: 'POST', url: `/api/v1/purchase-orders/${id}/place` })).json();
+      return {
+        method: 'POST',
+        url: `/api/v1/purchase-orders/${id}/receive`,
+        payload: { lines: [{ lineId: po.lines[0].id, quantity: 1 }] },
+      };
+    },
+  },
+  'DELETE /api/v1/purchase-orders/:id': {
+    action: 'orders.delete',
+    call: async (c) => ({ method: 'DELETE', url: `/api/v1/purchase-orders/${await order(c)}` }),
+  },
+  'POST /api/v1/purchase-orders/:id/invoice': {
+    action: 'orders.invoice',
+    call: async (c) => ({
+      method: 'POST',
+      url: `/api/v1/purchase-orders/${await order(c)}/invoice`,
+      multipart: '%PDF-1.4\n%%EOF\n',
+    }),
+  },
   'POST /api/v1/audit/checkpoints': {
     action: 'audit.checkpoint',
     call: async () => ({ method: 'POST', url: '/api/v1/audit/checkpoints' }),
   },
 };
+
+let seq = 0;
+async function category(c: Ctx): Promise<string> {
+  return (
+    await c.admin.inject({ method: 'POST', url: '/api/v1/categories', payload: { name: `Category ${++seq}` } })
+  ).json().id;
+}
+async function supplier(c: Ctx): Promise<string> {
+  return (
+    await c.admin.inject({ method: 'POST', url: '/api/v1/suppliers', payload: { name: `Supplier ${++seq}` } })
+  ).json().id;
+}
+async function item(c: Ctx): Promise<string> {
+  const res = await c.admin.inject({
+    method: 'POST',
+    url: '/api/v1/items',
+    payload: { sku: `SKU-${++seq}`, name: `Item ${seq}`, openingStock: 5 },
+  });
+  return res.json().id;
+}
+async function orderBody(c: Ctx) {
+  return { supplierId: await supplier(c), lines: [{ itemId: await item(c), quantity: 3, unitCost: 100 }] };
+}
+async function order(c: Ctx, body?: Awaited<ReturnType<typeof orderBody>>): Promise<string> {
+  return (
+    await c.admin.inject({ method: 'POST', url: '/api/v1/purchase-orders', payload: body ?? (await orderBody(c)) })
+  ).json().id;
+}
+
+/** A multipart/form-data body with one file. */
+function multipart(content: string) {
+  const boundary = '----stewardaudit';
+  return {
+    payload: Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload.csv"\r\nContent-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`,
+    ),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
+}
 
 /** A pending critical grant (the setting is switched on for it, then off again). */
 async function pendingRequest(c: Ctx): Promise<string> {
@@ -310,6 +550,13 @@ describe.each(ENGINES)('every mutating route writes its audit event on %s', (eng
     for (const key of Object.keys(SCENARIOS).filter((k) => k !== 'POST /api/v1/setup')) {
       const call = await (SCENARIOS[key] as Scenario).call(ctx);
       const session = call.session === undefined ? admin : call.session;
+      if (call.multipart !== undefined) {
+        const m = multipart(call.multipart);
+        await check(key, () =>
+          (session as Session).inject({ method: 'POST', url: call.url, payload: m.payload, headers: m.headers }),
+        );
+        continue;
+      }
       await check(key, () =>
         session
           ? session.inject({

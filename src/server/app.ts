@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,8 +18,14 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { AuthService } from './modules/auth/auth.service.ts';
 import { PasswordHasher } from './modules/auth/password.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
+import { CatalogService } from './modules/inventory/catalog.service.ts';
+import { CountsService } from './modules/inventory/counts.service.ts';
+import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
+import { ItemsService } from './modules/inventory/items.service.ts';
 import { permissionsRoutes } from './modules/permissions/permissions.routes.ts';
 import { PermissionsService } from './modules/permissions/permissions.service.ts';
+import { purchaseOrdersRoutes } from './modules/purchase-orders/purchase-orders.routes.ts';
+import { PurchaseOrdersService } from './modules/purchase-orders/purchase-orders.service.ts';
 import { RolesService } from './modules/roles/roles.service.ts';
 import { securityRoutes } from './modules/security/security.routes.ts';
 import { SecurityService } from './modules/security/security.service.ts';
@@ -48,6 +55,10 @@ export type Services = {
   users: UsersService;
   permissions: PermissionsService;
   security: SecurityService;
+  items: ItemsService;
+  catalog: CatalogService;
+  counts: CountsService;
+  orders: PurchaseOrdersService;
 };
 
 declare module 'fastify' {
@@ -95,7 +106,24 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const users = new UsersService({ database, roles, audit, hasher, now });
   const permissions = new PermissionsService({ database, roles, audit, now });
   const security = new SecurityService({ database, roles, audit, hasher, now });
-  app.decorate('services', { database, roles, audit, auth, setup, users, permissions, security });
+  const items = new ItemsService({ database, audit, now });
+  const catalog = new CatalogService({ database, audit, now });
+  const counts = new CountsService({ database, audit, items, now });
+  const orders = new PurchaseOrdersService({ database, audit, items, dataDir: config.dataDir, now });
+  app.decorate('services', {
+    database,
+    roles,
+    audit,
+    auth,
+    setup,
+    users,
+    permissions,
+    security,
+    items,
+    catalog,
+    counts,
+    orders,
+  });
   // Signed checkpoints of the audit chain, every few minutes when something was written.
   if (config.audit.checkpointMinutes > 0) {
     let lastSeq = 0;
@@ -130,6 +158,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   });
   await app.register(fastifyCookie);
+  // Uploads (imports, invoices): one file per request; each route sets its own size limit.
+  await app.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
 
   registerRouteGuard(app, {
     authenticate: (request) => auth.authenticate(request),
@@ -176,6 +206,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       await api.register(permissionsRoutes, { permissions });
       await api.register(securityRoutes, { security });
       await api.register(auditRoutes, { audit });
+      await api.register(inventoryRoutes, { items, catalog, counts });
+      await api.register(purchaseOrdersRoutes, { orders });
       await options.extraRoutes?.(api);
     },
     { prefix: '/api/v1' },

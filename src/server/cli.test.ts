@@ -20,7 +20,7 @@ function steward(args: string[], input?: string) {
 }
 
 describe('steward CLI', () => {
-  it.each(['serve', 'init', 'migrate', 'audit', 'dev'])('prints help for %s', (cmd) => {
+  it.each(['serve', 'init', 'migrate', 'audit', 'check', 'dev'])('prints help for %s', (cmd) => {
     const r = steward([cmd, '--help']);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`Usage: steward ${cmd}`);
@@ -71,5 +71,26 @@ describe('steward CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('First broken event: 1.');
     expect(steward(['audit', 'erase']).code).toBe(2);
+  });
+
+  it('checks stock against the ledger and names every item that differs', () => {
+    const db = new DatabaseSync(path.join(dir, 'steward.sqlite'));
+    const now = new Date().toISOString();
+    db.exec(
+      `insert into items (id, sku, name, on_hand, created_at, updated_at) values ('i1', 'INK-01', 'Black ink', 5, '${now}', '${now}')`,
+    );
+    db.exec(
+      `insert into stock_movements (item_id, kind, quantity, before, after, created_at) values ('i1', 'in', 5, 0, 5, '${now}')`,
+    );
+    db.close();
+    const ok = steward(['check', 'stock']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('Stock matches the ledger for all 1 items.');
+    const bad = new DatabaseSync(path.join(dir, 'steward.sqlite'));
+    bad.exec(`update items set on_hand = 7 where id = 'i1'`);
+    bad.close();
+    const r = steward(['check', 'stock']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('INK-01  Black ink: on hand 7, ledger 5 (difference 2)');
   });
 });

@@ -10,6 +10,7 @@ import { HttpError } from './http/errors.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
 import { PasswordHasher } from './modules/auth/password.ts';
+import { stockDiscrepancies } from './modules/inventory/inventory.repository.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -21,6 +22,7 @@ Commands:
   init      First-run setup without the browser (for automation)
   migrate   Apply pending database migrations
   audit     Verify the audit log, or write a signed checkpoint
+  check     Consistency checks (check stock: on-hand figures against the stock ledger)
   dev       Start the server and the web app with hot reload (development)
 
 Run \`steward <command> --help\` for the options of a command.
@@ -67,6 +69,13 @@ Options:
 
 The signing key is STEWARD_AUDIT_KEY_FILE (default <data dir>/audit-signing-key.pem).
 There is no command that edits or deletes events.
+
+Options:
+  -h, --help    Show this help`,
+  check: `Usage: steward check stock
+
+  stock   Compares every item's on-hand quantity with the sum of its stock movements and lists
+          each difference. Exits 1 when there is any, 0 when every figure matches its ledger.
 
 Options:
   -h, --help    Show this help`,
@@ -197,6 +206,36 @@ async function audit(args: string[]): Promise<number> {
   }
 }
 
+async function check(args: string[]): Promise<number> {
+  if (args[0] !== 'stock') {
+    console.error(HELP.check);
+    return 2;
+  }
+  const config = loadConfig();
+  const database = openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+    const items = await database.db
+      .selectFrom('items')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const differences = await stockDiscrepancies(database.db);
+    if (differences.length === 0) {
+      console.log(`Stock matches the ledger for all ${Number(items.n)} items.`);
+      return 0;
+    }
+    console.error(`${differences.length} item(s) differ from their stock ledger:`);
+    for (const d of differences) {
+      console.error(
+        `  ${d.sku}  ${d.name}: on hand ${d.onHand}, ledger ${d.ledger} (difference ${d.onHand - d.ledger})`,
+      );
+    }
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
 async function migrate(): Promise<number> {
   const config = loadConfig();
   const database = openDatabase(config.database);
@@ -263,6 +302,8 @@ export async function main(argv: string[]): Promise<number> {
         return await migrate();
       case 'audit':
         return await audit(rest);
+      case 'check':
+        return await check(rest);
       default:
         return await dev();
     }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table types for Kysely. Times are ISO-8601 UTC strings; flags are 0/1 integers on both engines. */
 export type Flag = 0 | 1;
 
@@ -136,6 +138,116 @@ export type AuditCheckpointsTable = {
   signature: string;
 };
 
+export type CategoriesTable = {
+  id: string;
+  name: string;
+  description: string;
+  archived_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type SuppliersTable = {
+  id: string;
+  name: string;
+  contact_name: string;
+  email: string;
+  phone: string;
+  address: string;
+  notes: string;
+  archived_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+/** Money in minor units (cents); VAT in basis points (2300 = 23 %); quantities in whole units. */
+export type ItemsTable = {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  category_id: string | null;
+  unit: string;
+  cost: number;
+  price: number;
+  vat_rate_bp: number;
+  price_includes_vat: Flag;
+  location: string;
+  reorder_level: number;
+  reorder_quantity: number;
+  on_hand: number;
+  active: Flag;
+  /** Lower-cased SKU, name and location: what item search matches (FTS5 / pg_trgm). */
+  search_text: string;
+  created_at: string;
+  updated_at: string;
+};
+
+export type ItemSuppliersTable = {
+  item_id: string;
+  supplier_id: string;
+  supplier_sku: string;
+  supplier_price: number;
+  preferred: Flag;
+};
+
+export type MovementKind = 'in' | 'out' | 'adjustment' | 'count' | 'receipt' | 'sale' | 'refund' | 'import';
+
+export type StockMovementsTable = {
+  id: Generated<number>;
+  item_id: string;
+  kind: MovementKind;
+  /** Signed change of on-hand stock. */
+  quantity: number;
+  before: number;
+  after: number;
+  reason: string | null;
+  reference_type: string | null;
+  reference_id: string | null;
+  actor_user_id: string | null;
+  created_at: string;
+};
+
+export type StockCountsTable = {
+  id: string;
+  status: 'open' | 'posted' | 'cancelled';
+  note: string;
+  created_by: string | null;
+  created_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
+};
+
+export type StockCountLinesTable = { count_id: string; item_id: string; expected: number; counted: number | null };
+
+export type PurchaseOrderStatus = 'draft' | 'ordered' | 'partially_received' | 'received' | 'cancelled';
+
+export type PurchaseOrdersTable = {
+  id: string;
+  number: number;
+  supplier_id: string;
+  status: PurchaseOrderStatus;
+  notes: string;
+  expected_at: string | null;
+  ordered_at: string | null;
+  closed_at: string | null;
+  invoice_name: string | null;
+  invoice_size: number | null;
+  invoice_uploaded_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export type PurchaseOrderLinesTable = {
+  id: Generated<number>;
+  order_id: string;
+  item_id: string;
+  quantity: number;
+  received: number;
+  unit_cost: number;
+};
+
 export type DB = {
   settings: SettingsTable;
   roles: RolesTable;
@@ -150,4 +262,13 @@ export type DB = {
   master_codes: MasterCodesTable;
   permission_requests: PermissionRequestsTable;
   audit_checkpoints: AuditCheckpointsTable;
+  categories: CategoriesTable;
+  suppliers: SuppliersTable;
+  items: ItemsTable;
+  item_suppliers: ItemSuppliersTable;
+  stock_movements: StockMovementsTable;
+  stock_counts: StockCountsTable;
+  stock_count_lines: StockCountLinesTable;
+  purchase_orders: PurchaseOrdersTable;
+  purchase_order_lines: PurchaseOrderLinesTable;
 };

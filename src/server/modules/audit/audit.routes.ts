@@ -11,6 +11,7 @@ import {
 import { transaction } from '../../db/database.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
+import { csvField } from '../../lib/spreadsheet.ts';
 import type { AuditService } from './audit.service.ts';
 
 const CSV_COLUMNS = [
@@ -31,14 +32,6 @@ const CSV_COLUMNS = [
   'request_id',
   'hash',
 ] as const;
-
-/** One CSV field: quoted when needed, and never read as a formula by a spreadsheet. */
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let s = typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
 
 function csvRow(e: AuditEvent): string {
   const values = [

@@ -1,0 +1,28 @@
+import type { FastifyRequest } from 'fastify';
+import { HttpError, ValidationError } from './errors.ts';
+
+/** The one file of a multipart/form-data request, read into memory (bounded by `maxBytes`). */
+export async function uploadedFile(request: FastifyRequest, maxBytes: number): Promise<{ name: string; data: Buffer }> {
+  if (!request.isMultipart()) {
+    throw new HttpError(
+      415,
+      'unsupported-media-type',
+      'Send a file',
+      'Send the file as multipart/form-data (a form with one file field).',
+    );
+  }
+  const file = await request.file({ limits: { fileSize: maxBytes, files: 1 } });
+  if (!file) throw new ValidationError('No file was sent.', [{ path: 'file', message: 'Choose a file.' }]);
+  const data = await file.toBuffer().catch((err: unknown) => {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new HttpError(
+        413,
+        'payload-too-large',
+        'File too large',
+        `Files are limited to ${Math.round(maxBytes / 1024 / 1024)} MB.`,
+      );
+    }
+    throw err;
+  });
+  return { name: file.filename || 'upload', data };
+}

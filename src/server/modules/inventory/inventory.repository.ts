@@ -1,0 +1,272 @@
+import { type Kysely, sql } from 'kysely';
+import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
+import type { Engine } from '../../db/dialect.ts';
+import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
+
+// --- categories and suppliers ---------------------------------------------------------------------
+
+export async function listCategories(db: Kysely<DB>) {
+  return db
+    .selectFrom('categories')
+    .selectAll('categories')
+    .select((eb) =>
+      eb
+        .selectFrom('items')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('items.category_id', '=', 'categories.id')
+        .where('items.active', '=', 1)
+        .as('item_count'),
+    )
+    .orderBy('categories.name')
+    .execute();
+}
+
+export async function listSuppliers(db: Kysely<DB>) {
+  return db
+    .selectFrom('suppliers')
+    .selectAll('suppliers')
+    .select((eb) =>
+      eb
+        .selectFrom('item_suppliers')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('item_suppliers.supplier_id', '=', 'suppliers.id')
+        .as('item_count'),
+    )
+    .orderBy('suppliers.name')
+    .execute();
+}
+
+// --- items -------------------------------------------------------------------------------------------
+
+/** What search matches: SKU, name and location, lower-cased. */
+export function searchTextOf(item: Pick<ItemsTable, 'sku' | 'name' | 'location'>): string {
+  return `${item.sku} ${item.name} ${item.location}`.toLowerCase();
+}
+
+/** Inserts an item with defaults for whatever is not given; on-hand starts at 0 (stock comes through the ledger). */
+export async function insertItem(
+  db: Kysely<DB>,
+  item: Pick<ItemsTable, 'id' | 'sku' | 'name'> & Partial<Omit<ItemsTable, 'on_hand' | 'search_text'>>,
+  now: string,
+): Promise<void> {
+  const row: Omit<ItemsTable, 'search_text'> = {
+    description: '',
+    category_id: null,
+    unit: 'pcs',
+    cost: 0,
+    price: 0,
+    vat_rate_bp: 0,
+    price_includes_vat: 1,
+    location: '',
+    reorder_level: 0,
+    reorder_quantity: 0,
+    active: 1,
+    created_at: now,
+    updated_at: now,
+    ...item,
+    on_hand: 0,
+  };
+  await db
+    .insertInto('items')
+    .values({ ...row, search_text: searchTextOf(row) })
+    .execute();
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * Items matching a filter. Words of `q` must all occur (as substrings) in SKU, name or location:
+ * on SQLite through the FTS5 trigram index (words of 3+ characters), on PostgreSQL through the
+ * pg_trgm index on the same text.
+ */
+export function filteredItems(db: Kysely<DB>, engine: Engine, f: Partial<ItemFilter>) {
+  let q = db.selectFrom('items');
+  if (f.status === 'active' || f.status === undefined) q = q.where('items.active', '=', 1);
+  else if (f.status === 'archived') q = q.where('items.active', '=', 0);
+  if (f.categoryId) q = q.where('items.category_id', '=', f.categoryId);
+  if (f.location) q = q.where('items.location', '=', f.location);
+  if (f.lowStock) q = q.whereRef('items.on_hand', '<=', 'items.reorder_level').where('items.reorder_level', '>', 0);
+  if (f.supplierId) {
+    const supplierId = f.supplierId;
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('item_suppliers')
+          .select('item_suppliers.item_id')
+          .whereRef('item_suppliers.item_id', '=', 'items.id')
+          .where('item_suppliers.supplier_id', '=', supplierId),
+      ),
+    );
+  }
+  const words = (f.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+  const long = engine === 'sqlite' ? words.filter((w) => w.length >= 3) : [];
+  const short = engine === 'sqlite' ? words.filter((w) => w.length < 3) : words;
+  if (long.length > 0) {
+    const match = long.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
+    q = q.where('items.id', 'in', sql<string>`(select item_id from items_fts where items_fts match ${match})`);
+  }
+  for (const w of short) q = q.where('items.search_text', 'like', `%${likeEscape(w)}%`);
+  return q;
+}
+
+const SORT = {
+  name: 'items.name',
+  sku: 'items.sku',
+  onHand: 'items.on_hand',
+  price: 'items.price',
+  updatedAt: 'items.updated_at',
+} as const;
+
+export async function listItems(
+  db: Kysely<DB>,
+  engine: Engine,
+  f: Partial<ItemFilter>,
+  page: { sort: keyof typeof SORT; order: 'asc' | 'desc'; offset: number; limit: number },
+) {
+  const base = filteredItems(db, engine, f);
+  const [rows, total] = await Promise.all([
+    base
+      .leftJoin('categories', 'categories.id', 'items.category_id')
+      .selectAll('items')
+      .select('categories.name as category_name')
+      .orderBy(SORT[page.sort], page.order)
+      .orderBy('items.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(total.n) };
+}
+
+export async function getItems(db: Kysely<DB>, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom('items')
+    .leftJoin('categories', 'categories.id', 'items.category_id')
+    .selectAll('items')
+    .select('categories.name as category_name')
+    .where('items.id', 'in', ids)
+    .execute();
+}
+export type ItemRow = Awaited<ReturnType<typeof getItems>>[number];
+
+export async function supplierLinks(db: Kysely<DB>, itemIds: readonly string[]) {
+  if (itemIds.length === 0) return [];
+  return db
+    .selectFrom('item_suppliers')
+    .innerJoin('suppliers', 'suppliers.id', 'item_suppliers.supplier_id')
+    .select([
+      'item_suppliers.item_id',
+      'item_suppliers.supplier_id',
+      'suppliers.name as supplier_name',
+      'item_suppliers.supplier_sku',
+      'item_suppliers.supplier_price',
+      'item_suppliers.preferred',
+    ])
+    .where('item_suppliers.item_id', 'in', itemIds)
+    .orderBy('item_suppliers.preferred', 'desc')
+    .orderBy('suppliers.name')
+    .execute();
+}
+
+export async function replaceSupplierLinks(
+  db: Kysely<DB>,
+  itemId: string,
+  links: { supplierId: string; supplierSku: string; supplierPrice: number; preferred: boolean }[],
+): Promise<void> {
+  await db.deleteFrom('item_suppliers').where('item_id', '=', itemId).execute();
+  if (links.length === 0) return;
+  await db
+    .insertInto('item_suppliers')
+    .values(
+      links.map((l) => ({
+        item_id: itemId,
+        supplier_id: l.supplierId,
+        supplier_sku: l.supplierSku,
+        supplier_price: l.supplierPrice,
+        preferred: l.preferred ? 1 : 0,
+      })),
+    )
+    .execute();
+}
+
+// --- the stock ledger -------------------------------------------------------------------------------
+
+export type StockChange = {
+  itemId: string;
+  delta: number;
+  kind: MovementKind;
+  reason: string | null;
+  reference: { type: string; id: string } | null;
+  actorId: string | null;
+  allowNegative: boolean;
+  now: string;
+};
+
+/**
+ * Changes on-hand stock and writes its movement, atomically: one UPDATE that adds the delta
+ * (refused by its own WHERE when stock would go below zero), then the ledger row with the
+ * figures the UPDATE returned. Concurrent changes of one item serialize on the row.
+ */
+export async function applyStockChange(
+  trx: Kysely<DB>,
+  c: StockChange,
+): Promise<{ before: number; after: number; movementId: number } | null> {
+  let update = trx
+    .updateTable('items')
+    .set((eb) => ({ on_hand: eb('on_hand', '+', c.delta), updated_at: c.now }))
+    .where('id', '=', c.itemId);
+  if (!c.allowNegative) update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '>=', 0));
+  const row = await update.returning('on_hand').executeTakeFirst();
+  if (!row) return null;
+  const after = Number(row.on_hand);
+  const movement = await trx
+    .insertInto('stock_movements')
+    .values({
+      item_id: c.itemId,
+      kind: c.kind,
+      quantity: c.delta,
+      before: after - c.delta,
+      after,
+      reason: c.reason,
+      reference_type: c.reference?.type ?? null,
+      reference_id: c.reference?.id ?? null,
+      actor_user_id: c.actorId,
+      created_at: c.now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { before: after - c.delta, after, movementId: Number(movement.id) };
+}
+
+export async function listMovements(db: Kysely<DB>, itemId: string, before: number | undefined, limit: number) {
+  let q = db
+    .selectFrom('stock_movements')
+    .leftJoin('users', 'users.id', 'stock_movements.actor_user_id')
+    .selectAll('stock_movements')
+    .select('users.name as actor_name')
+    .where('stock_movements.item_id', '=', itemId);
+  if (before !== undefined) q = q.where('stock_movements.id', '<', before);
+  return q.orderBy('stock_movements.id', 'desc').limit(limit).execute();
+}
+
+/** Items whose on-hand figure differs from the sum of their ledger (should be none). */
+export async function stockDiscrepancies(db: Kysely<DB>) {
+  const rows = await db
+    .selectFrom('items')
+    .leftJoin(
+      (eb) =>
+        eb
+          .selectFrom('stock_movements')
+          .select(['item_id', (e) => e.fn.sum<number>('quantity').as('total')])
+          .groupBy('item_id')
+          .as('ledger'),
+      (join) => join.onRef('ledger.item_id', '=', 'items.id'),
+    )
+    .select(['items.id', 'items.sku', 'items.name', 'items.on_hand', 'ledger.total'])
+    .execute();
+  return rows
+    .map((r) => ({ id: r.id, sku: r.sku, name: r.name, onHand: Number(r.on_hand), ledger: Number(r.total ?? 0) }))
+    .filter((r) => r.onHand !== r.ledger);
+}

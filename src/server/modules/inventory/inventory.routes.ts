@@ -1,0 +1,438 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  BulkEditBody,
+  BulkEditResult,
+  Category,
+  CategoryBody,
+  CategoryList,
+  CountLinesBody,
+  CreateItemBody,
+  ImportPreview,
+  ImportResult,
+  InventorySettings,
+  Item,
+  ItemFilter,
+  ItemList,
+  ItemListQuery,
+  MovementList,
+  OpenCountBody,
+  StockChangeBody,
+  StockChangeResult,
+  StockCount,
+  StockCountList,
+  Supplier,
+  SupplierBody,
+  SupplierList,
+  UpdateItemBody,
+} from '../../../shared/contracts/inventory.ts';
+import { actorOf } from '../../http/guard.ts';
+import { contextOf, responses, zod } from '../../http/route.ts';
+import { uploadedFile } from '../../http/upload.ts';
+import type { CatalogService } from './catalog.service.ts';
+import type { CountsService } from './counts.service.ts';
+import type { ItemsService } from './items.service.ts';
+
+const IdParams = z.object({ id: z.string().max(64) });
+const Archived = z.object({ archived: z.enum(['true', 'false']).default('false') });
+export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
+
+export async function inventoryRoutes(
+  app: FastifyInstance,
+  opts: { items: ItemsService; catalog: CatalogService; counts: CountsService },
+) {
+  const { items, catalog, counts } = opts;
+  const r = zod(app);
+
+  // --- categories -------------------------------------------------------------------------------
+  r.get(
+    '/categories',
+    {
+      config: { permission: 'categories.view' },
+      schema: {
+        tags: ['categories'],
+        summary: 'Categories',
+        querystring: Archived,
+        response: responses({ 200: CategoryList }),
+      },
+    },
+    async (request) => ({ items: await catalog.categories(request.query.archived === 'true') }),
+  );
+  r.post(
+    '/categories',
+    {
+      config: { permission: 'categories.add' },
+      schema: {
+        tags: ['categories'],
+        summary: 'Create a category',
+        body: CategoryBody,
+        response: responses({ 201: Category }, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await catalog.saveCategory(actorOf(request), null, request.body, contextOf(request))),
+  );
+  r.put(
+    '/categories/:id',
+    {
+      config: { permission: 'categories.edit' },
+      schema: {
+        tags: ['categories'],
+        summary: 'Rename a category',
+        params: IdParams,
+        body: CategoryBody,
+        response: responses({ 200: Category }, 404, 422),
+      },
+    },
+    async (request) => catalog.saveCategory(actorOf(request), request.params.id, request.body, contextOf(request)),
+  );
+  for (const [verb, archived] of [
+    ['archive', true],
+    ['restore', false],
+  ] as const) {
+    r.post(
+      `/categories/:id/${verb}`,
+      {
+        config: { permission: 'categories.delete' },
+        schema: {
+          tags: ['categories'],
+          summary: archived ? 'Archive a category with no active items' : 'Restore a category',
+          params: IdParams,
+          response: responses({ 200: Category }, 404, 409),
+        },
+      },
+      async (request) => catalog.archiveCategory(actorOf(request), request.params.id, archived, contextOf(request)),
+    );
+  }
+
+  // --- suppliers -------------------------------------------------------------------------------
+  r.get(
+    '/suppliers',
+    {
+      config: { permission: 'suppliers.view' },
+      schema: {
+        tags: ['suppliers'],
+        summary: 'Suppliers',
+        querystring: Archived,
+        response: responses({ 200: SupplierList }),
+      },
+    },
+    async (request) => ({ items: await catalog.suppliers(request.query.archived === 'true') }),
+  );
+  r.post(
+    '/suppliers',
+    {
+      config: { permission: 'suppliers.add' },
+      schema: {
+        tags: ['suppliers'],
+        summary: 'Create a supplier',
+        body: SupplierBody,
+        response: responses({ 201: Supplier }, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await catalog.saveSupplier(actorOf(request), null, request.body, contextOf(request))),
+  );
+  r.put(
+    '/suppliers/:id',
+    {
+      config: { permission: 'suppliers.edit' },
+      schema: {
+        tags: ['suppliers'],
+        summary: 'Change a supplier',
+        params: IdParams,
+        body: SupplierBody,
+        response: responses({ 200: Supplier }, 404, 422),
+      },
+    },
+    async (request) => catalog.saveSupplier(actorOf(request), request.params.id, request.body, contextOf(request)),
+  );
+  for (const [verb, archived] of [
+    ['archive', true],
+    ['restore', false],
+  ] as const) {
+    r.post(
+      `/suppliers/:id/${verb}`,
+      {
+        config: { permission: 'suppliers.delete' },
+        schema: {
+          tags: ['suppliers'],
+          summary: archived ? 'Archive a supplier with no open orders' : 'Restore a supplier',
+          params: IdParams,
+          response: responses({ 200: Supplier }, 404, 409),
+        },
+      },
+      async (request) => catalog.archiveSupplier(actorOf(request), request.params.id, archived, contextOf(request)),
+    );
+  }
+
+  // --- items -----------------------------------------------------------------------------------
+  r.get(
+    '/items',
+    {
+      config: { permission: 'inventory.view' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Search, filter, sort and page items',
+        querystring: ItemListQuery,
+        response: responses({ 200: ItemList }),
+      },
+    },
+    async (request) => items.list(request.query),
+  );
+  r.post(
+    '/items',
+    {
+      config: { permission: 'inventory.add' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Create an item (optionally with opening stock)',
+        body: CreateItemBody,
+        response: responses({ 201: Item }, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await items.create(actorOf(request), request.body, contextOf(request))),
+  );
+  r.get(
+    '/items/export',
+    {
+      config: { permission: 'inventory.export' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Download the filtered items as CSV or XLSX (streamed; the export is audited)',
+        querystring: ItemFilter.extend({ format: z.enum(['csv', 'xlsx']).default('csv') }),
+      },
+    },
+    async (request, reply) => {
+      const { format, ...filter } = request.query;
+      const body = await items.export(actorOf(request), format, filter, contextOf(request));
+      const stamp = new Date().toISOString().slice(0, 10);
+      reply
+        .header(
+          'content-type',
+          format === 'csv'
+            ? 'text/csv; charset=utf-8'
+            : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        )
+        .header('content-disposition', `attachment; filename="steward-items-${stamp}.${format}"`);
+      return reply.send(body instanceof Readable ? body : Readable.from(body));
+    },
+  );
+  r.post(
+    '/items/import/preview',
+    {
+      config: { permission: 'inventory.import' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Check a CSV or XLSX file without writing anything: counts, and problems by row and column',
+        response: responses({ 200: ImportPreview }, 413, 415, 422),
+      },
+    },
+    async (request) => {
+      const file = await uploadedFile(request, IMPORT_MAX_BYTES);
+      return items.previewImport(file.data, file.name);
+    },
+  );
+  r.post(
+    '/items/import',
+    {
+      config: { permission: 'inventory.import' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Import a CSV or XLSX file: every row, in one transaction, or nothing when any row has a problem',
+        response: responses({ 200: ImportResult }, 413, 415, 422),
+      },
+    },
+    async (request) => {
+      const file = await uploadedFile(request, IMPORT_MAX_BYTES);
+      return items.import(actorOf(request), file.data, file.name, contextOf(request));
+    },
+  );
+  r.post(
+    '/items/bulk-edit',
+    {
+      config: { permission: 'inventory.bulk_edit' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Set VAT rate, category, reorder level or active for a filtered set, in one transaction',
+        body: BulkEditBody,
+        response: responses({ 200: BulkEditResult }, 422),
+      },
+    },
+    async (request) => items.bulkEdit(actorOf(request), request.body, contextOf(request)),
+  );
+  r.get(
+    '/items/:id',
+    {
+      config: { permission: 'inventory.view' },
+      schema: { tags: ['inventory'], summary: 'One item', params: IdParams, response: responses({ 200: Item }, 404) },
+    },
+    async (request) => items.get(request.params.id),
+  );
+  r.patch(
+    '/items/:id',
+    {
+      config: { permission: 'inventory.edit' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Change item details (stock changes only through stock movements)',
+        params: IdParams,
+        body: UpdateItemBody,
+        response: responses({ 200: Item }, 404, 422),
+      },
+    },
+    async (request) => items.update(actorOf(request), request.params.id, request.body, contextOf(request)),
+  );
+  for (const [verb, active] of [
+    ['archive', false],
+    ['restore', true],
+  ] as const) {
+    r.post(
+      `/items/:id/${verb}`,
+      {
+        config: { permission: 'inventory.delete' },
+        schema: {
+          tags: ['inventory'],
+          summary: active ? 'Restore an archived item' : 'Archive an item (its history is kept)',
+          params: IdParams,
+          response: responses({ 200: Item }, 404, 409),
+        },
+      },
+      async (request) => items.setActive(actorOf(request), request.params.id, active, contextOf(request)),
+    );
+  }
+  r.post(
+    '/items/:id/stock',
+    {
+      config: { permission: 'inventory.manage_stock' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Stock in, stock out, or an adjustment with a reason: one ledger movement',
+        params: IdParams,
+        body: StockChangeBody,
+        response: responses({ 200: StockChangeResult }, 404, 409, 422),
+      },
+    },
+    async (request) => items.stock(actorOf(request), request.params.id, request.body, contextOf(request)),
+  );
+  r.get(
+    '/items/:id/movements',
+    {
+      config: { permission: 'inventory.view' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'The item’s stock ledger, newest first',
+        params: IdParams,
+        querystring: z.object({
+          before: z.coerce.number().int().optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(50),
+        }),
+        response: responses({ 200: MovementList }, 404),
+      },
+    },
+    async (request) => items.movements(request.params.id, request.query.before, request.query.limit),
+  );
+
+  // --- settings ----------------------------------------------------------------------------------
+  r.get(
+    '/settings/inventory',
+    {
+      config: { permission: 'settings.view' },
+      schema: { tags: ['inventory'], summary: 'Inventory settings', response: responses({ 200: InventorySettings }) },
+    },
+    async () => items.settings(),
+  );
+  r.put(
+    '/settings/inventory',
+    {
+      config: { permission: 'settings.edit' },
+      schema: {
+        tags: ['inventory'],
+        summary: 'Change inventory settings',
+        body: InventorySettings,
+        response: responses({ 200: InventorySettings }, 422),
+      },
+    },
+    async (request) => items.saveSettings(actorOf(request), request.body, contextOf(request)),
+  );
+
+  // --- stocktakes --------------------------------------------------------------------------------
+  const tags = ['stocktake'];
+  r.get(
+    '/stock-counts',
+    {
+      config: { permission: 'inventory.count' },
+      schema: { tags, summary: 'Stocktakes', response: responses({ 200: StockCountList }) },
+    },
+    async () => ({ items: await counts.list() }),
+  );
+  r.post(
+    '/stock-counts',
+    {
+      config: { permission: 'inventory.count' },
+      schema: {
+        tags,
+        summary: 'Open a stocktake: snapshot the expected stock of the chosen items',
+        body: OpenCountBody,
+        response: responses({ 201: StockCount }, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await counts.open(actorOf(request), request.body, contextOf(request))),
+  );
+  r.get(
+    '/stock-counts/:id',
+    {
+      config: { permission: 'inventory.count' },
+      schema: {
+        tags,
+        summary: 'One stocktake with its lines',
+        params: IdParams,
+        response: responses({ 200: StockCount }, 404),
+      },
+    },
+    async (request) => counts.get(request.params.id),
+  );
+  r.put(
+    '/stock-counts/:id/lines',
+    {
+      config: { permission: 'inventory.count' },
+      schema: {
+        tags,
+        summary: 'Enter counted quantities',
+        params: IdParams,
+        body: CountLinesBody,
+        response: responses({ 200: StockCount }, 404, 409, 422),
+      },
+    },
+    async (request) => counts.record(actorOf(request), request.params.id, request.body.lines, contextOf(request)),
+  );
+  r.post(
+    '/stock-counts/:id/post',
+    {
+      config: { permission: 'inventory.count' },
+      schema: {
+        tags,
+        summary: 'Post the differences as count movements',
+        params: IdParams,
+        response: responses({ 200: StockCount }, 404, 409),
+      },
+    },
+    async (request) => counts.post(actorOf(request), request.params.id, contextOf(request)),
+  );
+  r.post(
+    '/stock-counts/:id/cancel',
+    {
+      config: { permission: 'inventory.count' },
+      schema: {
+        tags,
+        summary: 'Cancel a stocktake (nothing is posted)',
+        params: IdParams,
+        response: responses({ 200: StockCount }, 404, 409),
+      },
+    },
+    async (request) => counts.cancel(actorOf(request), request.params.id, contextOf(request)),
+  );
+}

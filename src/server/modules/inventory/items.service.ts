@@ -1,0 +1,768 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type {
+  BulkEditBody,
+  CreateItemBody,
+  ImportPreview,
+  InventorySettings,
+  Item,
+  ItemFilter,
+  ItemListQuery,
+  Movement,
+  StockChangeBody,
+  UpdateItemBody,
+} from '../../../shared/contracts/inventory.ts';
+import { type Database, type Tx, transaction } from '../../db/database.ts';
+import { isUniqueViolation } from '../../db/dialect.ts';
+import type { ItemsTable, MovementKind } from '../../db/schema.ts';
+import type { Actor, RequestContext } from '../../http/actor.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { csvLines, looksLikeXlsx, parseCsv, parseXlsx, xlsxStream } from '../../lib/spreadsheet.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import { getSetting, putSetting } from '../settings/settings.repository.ts';
+import {
+  applyStockChange,
+  filteredItems,
+  getItems,
+  type ItemRow,
+  insertItem,
+  listItems,
+  listMovements,
+  replaceSupplierLinks,
+  searchTextOf,
+  supplierLinks,
+} from './inventory.repository.ts';
+
+type Deps = { database: Database; audit: AuditService; now: () => number };
+
+export const INVENTORY_SETTING = 'inventory';
+const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
+
+/** Columns of exports and imports, in order; an export imports back unchanged. */
+export const ITEM_COLUMNS = [
+  'sku',
+  'name',
+  'description',
+  'category',
+  'unit',
+  'cost',
+  'price',
+  'vat_rate',
+  'price_includes_vat',
+  'location',
+  'reorder_level',
+  'reorder_quantity',
+  'on_hand',
+] as const;
+
+const MAX_IMPORT_ROWS = 50_000;
+
+const cents = (minor: number) => (minor / 100).toFixed(2);
+
+/** "12.50", "12,5", "12" → 1250; null when it is not an amount. */
+function parseMoney(s: string): number | null {
+  const t = s.trim().replace(/\s/g, '');
+  if (!/^\d+([.,]\d{1,2})?$/.test(t)) return null;
+  return Math.round(Number(t.replace(',', '.')) * 100);
+}
+
+function parseWhole(s: string): number | null {
+  const t = s.trim();
+  return /^\d+$/.test(t) && Number(t) <= 1_000_000_000 ? Number(t) : null;
+}
+
+function parseFlag(s: string): boolean | null {
+  const t = s.trim().toLowerCase();
+  if (['yes', 'y', 'true', '1', 'sim', 'ja', 'oui'].includes(t)) return true;
+  if (['no', 'n', 'false', '0', 'não', 'nao', 'nein', 'non'].includes(t)) return false;
+  return null;
+}
+
+/** Inventory items: the catalogue, the stock ledger, bulk edits, imports and exports. */
+export class ItemsService {
+  private readonly deps: Deps;
+  constructor(deps: Deps) {
+    this.deps = deps;
+  }
+
+  private iso(): string {
+    return new Date(this.deps.now()).toISOString();
+  }
+
+  async settings(db: Tx = this.deps.database.db): Promise<InventorySettings> {
+    return { ...DEFAULT_INVENTORY, ...(await getSetting<Partial<InventorySettings>>(db, INVENTORY_SETTING)) };
+  }
+
+  async saveSettings(actor: Actor, next: InventorySettings, ctx: RequestContext): Promise<InventorySettings> {
+    const before = await this.settings();
+    await transaction(this.deps.database.db, async (trx) => {
+      await putSetting(trx, INVENTORY_SETTING, next, this.iso());
+      await this.deps.audit.record(trx, {
+        action: 'settings.inventory',
+        actor,
+        target: { type: 'settings', id: 'inventory' },
+        before,
+        after: next,
+        context: ctx,
+      });
+    });
+    return next;
+  }
+
+  // --- reading ------------------------------------------------------------------------------------
+
+  private async toItems(db: Tx, rows: ItemRow[]): Promise<Item[]> {
+    const links = await supplierLinks(
+      db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      sku: r.sku,
+      name: r.name,
+      description: r.description,
+      category: r.category_id ? { id: r.category_id, name: r.category_name ?? '' } : null,
+      unit: r.unit,
+      cost: Number(r.cost),
+      price: Number(r.price),
+      vatRateBp: Number(r.vat_rate_bp),
+      priceIncludesVat: r.price_includes_vat === 1,
+      location: r.location,
+      reorderLevel: Number(r.reorder_level),
+      reorderQuantity: Number(r.reorder_quantity),
+      onHand: Number(r.on_hand),
+      lowStock: Number(r.reorder_level) > 0 && Number(r.on_hand) <= Number(r.reorder_level),
+      active: r.active === 1,
+      suppliers: links
+        .filter((l) => l.item_id === r.id)
+        .map((l) => ({
+          supplierId: l.supplier_id,
+          supplierName: l.supplier_name,
+          supplierSku: l.supplier_sku,
+          supplierPrice: Number(l.supplier_price),
+          preferred: l.preferred === 1,
+        })),
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  async list(query: ItemListQuery) {
+    const { sort, order, page, pageSize, ...filter } = query;
+    const { db, engine } = this.deps.database;
+    const { rows, total } = await listItems(db, engine, filter, {
+      sort,
+      order,
+      offset: (page - 1) * pageSize,
+      limit: pageSize,
+    });
+    return { items: await this.toItems(db, rows), total, page, pageSize };
+  }
+
+  async get(id: string, db: Tx = this.deps.database.db): Promise<Item> {
+    const [row] = await getItems(db, [id]);
+    if (!row) throw new NotFoundError('There is no item with that id.');
+    const [item] = await this.toItems(db, [row]);
+    return item as Item;
+  }
+
+  async movements(id: string, before: number | undefined, limit: number) {
+    await this.get(id);
+    const rows = await listMovements(this.deps.database.db, id, before, limit + 1);
+    const items: Movement[] = rows.slice(0, limit).map((m) => ({
+      id: Number(m.id),
+      kind: m.kind,
+      quantity: Number(m.quantity),
+      before: Number(m.before),
+      after: Number(m.after),
+      reason: m.reason,
+      reference: m.reference_type && m.reference_id ? { type: m.reference_type, id: m.reference_id } : null,
+      actor: m.actor_user_id ? { id: m.actor_user_id, name: m.actor_name ?? '' } : null,
+      at: m.created_at,
+    }));
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  // --- writing ------------------------------------------------------------------------------------
+
+  private async checkRefs(trx: Tx, categoryId: string | null | undefined, supplierIds: string[]): Promise<void> {
+    if (categoryId) {
+      const c = await trx
+        .selectFrom('categories')
+        .select(['id', 'archived_at'])
+        .where('id', '=', categoryId)
+        .executeTakeFirst();
+      if (!c || c.archived_at) {
+        throw new ValidationError('That category does not exist or is archived.', [
+          { path: 'categoryId', message: 'Choose an existing category.' },
+        ]);
+      }
+    }
+    if (supplierIds.length > 0) {
+      const found = await trx.selectFrom('suppliers').select('id').where('id', 'in', supplierIds).execute();
+      if (found.length !== new Set(supplierIds).size) {
+        throw new ValidationError('A supplier does not exist.', [
+          { path: 'suppliers', message: 'Choose existing suppliers.' },
+        ]);
+      }
+    }
+  }
+
+  private skuTaken(err: unknown): unknown {
+    if (!isUniqueViolation(err)) return err;
+    return new ValidationError('Another item already has this SKU.', [
+      { path: 'sku', message: 'Another item already has this SKU.' },
+    ]);
+  }
+
+  async create(actor: Actor, body: CreateItemBody, ctx: RequestContext): Promise<Item> {
+    const id = randomUUID();
+    const now = this.iso();
+    const b = body as Required<CreateItemBody>;
+    try {
+      await transaction(this.deps.database.db, async (trx) => {
+        const links = b.suppliers ?? [];
+        await this.checkRefs(
+          trx,
+          b.categoryId,
+          links.map((l) => l.supplierId),
+        );
+        await insertItem(
+          trx,
+          {
+            id,
+            sku: b.sku,
+            name: b.name,
+            description: b.description ?? '',
+            category_id: b.categoryId ?? null,
+            unit: b.unit ?? 'pcs',
+            cost: b.cost ?? 0,
+            price: b.price ?? 0,
+            vat_rate_bp: b.vatRateBp ?? 0,
+            price_includes_vat: b.priceIncludesVat === false ? 0 : 1,
+            location: b.location ?? '',
+            reorder_level: b.reorderLevel ?? 0,
+            reorder_quantity: b.reorderQuantity ?? 0,
+          },
+          now,
+        );
+        await replaceSupplierLinks(
+          trx,
+          id,
+          links.map((l) => ({
+            supplierId: l.supplierId,
+            supplierSku: l.supplierSku ?? '',
+            supplierPrice: l.supplierPrice ?? 0,
+            preferred: l.preferred ?? false,
+          })),
+        );
+        if ((b.openingStock ?? 0) > 0) {
+          await applyStockChange(trx, {
+            itemId: id,
+            delta: b.openingStock as number,
+            kind: 'in',
+            reason: 'Opening stock',
+            reference: null,
+            actorId: actor.user.id,
+            allowNegative: true,
+            now,
+          });
+        }
+        await this.deps.audit.record(trx, {
+          action: 'inventory.create',
+          actor,
+          target: { type: 'item', id },
+          after: { ...body },
+          context: ctx,
+        });
+      });
+    } catch (err) {
+      throw this.skuTaken(err);
+    }
+    return this.get(id);
+  }
+
+  async update(actor: Actor, id: string, body: UpdateItemBody, ctx: RequestContext): Promise<Item> {
+    try {
+      await transaction(this.deps.database.db, async (trx) => {
+        const before = await this.get(id, trx);
+        const b = body as Partial<Required<CreateItemBody>>;
+        await this.checkRefs(
+          trx,
+          b.categoryId,
+          (b.suppliers ?? []).map((l) => l.supplierId),
+        );
+        const patch: Partial<ItemsTable> = {};
+        if (b.sku !== undefined) patch.sku = b.sku;
+        if (b.name !== undefined) patch.name = b.name;
+        if (b.description !== undefined) patch.description = b.description;
+        if (b.categoryId !== undefined) patch.category_id = b.categoryId;
+        if (b.unit !== undefined) patch.unit = b.unit;
+        if (b.cost !== undefined) patch.cost = b.cost;
+        if (b.price !== undefined) patch.price = b.price;
+        if (b.vatRateBp !== undefined) patch.vat_rate_bp = b.vatRateBp;
+        if (b.priceIncludesVat !== undefined) patch.price_includes_vat = b.priceIncludesVat ? 1 : 0;
+        if (b.location !== undefined) patch.location = b.location;
+        if (b.reorderLevel !== undefined) patch.reorder_level = b.reorderLevel;
+        if (b.reorderQuantity !== undefined) patch.reorder_quantity = b.reorderQuantity;
+        const next = {
+          sku: patch.sku ?? before.sku,
+          name: patch.name ?? before.name,
+          location: patch.location ?? before.location,
+        };
+        await trx
+          .updateTable('items')
+          .set({ ...patch, search_text: searchTextOf(next), updated_at: this.iso() })
+          .where('id', '=', id)
+          .execute();
+        if (b.suppliers !== undefined) {
+          await replaceSupplierLinks(
+            trx,
+            id,
+            b.suppliers.map((l) => ({
+              supplierId: l.supplierId,
+              supplierSku: l.supplierSku ?? '',
+              supplierPrice: l.supplierPrice ?? 0,
+              preferred: l.preferred ?? false,
+            })),
+          );
+        }
+        const changed = Object.keys(body) as (keyof Item)[];
+        await this.deps.audit.record(trx, {
+          action: 'inventory.update',
+          actor,
+          target: { type: 'item', id },
+          before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+          after: body,
+          context: ctx,
+        });
+      });
+    } catch (err) {
+      throw this.skuTaken(err);
+    }
+    return this.get(id);
+  }
+
+  /** Archives (items with history are never erased) or restores an item. */
+  async setActive(actor: Actor, id: string, active: boolean, ctx: RequestContext): Promise<Item> {
+    await transaction(this.deps.database.db, async (trx) => {
+      const before = await this.get(id, trx);
+      if (before.active === active) {
+        throw new ConflictError(active ? 'This item is already active.' : 'This item is already archived.');
+      }
+      await trx
+        .updateTable('items')
+        .set({ active: active ? 1 : 0, updated_at: this.iso() })
+        .where('id', '=', id)
+        .execute();
+      await this.deps.audit.record(trx, {
+        action: active ? 'inventory.restore' : 'inventory.archive',
+        actor,
+        target: { type: 'item', id },
+        before: { active: before.active },
+        after: { active },
+        context: ctx,
+      });
+    });
+    return this.get(id);
+  }
+
+  /** One stock change inside `trx`: the ledger row, the new figure, and its audit event. */
+  async changeStock(
+    trx: Tx,
+    actor: Actor,
+    itemId: string,
+    change: {
+      delta: number;
+      kind: MovementKind;
+      reason: string | null;
+      reference: { type: string; id: string } | null;
+    },
+    ctx: RequestContext,
+    audit = true,
+  ) {
+    const { allowNegativeStock } = await this.settings(trx);
+    const result = await applyStockChange(trx, {
+      itemId,
+      ...change,
+      actorId: actor.user.id,
+      allowNegative: allowNegativeStock,
+      now: this.iso(),
+    });
+    if (!result) {
+      const item = await trx
+        .selectFrom('items')
+        .select(['on_hand', 'unit', 'name'])
+        .where('id', '=', itemId)
+        .executeTakeFirst();
+      if (!item) throw new NotFoundError('There is no item with that id.');
+      throw new ConflictError(
+        `Only ${item.on_hand} ${item.unit} of ${item.name} in stock: that would take it below zero.`,
+      );
+    }
+    if (audit) {
+      await this.deps.audit.record(trx, {
+        action: 'inventory.stock',
+        actor,
+        target: { type: 'item', id: itemId },
+        before: { onHand: result.before },
+        after: { onHand: result.after, kind: change.kind, quantity: change.delta, reference: change.reference },
+        reason: change.reason,
+        context: ctx,
+      });
+    }
+    return result;
+  }
+
+  async stock(actor: Actor, itemId: string, body: StockChangeBody, ctx: RequestContext) {
+    const delta = body.kind === 'out' ? -body.quantity : body.quantity;
+    const result = await transaction(this.deps.database.db, (trx) =>
+      this.changeStock(
+        trx,
+        actor,
+        itemId,
+        { delta, kind: body.kind, reason: body.reason?.trim() || null, reference: null },
+        ctx,
+      ),
+    );
+    const movement = (await this.movements(itemId, result.movementId + 1, 1)).items[0] as Movement;
+    return { item: await this.get(itemId), movement };
+  }
+
+  // --- bulk edit ---------------------------------------------------------------------------------
+
+  /** One change for every item of a filtered set: one transaction, one audit event per changed item. */
+  async bulkEdit(actor: Actor, body: BulkEditBody, ctx: RequestContext) {
+    const { db, engine } = this.deps.database;
+    const set = body.set;
+    return transaction(db, async (trx) => {
+      if (set.categoryId) await this.checkRefs(trx, set.categoryId, []);
+      let q = filteredItems(trx, engine, body.filter ?? {}).selectAll('items');
+      if (body.itemIds) q = q.where('items.id', 'in', body.itemIds.length > 0 ? body.itemIds : ['']);
+      const rows = await q.execute();
+      const now = this.iso();
+      let changed = 0;
+      for (const r of rows) {
+        const patch: Partial<ItemsTable> = {};
+        if (set.vatRateBp !== undefined && Number(r.vat_rate_bp) !== set.vatRateBp) patch.vat_rate_bp = set.vatRateBp;
+        if (set.categoryId !== undefined && r.category_id !== set.categoryId) patch.category_id = set.categoryId;
+        if (set.reorderLevel !== undefined && Number(r.reorder_level) !== set.reorderLevel)
+          patch.reorder_level = set.reorderLevel;
+        if (set.active !== undefined && (r.active === 1) !== set.active) patch.active = set.active ? 1 : 0;
+        if (Object.keys(patch).length === 0) continue;
+        await trx
+          .updateTable('items')
+          .set({ ...patch, updated_at: now })
+          .where('id', '=', r.id)
+          .execute();
+        await this.deps.audit.record(trx, {
+          action: 'inventory.bulk_edit',
+          actor,
+          target: { type: 'item', id: r.id },
+          before: Object.fromEntries(Object.keys(patch).map((k) => [k, r[k as keyof typeof r]])),
+          after: patch,
+          context: ctx,
+        });
+        changed++;
+      }
+      return { matched: rows.length, changed };
+    });
+  }
+
+  // --- export ---------------------------------------------------------------------------------------
+
+  private async *exportRows(filter: Partial<ItemFilter>): AsyncGenerator<unknown[]> {
+    const { db, engine } = this.deps.database;
+    let after = '';
+    for (;;) {
+      // Keyset over the SKU, a page at a time: memory stays flat.
+      const page = await filteredItems(db, engine, filter)
+        .leftJoin('categories', 'categories.id', 'items.category_id')
+        .selectAll('items')
+        .select('categories.name as category_name')
+        .where('items.sku', '>', after)
+        .orderBy('items.sku')
+        .limit(1000)
+        .execute();
+      for (const r of page) {
+        yield [
+          r.sku,
+          r.name,
+          r.description,
+          r.category_name ?? '',
+          r.unit,
+          cents(Number(r.cost)),
+          cents(Number(r.price)),
+          (Number(r.vat_rate_bp) / 100).toString(),
+          r.price_includes_vat === 1 ? 'yes' : 'no',
+          r.location,
+          Number(r.reorder_level),
+          Number(r.reorder_quantity),
+          Number(r.on_hand),
+        ];
+      }
+      if (page.length < 1000) return;
+      after = (page.at(-1) as ItemRow).sku;
+    }
+  }
+
+  async export(
+    actor: Actor,
+    format: 'csv' | 'xlsx',
+    filter: Partial<ItemFilter>,
+    ctx: RequestContext,
+  ): Promise<Readable | AsyncGenerator<string>> {
+    await transaction(this.deps.database.db, (trx) =>
+      this.deps.audit.record(trx, {
+        action: 'inventory.export',
+        actor,
+        target: { type: 'items', id: null },
+        after: { format, filter },
+        context: ctx,
+      }),
+    );
+    const rows = this.exportRows(filter);
+    return format === 'csv' ? csvLines(ITEM_COLUMNS, rows) : xlsxStream('Items', ITEM_COLUMNS, rows);
+  }
+
+  // --- import ---------------------------------------------------------------------------------------
+
+  private async readTable(data: Buffer, filename: string): Promise<string[][]> {
+    try {
+      if (looksLikeXlsx(data)) return await parseXlsx(data);
+    } catch {
+      throw new ValidationError(`${filename} could not be read as an XLSX workbook.`, [
+        { path: 'file', message: 'Not a readable XLSX file.' },
+      ]);
+    }
+    if (data.includes(0)) {
+      throw new ValidationError(`${filename} is neither CSV text nor an XLSX workbook.`, [
+        { path: 'file', message: 'Upload a .csv or .xlsx file.' },
+      ]);
+    }
+    return parseCsv(data.toString('utf8'));
+  }
+
+  /** Reads and checks every row; nothing is written. */
+  private async analyse(data: Buffer, filename: string) {
+    const table = await this.readTable(data, filename);
+    const [header, ...rows] = table;
+    const errors: { row: number; column: string; message: string }[] = [];
+    if (!header) throw new ValidationError('The file is empty.', [{ path: 'file', message: 'The file has no rows.' }]);
+    const columns = header.map((h) =>
+      h
+        .trim()
+        .toLowerCase()
+        .replace(/[\s-]+/g, '_'),
+    );
+    const known = new Set<string>(ITEM_COLUMNS);
+    for (const c of columns)
+      if (c && !known.has(c)) errors.push({ row: 1, column: c, message: `Unknown column "${c}".` });
+    for (const need of ['sku', 'name']) {
+      if (!columns.includes(need)) errors.push({ row: 1, column: need, message: `The column "${need}" is required.` });
+    }
+    if (rows.length > MAX_IMPORT_ROWS) {
+      errors.push({
+        row: MAX_IMPORT_ROWS + 2,
+        column: '',
+        message: `At most ${MAX_IMPORT_ROWS.toLocaleString('en')} rows per import.`,
+      });
+    }
+    const { db } = this.deps.database;
+    const categories = new Map(
+      (await db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute()).map((c) => [
+        c.name.toLowerCase(),
+        c.id,
+      ]),
+    );
+    const existing = new Map<string, string>();
+    const skus = rows.map((r) => (r[columns.indexOf('sku')] ?? '').trim()).filter(Boolean);
+    for (let i = 0; i < skus.length; i += 500) {
+      const found = await db
+        .selectFrom('items')
+        .select(['id', 'sku'])
+        .where('sku', 'in', skus.slice(i, i + 500))
+        .execute();
+      for (const f of found) existing.set(f.sku, f.id);
+    }
+    const seen = new Map<string, number>();
+    const parsed: { rowNo: number; id: string | null; values: Record<string, unknown> }[] = [];
+    rows.slice(0, MAX_IMPORT_ROWS).forEach((r, i) => {
+      const rowNo = i + 2;
+      const cell = (c: string) => (r[columns.indexOf(c)] ?? '').trim();
+      const has = (c: string) => columns.includes(c) && cell(c) !== '';
+      const bad = (column: string, message: string) => errors.push({ row: rowNo, column, message });
+      const v: Record<string, unknown> = {};
+      const sku = cell('sku');
+      if (!sku) bad('sku', 'Enter a SKU.');
+      else if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(sku) || sku.length > 64)
+        bad('sku', 'Use letters, digits and . _ - / only.');
+      else if (seen.has(sku)) bad('sku', `This SKU is also on row ${seen.get(sku)}.`);
+      else seen.set(sku, rowNo);
+      v.sku = sku;
+      if (!cell('name')) bad('name', 'Enter a name.');
+      else if (cell('name').length > 200) bad('name', 'Use at most 200 characters.');
+      v.name = cell('name');
+      if (has('description')) v.description = cell('description').slice(0, 2000);
+      if (has('category')) {
+        const id = categories.get(cell('category').toLowerCase());
+        if (!id)
+          bad('category', `No category is named "${cell('category')}". Create it first, or leave the cell empty.`);
+        v.category_id = id ?? null;
+      }
+      if (has('unit')) v.unit = cell('unit').slice(0, 20);
+      for (const [col, key] of [
+        ['cost', 'cost'],
+        ['price', 'price'],
+      ] as const) {
+        if (!has(col)) continue;
+        const m = parseMoney(cell(col));
+        if (m === null) bad(col, `"${cell(col)}" is not an amount such as 12.50.`);
+        v[key] = m;
+      }
+      if (has('vat_rate')) {
+        const t = cell('vat_rate').replace('%', '').replace(',', '.').trim();
+        const n = Number(t);
+        if (!/^\d+(\.\d{1,2})?$/.test(t) || n > 100)
+          bad('vat_rate', `"${cell('vat_rate')}" is not a VAT rate between 0 and 100.`);
+        v.vat_rate_bp = Math.round(n * 100);
+      }
+      if (has('price_includes_vat')) {
+        const f = parseFlag(cell('price_includes_vat'));
+        if (f === null) bad('price_includes_vat', 'Use yes or no.');
+        v.price_includes_vat = f ? 1 : 0;
+      }
+      if (has('location')) v.location = cell('location').slice(0, 80);
+      for (const col of ['reorder_level', 'reorder_quantity'] as const) {
+        if (!has(col)) continue;
+        const n = parseWhole(cell(col));
+        if (n === null) bad(col, `"${cell(col)}" is not a whole number of 0 or more.`);
+        v[col] = n;
+      }
+      const id = existing.get(sku) ?? null;
+      if (has('on_hand')) {
+        // Existing items may show a negative figure (when the setting allows it); new ones start at 0 or more.
+        const t = cell('on_hand');
+        const n = /^-?\d+$/.test(t) ? Number(t) : null;
+        if (n === null || (!id && n < 0)) bad('on_hand', `"${t}" is not a whole number of 0 or more.`);
+        v.on_hand = n;
+      }
+      if (id && has('on_hand')) {
+        // Changing the stock of an existing item is a stock movement with a reason, not an import.
+        v.on_hand_check = v.on_hand;
+      }
+      parsed.push({ rowNo, id, values: v });
+    });
+    return { columns, rows: parsed, errors, sample: rows.slice(0, 5) };
+  }
+
+  async previewImport(data: Buffer, filename: string): Promise<ImportPreview> {
+    const a = await this.analyse(data, filename);
+    const { db } = this.deps.database;
+    // Existing items whose on_hand differs: refuse, a stock change needs its own reason.
+    await this.checkOnHand(db, a);
+    return {
+      rows: a.rows.length,
+      creates: a.rows.filter((r) => !r.id).length,
+      updates: a.rows.filter((r) => r.id).length,
+      errors: a.errors.slice(0, 500),
+      columns: a.columns,
+      sample: a.sample.map((r) => Object.fromEntries(a.columns.map((c, i) => [c, r[i] ?? '']))),
+    };
+  }
+
+  private async checkOnHand(db: Tx, a: Awaited<ReturnType<ItemsService['analyse']>>) {
+    const ids = a.rows.filter((r) => r.id && r.values.on_hand_check !== undefined).map((r) => r.id as string);
+    const current = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += 500) {
+      for (const r of await db
+        .selectFrom('items')
+        .select(['id', 'on_hand'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute()) {
+        current.set(r.id, Number(r.on_hand));
+      }
+    }
+    for (const r of a.rows) {
+      if (!r.id || r.values.on_hand_check === undefined || r.values.on_hand_check === null) continue;
+      if (current.get(r.id) !== r.values.on_hand_check) {
+        a.errors.push({
+          row: r.rowNo,
+          column: 'on_hand',
+          message: `On hand is ${current.get(r.id)} in Steward; change stock with a stock movement (it needs a reason), or leave the cell as it is.`,
+        });
+      }
+    }
+  }
+
+  /** Writes every row in one transaction, or nothing when any row has a problem. */
+  async import(actor: Actor, data: Buffer, filename: string, ctx: RequestContext) {
+    const { db } = this.deps.database;
+    const a = await this.analyse(data, filename);
+    await this.checkOnHand(db, a);
+    if (a.errors.length > 0) {
+      throw new ValidationError(
+        `${a.errors.length} problem${a.errors.length === 1 ? '' : 's'} in the file; nothing was imported.`,
+        a.errors.slice(0, 200).map((e) => ({ path: `row ${e.row}, ${e.column}`, message: e.message })),
+      );
+    }
+    const now = this.iso();
+    let created = 0;
+    let updated = 0;
+    await transaction(db, async (trx) => {
+      for (const r of a.rows) {
+        const {
+          on_hand: onHand,
+          on_hand_check: _check,
+          ...values
+        } = r.values as Record<string, unknown> & { on_hand?: number };
+        if (r.id) {
+          const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+          const next = { ...before, ...values } as ItemsTable;
+          await trx
+            .updateTable('items')
+            .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
+            .where('id', '=', r.id)
+            .execute();
+          await this.deps.audit.record(trx, {
+            action: 'inventory.import',
+            actor,
+            target: { type: 'item', id: r.id },
+            before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+            after: values,
+            context: ctx,
+          });
+          updated++;
+        } else {
+          const id = randomUUID();
+          await insertItem(
+            trx,
+            { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+            now,
+          );
+          if (onHand) {
+            await applyStockChange(trx, {
+              itemId: id,
+              delta: onHand,
+              kind: 'import',
+              reason: `Imported from ${filename}`,
+              reference: null,
+              actorId: actor.user.id,
+              allowNegative: true,
+              now,
+            });
+          }
+          await this.deps.audit.record(trx, {
+            action: 'inventory.import',
+            actor,
+            target: { type: 'item', id },
+            after: { ...values, on_hand: onHand ?? 0, file: filename },
+            context: ctx,
+          });
+          created++;
+        }
+      }
+    });
+    return { created, updated };
+  }
+}

@@ -1,0 +1,173 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { Ok } from '../../../shared/contracts/auth.ts';
+import {
+  PurchaseOrder,
+  PurchaseOrderBody,
+  PurchaseOrderList,
+  PurchaseOrderStatus,
+  ReceiveBody,
+  SupplySuggestions,
+} from '../../../shared/contracts/inventory.ts';
+import { actorOf } from '../../http/guard.ts';
+import { contextOf, responses, zod } from '../../http/route.ts';
+import { uploadedFile } from '../../http/upload.ts';
+import { INVOICE_MAX_BYTES, type PurchaseOrdersService } from './purchase-orders.service.ts';
+
+const IdParams = z.object({ id: z.string().max(64) });
+
+export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders: PurchaseOrdersService }) {
+  const { orders } = opts;
+  const r = zod(app);
+  const tags = ['purchase orders'];
+  r.get(
+    '/purchase-orders',
+    {
+      config: { permission: 'orders.view' },
+      schema: {
+        tags,
+        summary: 'Purchase orders, newest first',
+        querystring: z.object({ status: z.union([PurchaseOrderStatus, z.enum(['open', 'all'])]).default('all') }),
+        response: responses({ 200: PurchaseOrderList }),
+      },
+    },
+    async (request) => ({ items: await orders.list(request.query.status) }),
+  );
+  r.get(
+    '/purchase-orders/suggestions',
+    {
+      config: { permission: 'orders.create' },
+      schema: {
+        tags,
+        summary: 'What to order: low-stock items grouped by supplier',
+        response: responses({ 200: SupplySuggestions }),
+      },
+    },
+    async () => orders.suggestions(),
+  );
+  r.post(
+    '/purchase-orders',
+    {
+      config: { permission: 'orders.create' },
+      schema: {
+        tags,
+        summary: 'Draft a purchase order',
+        body: PurchaseOrderBody,
+        response: responses({ 201: PurchaseOrder }, 422),
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await orders.create(actorOf(request), request.body, contextOf(request))),
+  );
+  r.get(
+    '/purchase-orders/:id',
+    {
+      config: { permission: 'orders.view' },
+      schema: {
+        tags,
+        summary: 'One purchase order',
+        params: IdParams,
+        response: responses({ 200: PurchaseOrder }, 404),
+      },
+    },
+    async (request) => orders.get(request.params.id),
+  );
+  r.put(
+    '/purchase-orders/:id',
+    {
+      config: { permission: 'orders.edit' },
+      schema: {
+        tags,
+        summary: 'Change an order on which nothing was received',
+        params: IdParams,
+        body: PurchaseOrderBody,
+        response: responses({ 200: PurchaseOrder }, 404, 409, 422),
+      },
+    },
+    async (request) => orders.update(actorOf(request), request.params.id, request.body, contextOf(request)),
+  );
+  r.post(
+    '/purchase-orders/:id/place',
+    {
+      config: { permission: 'orders.create' },
+      schema: {
+        tags,
+        summary: 'Place a draft order with the supplier',
+        params: IdParams,
+        response: responses({ 200: PurchaseOrder }, 404, 409),
+      },
+    },
+    async (request) => orders.place(actorOf(request), request.params.id, contextOf(request)),
+  );
+  r.post(
+    '/purchase-orders/:id/cancel',
+    {
+      config: { permission: 'orders.edit' },
+      schema: {
+        tags,
+        summary: 'Cancel an open order (what was received stays received)',
+        params: IdParams,
+        response: responses({ 200: PurchaseOrder }, 404, 409),
+      },
+    },
+    async (request) => orders.cancel(actorOf(request), request.params.id, contextOf(request)),
+  );
+  r.post(
+    '/purchase-orders/:id/receive',
+    {
+      config: { permission: 'orders.receive' },
+      schema: {
+        tags,
+        summary: 'Receive part or all of some lines: receipt movements raise the stock',
+        params: IdParams,
+        body: ReceiveBody,
+        response: responses({ 200: PurchaseOrder }, 404, 409, 422),
+      },
+    },
+    async (request) => orders.receive(actorOf(request), request.params.id, request.body, contextOf(request)),
+  );
+  r.delete(
+    '/purchase-orders/:id',
+    {
+      config: { permission: 'orders.delete' },
+      schema: {
+        tags,
+        summary: 'Delete an order on which nothing was received',
+        params: IdParams,
+        response: responses({ 200: Ok }, 404, 409),
+      },
+    },
+    async (request) => {
+      await orders.remove(actorOf(request), request.params.id, contextOf(request));
+      return { ok: true as const };
+    },
+  );
+  r.post(
+    '/purchase-orders/:id/invoice',
+    {
+      config: { permission: 'orders.upload_invoice' },
+      schema: {
+        tags,
+        summary: 'Attach the supplier’s invoice (a PDF of at most 10 MB, multipart/form-data)',
+        params: IdParams,
+        response: responses({ 200: PurchaseOrder }, 404, 413, 415, 422),
+      },
+    },
+    async (request) => {
+      const file = await uploadedFile(request, INVOICE_MAX_BYTES);
+      return orders.attachInvoice(actorOf(request), request.params.id, file, contextOf(request));
+    },
+  );
+  r.get(
+    '/purchase-orders/:id/invoice',
+    { config: { permission: 'orders.view' }, schema: { tags, summary: 'Download the invoice PDF', params: IdParams } },
+    async (request, reply) => {
+      const inv = await orders.invoice(request.params.id);
+      reply
+        .header('content-type', 'application/pdf')
+        .header('content-length', String(inv.size))
+        .header('content-disposition', `attachment; filename="${inv.name.replaceAll('"', '')}"`);
+      return reply.send(inv.stream);
+    },
+  );
+}
