@@ -179,6 +179,8 @@ export type ItemsTable = {
   active: Flag;
   /** Lower-cased SKU, name and location: what item search matches (FTS5 / pg_trgm). */
   search_text: string;
+  /** SQLite only: the item's row id in items_fts. */
+  search_id: number | null;
   created_at: string;
   updated_at: string;
 };

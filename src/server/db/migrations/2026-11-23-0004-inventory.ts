@@ -56,6 +56,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('on_hand', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('search_text', 'text', (c) => c.notNull().defaultTo(''))
+    // SQLite: the item's row in items_fts (a stable integer; implicit rowids may change on VACUUM).
+    .addColumn('search_id', 'integer')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
@@ -68,15 +70,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`create index items_search_trgm_idx on items using gin (search_text gin_trgm_ops)`.execute(db);
   } else {
     // A copy of the searchable text, kept by triggers, indexed by trigrams (substring search).
-    await sql`create virtual table items_fts using fts5(item_id unindexed, search_text, tokenize = 'trigram')`.execute(
-      db,
-    );
+    // `active` and `name` ride along so a search can filter, count and order by name without
+    // touching the items table until the page's rows are fetched.
+    await sql`create virtual table items_fts using fts5(
+      item_id unindexed, active unindexed, name unindexed, search_text, tokenize = 'trigram')`.execute(db);
+    await db.schema.createIndex('items_search_id_idx').on('items').column('search_id').unique().execute();
     await sql`create trigger items_fts_insert after insert on items begin
-      insert into items_fts (item_id, search_text) values (new.id, new.search_text); end`.execute(db);
-    await sql`create trigger items_fts_update after update of search_text on items begin
-      update items_fts set search_text = new.search_text where item_id = old.id; end`.execute(db);
+      insert into items_fts (rowid, item_id, active, name, search_text)
+      values (new.search_id, new.id, new.active, new.name, new.search_text); end`.execute(db);
+    await sql`create trigger items_fts_update after update of search_text, active, name on items begin
+      update items_fts set active = new.active, name = new.name, search_text = new.search_text
+      where rowid = old.search_id; end`.execute(db);
     await sql`create trigger items_fts_delete after delete on items begin
-      delete from items_fts where item_id = old.id; end`.execute(db);
+      delete from items_fts where rowid = old.search_id; end`.execute(db);
   }
 
   await db.schema

@@ -46,10 +46,10 @@ export function searchTextOf(item: Pick<ItemsTable, 'sku' | 'name' | 'location'>
 /** Inserts an item with defaults for whatever is not given; on-hand starts at 0 (stock comes through the ledger). */
 export async function insertItem(
   db: Kysely<DB>,
-  item: Pick<ItemsTable, 'id' | 'sku' | 'name'> & Partial<Omit<ItemsTable, 'on_hand' | 'search_text'>>,
+  item: Pick<ItemsTable, 'id' | 'sku' | 'name'> & Partial<Omit<ItemsTable, 'on_hand' | 'search_text' | 'search_id'>>,
   now: string,
 ): Promise<void> {
-  const row: Omit<ItemsTable, 'search_text'> = {
+  const row: Omit<ItemsTable, 'search_text' | 'search_id'> = {
     description: '',
     category_id: null,
     unit: 'pcs',
@@ -68,9 +68,32 @@ export async function insertItem(
   };
   await db
     .insertInto('items')
-    .values({ ...row, search_text: searchTextOf(row) })
+    .values({
+      ...row,
+      search_text: searchTextOf(row),
+      // Writers are serialized on SQLite, where this id matters; PostgreSQL does not use it.
+      search_id: sql<number>`(select coalesce(max(search_id), 0) + 1 from items)`,
+    })
     .execute();
 }
+
+/**
+ * The search terms of a query: its words, lower-cased; a word of one or two characters (a size,
+ * a number) is joined to the word before it (or after it), so "aisle 17" looks for "aisle 17"
+ * and every term can use the trigram index.
+ */
+export function searchTerms(q: string | undefined): string[] {
+  const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
+  const terms: string[] = [];
+  for (const w of words) {
+    const last = terms.length - 1;
+    if (last >= 0 && (w.length < 3 || (terms[last] as string).length < 3)) terms[last] = `${terms[last]} ${w}`;
+    else terms.push(w);
+  }
+  return terms;
+}
+
+const ftsPhrase = (term: string) => `"${term.replaceAll('"', '""')}"`;
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -98,14 +121,16 @@ export function filteredItems(db: Kysely<DB>, engine: Engine, f: Partial<ItemFil
       ),
     );
   }
-  const words = (f.q ?? '').toLowerCase().split(/\s+/).filter(Boolean).slice(0, 8);
-  const long = engine === 'sqlite' ? words.filter((w) => w.length >= 3) : [];
-  const short = engine === 'sqlite' ? words.filter((w) => w.length < 3) : words;
-  if (long.length > 0) {
-    const match = long.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
-    q = q.where('items.id', 'in', sql<string>`(select item_id from items_fts where items_fts match ${match})`);
+  for (const term of searchTerms(f.q)) {
+    q =
+      engine === 'sqlite' && term.length >= 3
+        ? q.where(
+            'items.id',
+            'in',
+            sql<string>`(select item_id from items_fts where items_fts match ${ftsPhrase(term)})`,
+          )
+        : q.where('items.search_text', 'like', `%${likeEscape(term)}%`);
   }
-  for (const w of short) q = q.where('items.search_text', 'like', `%${likeEscape(w)}%`);
   return q;
 }
 
@@ -123,6 +148,18 @@ export async function listItems(
   f: Partial<ItemFilter>,
   page: { sort: keyof typeof SORT; order: 'asc' | 'desc'; offset: number; limit: number },
 ) {
+  const terms = searchTerms(f.q);
+  const onlySearch =
+    f.categoryId === undefined && f.supplierId === undefined && f.location === undefined && !f.lowStock;
+  if (
+    engine === 'sqlite' &&
+    terms.length > 0 &&
+    terms.every((t) => t.length >= 3) &&
+    onlySearch &&
+    page.sort === 'name'
+  ) {
+    return searchByIndex(db, terms, f.status ?? 'active', page);
+  }
   const base = filteredItems(db, engine, f);
   const [rows, total] = await Promise.all([
     base
@@ -137,6 +174,30 @@ export async function listItems(
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(total.n) };
+}
+
+/**
+ * SQLite's fast path for a plain search ordered by name: the FTS table alone finds, counts and
+ * orders the matches (it carries `active` and `name`); only the page's rows are read from items.
+ */
+async function searchByIndex(
+  db: Kysely<DB>,
+  terms: string[],
+  status: 'active' | 'archived' | 'all',
+  page: { order: 'asc' | 'desc'; offset: number; limit: number },
+) {
+  const match = terms.map(ftsPhrase).join(' AND ');
+  const active = status === 'all' ? sql`` : sql` and active = ${status === 'active' ? 1 : 0}`;
+  const dir = sql.raw(page.order === 'desc' ? 'desc' : 'asc');
+  const [ids, count] = await Promise.all([
+    sql<{ item_id: string }>`select item_id from items_fts where items_fts match ${match}${active}
+      order by name ${dir}, item_id limit ${page.limit} offset ${page.offset}`.execute(db),
+    sql<{ n: number }>`select count(*) as n from items_fts where items_fts match ${match}${active}`.execute(db),
+  ]);
+  const order = ids.rows.map((r) => r.item_id);
+  const rows = await getItems(db, order);
+  rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  return { rows, total: Number(count.rows[0]?.n ?? 0) };
 }
 
 export async function getItems(db: Kysely<DB>, ids: readonly string[]) {
