@@ -84,6 +84,12 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
 export type ApiClient = {
   get<T = unknown>(path: string): Promise<T>;
   send<T = unknown>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** The raw answer, for asserting refusals. */
+  raw(
+    method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 };
 
@@ -103,6 +109,10 @@ export async function apiAs(baseURL: string, email: string, password: string): P
     get: async (path) => check(await ctx.get(path)),
     send: async (method, path, body) =>
       check(await ctx.fetch(path, { method, data: body ?? {}, headers: { 'x-csrf-token': csrf } })),
+    raw: async (method, path, body) => {
+      const res = await ctx.fetch(path, { method, data: body ?? {}, headers: { 'x-csrf-token': csrf } });
+      return { status: res.status(), body: await res.json().catch(() => null) };
+    },
     close: () => ctx.dispose(),
   };
 }

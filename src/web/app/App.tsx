@@ -11,6 +11,12 @@ import { ChangePasswordPage } from '../features/account/ChangePasswordPage.tsx';
 import { AuditPage } from '../features/audit/AuditPage.tsx';
 import { LoginPage } from '../features/auth/LoginPage.tsx';
 import { DashboardPage } from '../features/dashboard/DashboardPage.tsx';
+import { CategoriesPage, SuppliersPage } from '../features/inventory/CatalogPages.tsx';
+import { CountPage, CountsPage } from '../features/inventory/CountsPage.tsx';
+import { ItemPage } from '../features/inventory/ItemPage.tsx';
+import { ItemsPage } from '../features/inventory/ItemsPage.tsx';
+import { OrderPage } from '../features/orders/OrderPage.tsx';
+import { OrdersPage } from '../features/orders/OrdersPage.tsx';
 import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
 import { RolesPage } from '../features/settings/RolesPage.tsx';
 import { SecurityPage } from '../features/settings/SecurityPage.tsx';
@@ -69,6 +75,14 @@ const router = createBrowserRouter([
       { index: true, element: <DashboardPage /> },
       { path: 'account', element: <AccountPage /> },
       { path: 'audit', element: <AuditPage /> },
+      { path: 'inventory', element: <ItemsPage /> },
+      { path: 'inventory/counts', element: <CountsPage /> },
+      { path: 'inventory/counts/:id', element: <CountPage /> },
+      { path: 'inventory/:id', element: <ItemPage /> },
+      { path: 'categories', element: <CategoriesPage /> },
+      { path: 'suppliers', element: <SuppliersPage /> },
+      { path: 'orders', element: <OrdersPage /> },
+      { path: 'orders/:id', element: <OrderPage /> },
       {
         path: 'settings',
         element: <SettingsLayout />,

@@ -82,7 +82,43 @@ async function request<T>(method: string, url: string, body?: unknown, retried =
   return data as T;
 }
 
+/** Uploads one file as multipart/form-data, reporting progress (0–1); same errors as `request`. */
+function upload<T>(url: string, file: File, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+    };
+    xhr.onerror = () =>
+      reject(
+        new ApiError(0, {
+          type: 'urn:steward:problem:network',
+          title: 'Cannot reach Steward',
+          status: 0,
+          detail: 'The upload did not reach the server. Check your connection and try again.',
+          instance: url,
+          requestId: '',
+        }),
+      );
+    xhr.onload = () => {
+      const data = xhr.responseText ? (JSON.parse(xhr.responseText) as unknown) : undefined;
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else {
+        if (xhr.status === 401) sessionEndedHandler?.();
+        reject(new ApiError(xhr.status, (data as Problem) ?? null));
+      }
+    };
+    const form = new FormData();
+    form.append('file', file);
+    xhr.send(form);
+  });
+}
+
 export const api = {
+  upload,
   get: <T>(url: string) => request<T>('GET', url),
   post: <T>(url: string, body?: unknown) => request<T>('POST', url, body ?? {}),
   put: <T>(url: string, body?: unknown) => request<T>('PUT', url, body ?? {}),

@@ -22,3 +22,13 @@ export function endOfDay(date: string): string | null {
   const d = new Date(`${date}T23:59:59`);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
+
+/** Money is stored in minor units (cents) and shown in the business's currency. */
+export function formatMoney(minor: number, currency: string): string {
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minor / 100);
+}
+
+/** Basis points as a percentage: 2300 → "23 %". */
+export function formatRate(bp: number): string {
+  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(bp / 100)} %`;
+}

@@ -32,6 +32,13 @@ export function visibleModules(me: Me) {
 /** Screens that exist so far; other modules are listed but not yet openable. */
 function availableRoute(me: Me, module: string): string | null {
   if (module === 'settings') return settingsTabs(me).length > 0 ? '/settings' : null;
+  const simple: Record<string, string> = {
+    inventory: '/inventory',
+    categories: '/categories',
+    suppliers: '/suppliers',
+    orders: '/orders',
+  };
+  if (simple[module]) return simple[module] as string;
   if (module === 'security') {
     return me.permissions.some((p) => p.permission === 'security.audit' && p.access !== 'none')
       ? '/audit'

@@ -1,0 +1,171 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiClient,
+  apiAs,
+  launchBrowser,
+  type Server,
+  screenshot,
+  setupThroughApi,
+  startServer,
+} from './support.ts';
+
+const ADMIN = { name: 'Ines Admin', email: 'ines@example.com', password: 'Lab-Stores-2026' };
+const CLERK = { email: 'tom@example.com', password: 'Counter-Clerk-7' };
+
+describe('inventory and purchase orders in a browser', () => {
+  let server: Server;
+  let browser: Browser;
+  let admin: ApiClient;
+  let itemId: string;
+  let orderId: string;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await setupThroughApi(server.url, 'stores', ADMIN);
+    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
+    const category = await admin.send<{ id: string }>('POST', '/api/v1/categories', { name: 'Consumables' });
+    const supplier = await admin.send<{ id: string }>('POST', '/api/v1/suppliers', { name: 'LabSupply Co' });
+    const item = await admin.send<{ id: string }>('POST', '/api/v1/items', {
+      sku: 'PIP-200',
+      name: 'Pipette tips 200 µl',
+      categoryId: category.id,
+      unit: 'box',
+      price: 799,
+      cost: 420,
+      vatRateBp: 2300,
+      location: 'Shelf B2',
+      reorderLevel: 5,
+      openingStock: 2,
+      suppliers: [{ supplierId: supplier.id, supplierPrice: 420, preferred: true }],
+    });
+    itemId = item.id;
+    for (const [sku, name] of [
+      ['GLV-M', 'Nitrile gloves M'],
+      ['ETH-1L', 'Ethanol 96 % 1 L'],
+      ['TUB-50', 'Falcon tubes 50 ml'],
+    ]) {
+      await admin.send('POST', '/api/v1/items', {
+        sku,
+        name,
+        categoryId: category.id,
+        price: 1250,
+        openingStock: 20,
+        location: 'Store room',
+      });
+    }
+    const order = await admin.send<{ id: string }>('POST', '/api/v1/purchase-orders', {
+      supplierId: supplier.id,
+      lines: [{ itemId, quantity: 10, unitCost: 420 }],
+    });
+    orderId = order.id;
+    await admin.send('POST', `/api/v1/purchase-orders/${orderId}/place`);
+    // A counter clerk (stores User) with their own password.
+    const created = await admin.send<{ temporaryPassword: string }>('POST', '/api/v1/users', {
+      email: CLERK.email,
+      name: 'Tom Clerk',
+      roleKey: 'user',
+    });
+    const first = await apiAs(server.url, CLERK.email, created.temporaryPassword);
+    await first.send('POST', '/api/v1/auth/password', {
+      currentPassword: created.temporaryPassword,
+      newPassword: CLERK.password,
+    });
+    await first.close();
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('receives a delivery against a purchase order, and the stock rises', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Modules' }).getByText('Inventory', { exact: true }).click();
+    await page.locator('[data-sku="PIP-200"]').waitFor();
+    await page.getByLabel('Search items').fill('tips');
+    await page.locator('[data-sku="GLV-M"]').waitFor({ state: 'detached' });
+    await screenshot(page, 'inventory-1-items');
+    await page.locator('[data-sku="PIP-200"]').click();
+    await page.getByTestId('on-hand').getByText('2 box').waitFor();
+
+    await page.getByRole('navigation', { name: 'Modules' }).getByText('Purchase orders', { exact: true }).click();
+    await page.getByText('PO-000001').click();
+    await page.getByRole('button', { name: 'Receive delivery' }).click();
+    const dialog = page.getByRole('dialog', { name: /Receive a delivery/ });
+    await dialog.getByLabel('Received Pipette tips 200 µl').fill('6');
+    await dialog.getByLabel('Note').fill('Delivery note 4471');
+    await screenshot(page, 'inventory-2-receive');
+    await dialog.getByRole('button', { name: 'Receive' }).click();
+    await page.getByTestId('order-status').getByText('Partly received').waitFor();
+    await page.getByRole('button', { name: 'Receive delivery' }).click();
+    await page
+      .getByRole('dialog', { name: /Receive a delivery/ })
+      .getByRole('button', { name: 'Receive' })
+      .click();
+    await page.getByTestId('order-status').getByText('Received').waitFor();
+    await screenshot(page, 'inventory-3-order-received');
+
+    await page.goto(`${server.url}/inventory/${itemId}`);
+    await page.getByTestId('on-hand').getByText('12 box').waitFor();
+    await page.getByText('Delivery note 4471').waitFor();
+    await screenshot(page, 'inventory-4-stock-rose');
+    await page.close();
+  });
+
+  it('shows import problems by row and column before anything is written', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Ines/ }).waitFor();
+    await page.goto(`${server.url}/inventory`);
+    await page.getByRole('button', { name: 'Import' }).click();
+    const csv = 'sku,name,price,vat_rate\nNEW-1,Petri dishes,4.50,23\n,No SKU,1,23\nNEW-3,Agar,abc,23\n';
+    await page
+      .getByRole('dialog', { name: 'Import items' })
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByText('Nothing will be imported until every row is right').waitFor();
+    await page.getByRole('cell', { name: '"abc" is not an amount such as 12.50.' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Import 3 rows' }).isDisabled()).toBe(true);
+    await screenshot(page, 'inventory-5-import-errors');
+    await page.close();
+  });
+
+  it('shows a stores User no Adjust button, and refuses the same call made to the API', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel('Email').fill(CLERK.email);
+    await page.getByLabel('Password', { exact: true }).fill(CLERK.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /Tom/ }).waitFor();
+    await page.goto(`${server.url}/inventory/${itemId}`);
+    await page.getByTestId('on-hand').waitFor();
+    await expect(page.getByRole('button', { name: 'Adjust' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Stock in' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('button', { name: 'Edit' }).count()).resolves.toBe(0);
+    await screenshot(page, 'inventory-6-user-view');
+    const clerk = await apiAs(server.url, CLERK.email, CLERK.password);
+    const refused = await clerk.raw('POST', `/api/v1/items/${itemId}/stock`, {
+      kind: 'adjustment',
+      quantity: 50,
+      reason: 'found some',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ permission: 'inventory.manage_stock' });
+    await clerk.close();
+    // Nothing changed.
+    const item = await admin.get<{ onHand: number }>(`/api/v1/items/${itemId}`);
+    expect(item.onHand).toBe(12);
+    await page.close();
+  });
+});

@@ -1,0 +1,215 @@
+import { Badge, Button, Group, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconPlus } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useOutletContext } from 'react-router';
+import type { Me } from '../../../shared/contracts/auth.ts';
+import type { Category, Supplier } from '../../../shared/contracts/inventory.ts';
+import { ApiError, api, generalError } from '../../app/api.ts';
+import { hasPermission } from '../../app/session.ts';
+import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
+import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+
+type Kind = 'categories' | 'suppliers';
+type Row = Category | Supplier;
+
+const TEXT = {
+  categories: { title: 'Categories', one: 'category', fields: ['name', 'description'] as const },
+  suppliers: {
+    title: 'Suppliers',
+    one: 'supplier',
+    fields: ['name', 'contactName', 'email', 'phone', 'address', 'notes'] as const,
+  },
+};
+const LABELS: Record<string, string> = {
+  name: 'Name',
+  description: 'Description',
+  contactName: 'Contact',
+  email: 'Email',
+  phone: 'Phone',
+  address: 'Address',
+  notes: 'Notes',
+};
+
+/** Categories and suppliers share one page shape: a list, a form, archive / restore. */
+function CatalogPage({ kind }: { kind: Kind }) {
+  const me = useOutletContext<Me>();
+  const queryClient = useQueryClient();
+  const t = TEXT[kind];
+  const [showArchived, setShowArchived] = useState(false);
+  const [editing, setEditing] = useState<Row | 'new' | null>(null);
+  const [archiving, setArchiving] = useState<Row | null>(null);
+  const list = useQuery({
+    queryKey: [kind, showArchived],
+    queryFn: () => api.get<{ items: Row[] }>(`/api/v1/${kind}?archived=${showArchived}`),
+  });
+  const archive = useMutation({
+    meta: { silent: true },
+    mutationFn: (r: Row) => api.post(`/api/v1/${kind}/${r.id}/${r.archived ? 'restore' : 'archive'}`),
+    onSuccess: (_d, r) => {
+      notifications.show({ color: 'teal', message: `${r.name} ${r.archived ? 'restored' : 'archived'}.` });
+      setArchiving(null);
+      void queryClient.invalidateQueries({ queryKey: [kind] });
+    },
+  });
+  const area = kind;
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          {t.title}
+        </Title>
+        <Group>
+          <Switch
+            label="Show archived"
+            checked={showArchived}
+            onChange={(e) => setShowArchived(e.currentTarget.checked)}
+          />
+          {hasPermission(me, `${area}.add`) && (
+            <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing('new')}>
+              New {t.one}
+            </Button>
+          )}
+        </Group>
+      </Group>
+      {list.isPending ? (
+        <TableLoader />
+      ) : list.isError ? (
+        <ErrorState error={list.error} onRetry={() => list.refetch()} />
+      ) : list.data.items.length === 0 ? (
+        <EmptyState title={`No ${kind} yet`} />
+      ) : (
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>{kind === 'categories' ? 'Description' : 'Contact'}</Table.Th>
+              <Table.Th>Items</Table.Th>
+              <Table.Th />
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {list.data.items.map((r) => (
+              <Table.Tr key={r.id}>
+                <Table.Td>
+                  <Group gap={6}>
+                    <Text size="sm" fw={500}>
+                      {r.name}
+                    </Text>
+                    {r.archived && (
+                      <Badge size="xs" color="gray">
+                        archived
+                      </Badge>
+                    )}
+                  </Group>
+                </Table.Td>
+                <Table.Td>
+                  <Text size="sm" c="dimmed">
+                    {'description' in r ? r.description : [r.contactName, r.email, r.phone].filter(Boolean).join(' · ')}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{r.items}</Table.Td>
+                <Table.Td>
+                  <Group gap="xs" justify="flex-end">
+                    {hasPermission(me, `${area}.edit`) && (
+                      <Button size="xs" variant="subtle" onClick={() => setEditing(r)}>
+                        Edit
+                      </Button>
+                    )}
+                    {hasPermission(me, `${area}.delete`) && (
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color={r.archived ? undefined : 'red'}
+                        onClick={() => setArchiving(r)}
+                      >
+                        {r.archived ? 'Restore…' : 'Archive…'}
+                      </Button>
+                    )}
+                  </Group>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {editing && <CatalogForm kind={kind} row={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
+      <ConfirmDialog
+        opened={archiving !== null}
+        title={`${archiving?.archived ? 'Restore' : 'Archive'} ${archiving?.name}?`}
+        confirmLabel={archiving?.archived ? 'Restore' : 'Archive'}
+        danger={!archiving?.archived}
+        loading={archive.isPending}
+        error={archive.error instanceof Error ? archive.error.message : null}
+        onClose={() => {
+          archive.reset();
+          setArchiving(null);
+        }}
+        onConfirm={() => archiving && archive.mutate(archiving)}
+      >
+        <Text size="sm">
+          {archiving?.archived
+            ? 'It can be chosen again.'
+            : `It is kept with its history but can no longer be chosen. ${kind === 'categories' ? 'Move its items to another category first.' : 'Its open orders must be closed first.'}`}
+        </Text>
+      </ConfirmDialog>
+    </Stack>
+  );
+}
+
+function CatalogForm({ kind, row, onClose }: { kind: Kind; row: Row | null; onClose: () => void }) {
+  const queryClient = useQueryClient();
+  const t = TEXT[kind];
+  const [values, setValues] = useState<Record<string, string>>(
+    Object.fromEntries(t.fields.map((f) => [f, row ? String((row as Record<string, unknown>)[f] ?? '') : ''])),
+  );
+  const save = useMutation({
+    meta: { silent: true },
+    mutationFn: () => (row ? api.put(`/api/v1/${kind}/${row.id}`, values) : api.post(`/api/v1/${kind}`, values)),
+    onSuccess: () => {
+      notifications.show({ color: 'teal', message: `${values.name} saved.` });
+      void queryClient.invalidateQueries({ queryKey: [kind] });
+      onClose();
+    },
+  });
+  const errors = save.error instanceof ApiError ? save.error.fieldErrors() : {};
+  return (
+    <FormDialog
+      title={row ? `Edit ${row.name}` : `New ${t.one}`}
+      submitLabel="Save"
+      loading={save.isPending}
+      disabled={!values.name?.trim()}
+      error={generalError(save.error)}
+      onClose={onClose}
+      onSubmit={() => save.mutate()}
+    >
+      {t.fields.map((f, i) =>
+        f === 'notes' || f === 'address' || f === 'description' ? (
+          <Textarea
+            key={f}
+            label={LABELS[f]}
+            autosize
+            minRows={2}
+            value={values[f]}
+            onChange={(e) => setValues({ ...values, [f]: e.currentTarget.value })}
+            error={errors[f]}
+          />
+        ) : (
+          <TextInput
+            key={f}
+            label={LABELS[f]}
+            required={f === 'name'}
+            data-autofocus={i === 0 ? true : undefined}
+            value={values[f]}
+            onChange={(e) => setValues({ ...values, [f]: e.currentTarget.value })}
+            error={errors[f]}
+          />
+        ),
+      )}
+    </FormDialog>
+  );
+}
+
+export const CategoriesPage = () => <CatalogPage kind="categories" />;
+export const SuppliersPage = () => <CatalogPage kind="suppliers" />;

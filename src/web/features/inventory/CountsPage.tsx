@@ -1,0 +1,303 @@
+import { Alert, Badge, Button, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowLeft } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useNavigate, useOutletContext, useParams } from 'react-router';
+import type { Me } from '../../../shared/contracts/auth.ts';
+import type { StockCount, StockCountSummary } from '../../../shared/contracts/inventory.ts';
+import { api, generalError } from '../../app/api.ts';
+import { formatDateTime } from '../../app/format.ts';
+import { hasPermission } from '../../app/session.ts';
+import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
+import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+import { itemsKey, useCategories } from './hooks.ts';
+
+const STATUS_COLOR = { open: 'blue', posted: 'teal', cancelled: 'gray' } as const;
+
+export function CountsPage() {
+  const me = useOutletContext<Me>();
+  const navigate = useNavigate();
+  const counts = useQuery({
+    queryKey: ['stock-counts'],
+    queryFn: () => api.get<{ items: StockCountSummary[] }>('/api/v1/stock-counts'),
+  });
+  const [opening, setOpening] = useState(false);
+  return (
+    <Stack>
+      <Button
+        variant="subtle"
+        w="fit-content"
+        leftSection={<IconArrowLeft size={14} />}
+        onClick={() => navigate('/inventory')}
+      >
+        Inventory
+      </Button>
+      <Group justify="space-between">
+        <Title order={1} size="h2">
+          Stocktakes
+        </Title>
+        <Button onClick={() => setOpening(true)}>New stocktake</Button>
+      </Group>
+      {counts.isPending ? (
+        <TableLoader />
+      ) : counts.isError ? (
+        <ErrorState error={counts.error} onRetry={() => counts.refetch()} />
+      ) : counts.data.items.length === 0 ? (
+        <EmptyState
+          title="No stocktakes yet"
+          description="Open one for a category or a location, count, review the differences and post them."
+        />
+      ) : (
+        <Table highlightOnHover>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Opened</Table.Th>
+              <Table.Th>Note</Table.Th>
+              <Table.Th>Counted</Table.Th>
+              <Table.Th>Differences</Table.Th>
+              <Table.Th>Status</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {counts.data.items.map((c) => (
+              <Table.Tr key={c.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`/inventory/counts/${c.id}`)}>
+                <Table.Td>
+                  {formatDateTime(c.createdAt, me.business.timezone)} · {c.createdBy ?? ''}
+                </Table.Td>
+                <Table.Td>{c.note || '—'}</Table.Td>
+                <Table.Td>
+                  {c.counted} of {c.lines}
+                </Table.Td>
+                <Table.Td>{c.differences}</Table.Td>
+                <Table.Td>
+                  <Badge color={STATUS_COLOR[c.status]}>{c.status}</Badge>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
+      {opening && (
+        <OpenCountDialog onClose={() => setOpening(false)} onOpened={(id) => navigate(`/inventory/counts/${id}`)} />
+      )}
+    </Stack>
+  );
+}
+
+function OpenCountDialog({ onClose, onOpened }: { onClose: () => void; onOpened: (id: string) => void }) {
+  const me = useOutletContext<Me>();
+  const categories = useCategories(hasPermission(me, 'categories.view'));
+  const [categoryId, setCategoryId] = useState<string | null>(null);
+  const [location, setLocation] = useState('');
+  const [note, setNote] = useState('');
+  const open = useMutation({
+    meta: { silent: true },
+    mutationFn: () =>
+      api.post<StockCount>('/api/v1/stock-counts', {
+        note,
+        ...(categoryId ? { categoryId } : {}),
+        ...(location.trim() ? { location: location.trim() } : {}),
+      }),
+    onSuccess: (c) => onOpened(c.id),
+  });
+  return (
+    <FormDialog
+      title="New stocktake"
+      submitLabel="Open stocktake"
+      loading={open.isPending}
+      error={generalError(open.error)}
+      onClose={onClose}
+      onSubmit={() => open.mutate()}
+    >
+      <Text size="sm" c="dimmed">
+        Steward notes what it expects of each item now. Sales and receipts while you count are kept: only the difference
+        between what you count and what was expected is posted.
+      </Text>
+      <Select
+        label="Category"
+        placeholder="All categories"
+        clearable
+        data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
+        value={categoryId}
+        onChange={setCategoryId}
+      />
+      <TextInput
+        label="Location"
+        placeholder="All locations"
+        value={location}
+        onChange={(e) => setLocation(e.currentTarget.value)}
+      />
+      <TextInput
+        label="Note"
+        placeholder="e.g. Year-end count"
+        value={note}
+        onChange={(e) => setNote(e.currentTarget.value)}
+        data-autofocus
+      />
+    </FormDialog>
+  );
+}
+
+export function CountPage() {
+  const me = useOutletContext<Me>();
+  const { id } = useParams() as { id: string };
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const count = useQuery({
+    queryKey: ['stock-count', id],
+    queryFn: () => api.get<StockCount>(`/api/v1/stock-counts/${id}`),
+  });
+  const [entered, setEntered] = useState<Record<string, number | string>>({});
+  const [confirm, setConfirm] = useState<'post' | 'cancel' | null>(null);
+  useEffect(() => {
+    if (count.data) setEntered(Object.fromEntries(count.data.items.map((l) => [l.itemId, l.counted ?? ''])));
+  }, [count.data]);
+  const changed = (count.data?.items ?? []).filter((l) => String(entered[l.itemId] ?? '') !== String(l.counted ?? ''));
+  const save = useMutation({
+    mutationFn: () =>
+      api.put<StockCount>(`/api/v1/stock-counts/${id}/lines`, {
+        lines: changed.map((l) => ({
+          itemId: l.itemId,
+          counted: entered[l.itemId] === '' ? null : Number(entered[l.itemId]),
+        })),
+      }),
+    onSuccess: (c) => {
+      queryClient.setQueryData(['stock-count', id], c);
+      notifications.show({ color: 'teal', message: 'Counts saved.' });
+    },
+  });
+  const close = useMutation({
+    meta: { silent: true },
+    mutationFn: (what: 'post' | 'cancel') => api.post<StockCount>(`/api/v1/stock-counts/${id}/${what}`),
+    onSuccess: (c, what) => {
+      queryClient.setQueryData(['stock-count', id], c);
+      void queryClient.invalidateQueries({ queryKey: itemsKey });
+      void queryClient.invalidateQueries({ queryKey: ['stock-counts'] });
+      setConfirm(null);
+      notifications.show({
+        color: 'teal',
+        message: what === 'post' ? 'Differences posted to stock.' : 'Stocktake cancelled.',
+      });
+    },
+  });
+  if (count.isPending) return <TableLoader rows={8} />;
+  if (count.isError) return <ErrorState error={count.error} onRetry={() => count.refetch()} />;
+  const c = count.data;
+  const open = c.status === 'open';
+  const diffs = c.items.filter((l) => l.difference !== null && l.difference !== 0);
+  return (
+    <Stack>
+      <Button
+        variant="subtle"
+        w="fit-content"
+        leftSection={<IconArrowLeft size={14} />}
+        onClick={() => navigate('/inventory/counts')}
+      >
+        Stocktakes
+      </Button>
+      <Group justify="space-between">
+        <div>
+          <Group gap="xs">
+            <Title order={1} size="h2">
+              Stocktake {c.note && `· ${c.note}`}
+            </Title>
+            <Badge color={STATUS_COLOR[c.status]}>{c.status}</Badge>
+          </Group>
+          <Text c="dimmed" size="sm">
+            Opened {formatDateTime(c.createdAt, me.business.timezone)} · {c.counted} of {c.lines} counted ·{' '}
+            {c.differences} differences
+          </Text>
+        </div>
+        {open && (
+          <Group>
+            <Button
+              variant="default"
+              disabled={changed.length === 0}
+              loading={save.isPending}
+              onClick={() => save.mutate()}
+            >
+              Save counts{changed.length ? ` (${changed.length})` : ''}
+            </Button>
+            <Button disabled={changed.length > 0 || c.counted === 0} onClick={() => setConfirm('post')}>
+              Review and post…
+            </Button>
+            <Button variant="subtle" color="red" onClick={() => setConfirm('cancel')}>
+              Cancel stocktake…
+            </Button>
+          </Group>
+        )}
+      </Group>
+      <Table striped>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Location</Table.Th>
+            <Table.Th>SKU</Table.Th>
+            <Table.Th>Item</Table.Th>
+            <Table.Th ta="right">Expected</Table.Th>
+            <Table.Th w={160}>Counted</Table.Th>
+            <Table.Th ta="right">Difference</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {c.items.map((l) => (
+            <Table.Tr key={l.itemId}>
+              <Table.Td>{l.location || '—'}</Table.Td>
+              <Table.Td ff="monospace">{l.sku}</Table.Td>
+              <Table.Td>{l.name}</Table.Td>
+              <Table.Td ta="right">
+                {l.expected} {l.unit}
+              </Table.Td>
+              <Table.Td>
+                {open ? (
+                  <NumberInput
+                    size="xs"
+                    aria-label={`Counted ${l.name}`}
+                    min={0}
+                    allowDecimal={false}
+                    value={entered[l.itemId] ?? ''}
+                    onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}
+                  />
+                ) : (
+                  (l.counted ?? '—')
+                )}
+              </Table.Td>
+              <Table.Td ta="right" c={l.difference ? (l.difference < 0 ? 'red' : 'teal') : undefined}>
+                {l.difference === null ? '' : l.difference > 0 ? `+${l.difference}` : l.difference}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      <ConfirmDialog
+        opened={confirm !== null}
+        title={confirm === 'post' ? 'Post the differences?' : 'Cancel this stocktake?'}
+        confirmLabel={confirm === 'post' ? `Post ${diffs.length} adjustments` : 'Cancel stocktake'}
+        danger={confirm === 'cancel'}
+        loading={close.isPending}
+        error={close.error instanceof Error ? close.error.message : null}
+        onClose={() => setConfirm(null)}
+        onConfirm={() => confirm && close.mutate(confirm)}
+      >
+        {confirm === 'post' ? (
+          diffs.length === 0 ? (
+            <Text size="sm">Every count matches: the stocktake closes without changing stock.</Text>
+          ) : (
+            <Stack gap={4}>
+              {diffs.map((l) => (
+                <Text size="sm" key={l.itemId}>
+                  {l.name}: {l.difference && l.difference > 0 ? `+${l.difference}` : l.difference} {l.unit}
+                </Text>
+              ))}
+              <Alert color="yellow" mt="xs">
+                Each difference becomes a stocktake movement on the item’s ledger.
+              </Alert>
+            </Stack>
+          )
+        ) : (
+          <Text size="sm">Nothing is posted; the counts entered are kept with the cancelled stocktake.</Text>
+        )}
+      </ConfirmDialog>
+    </Stack>
+  );
+}

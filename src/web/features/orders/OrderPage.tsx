@@ -1,0 +1,292 @@
+import {
+  Badge,
+  Button,
+  Card,
+  FileButton,
+  Group,
+  NumberInput,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconArrowLeft, IconFileTypePdf } from '@tabler/icons-react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useNavigate, useOutletContext, useParams } from 'react-router';
+import type { Me } from '../../../shared/contracts/auth.ts';
+import type { PurchaseOrder } from '../../../shared/contracts/inventory.ts';
+import { ApiError, api, generalError } from '../../app/api.ts';
+import { formatDateTime, formatMoney } from '../../app/format.ts';
+import { hasPermission } from '../../app/session.ts';
+import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
+import { ErrorState, TableLoader } from '../../components/states.tsx';
+import { itemsKey } from '../inventory/hooks.ts';
+import { OrderForm, ordersKey, STATUS } from './OrdersPage.tsx';
+
+export function OrderPage() {
+  const me = useOutletContext<Me>();
+  const { id } = useParams() as { id: string };
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const can = (p: string) => hasPermission(me, p);
+  const [dialog, setDialog] = useState<'edit' | 'receive' | 'place' | 'cancel' | 'delete' | null>(null);
+  const order = useQuery({
+    queryKey: [...ordersKey, id],
+    queryFn: () => api.get<PurchaseOrder>(`/api/v1/purchase-orders/${id}`),
+  });
+  const done = (o: PurchaseOrder | null, message: string) => {
+    if (o) queryClient.setQueryData([...ordersKey, id], o);
+    void queryClient.invalidateQueries({ queryKey: ordersKey });
+    setDialog(null);
+    notifications.show({ color: 'teal', message });
+  };
+  const act = useMutation({
+    meta: { silent: true },
+    mutationFn: async (what: 'place' | 'cancel' | 'delete'): Promise<PurchaseOrder | null> => {
+      if (what !== 'delete') return api.post<PurchaseOrder>(`/api/v1/purchase-orders/${id}/${what}`);
+      await api.delete(`/api/v1/purchase-orders/${id}`);
+      return null;
+    },
+    onSuccess: (o, what) => {
+      if (what === 'delete') {
+        void queryClient.invalidateQueries({ queryKey: ordersKey });
+        notifications.show({ color: 'teal', message: 'Order deleted.' });
+        navigate('/orders');
+        return;
+      }
+      done(o, what === 'place' ? 'Order placed.' : 'Order cancelled.');
+    },
+  });
+  const invoice = useMutation({
+    meta: { silent: true },
+    mutationFn: (file: File) => api.upload<PurchaseOrder>(`/api/v1/purchase-orders/${id}/invoice`, file),
+    onSuccess: (o) => done(o, 'Invoice attached.'),
+    onError: (err) =>
+      notifications.show({
+        color: 'red',
+        title: 'Invoice not attached',
+        message: err instanceof ApiError ? err.message : String(err),
+      }),
+  });
+  if (order.isPending) return <TableLoader rows={6} />;
+  if (order.isError) return <ErrorState error={order.error} onRetry={() => order.refetch()} />;
+  const o = order.data;
+  const money = (v: number) => formatMoney(v, me.business.currency);
+  const open = o.status === 'ordered' || o.status === 'partially_received';
+  const received = o.lines.some((l) => l.received > 0);
+  return (
+    <Stack>
+      <Button
+        variant="subtle"
+        w="fit-content"
+        leftSection={<IconArrowLeft size={14} />}
+        onClick={() => navigate('/orders')}
+      >
+        Purchase orders
+      </Button>
+      <Group justify="space-between" align="flex-start">
+        <div>
+          <Group gap="xs">
+            <Title order={1} size="h2">
+              {o.reference}
+            </Title>
+            <Badge color={STATUS[o.status].color} data-testid="order-status">
+              {STATUS[o.status].label}
+            </Badge>
+          </Group>
+          <Text c="dimmed">
+            {o.supplier.name} · {money(o.total)} · created {formatDateTime(o.createdAt, me.business.timezone)}
+          </Text>
+        </div>
+        <Group>
+          {o.status === 'draft' && can('orders.create') && (
+            <Button onClick={() => setDialog('place')}>Place order…</Button>
+          )}
+          {open && can('orders.receive') && <Button onClick={() => setDialog('receive')}>Receive delivery</Button>}
+          {(o.status === 'draft' || o.status === 'ordered') && can('orders.edit') && (
+            <Button variant="default" onClick={() => setDialog('edit')}>
+              Change
+            </Button>
+          )}
+          {(o.status === 'draft' || open) && can('orders.edit') && (
+            <Button variant="subtle" color="red" onClick={() => setDialog('cancel')}>
+              Cancel order…
+            </Button>
+          )}
+          {!received && can('orders.delete') && (
+            <Button variant="subtle" color="red" onClick={() => setDialog('delete')}>
+              Delete…
+            </Button>
+          )}
+        </Group>
+      </Group>
+      <Table>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>SKU</Table.Th>
+            <Table.Th>Item</Table.Th>
+            <Table.Th ta="right">Ordered</Table.Th>
+            <Table.Th ta="right">Received</Table.Th>
+            <Table.Th ta="right">Unit cost</Table.Th>
+            <Table.Th ta="right">Line total</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {o.lines.map((l) => (
+            <Table.Tr key={l.id}>
+              <Table.Td ff="monospace">{l.sku}</Table.Td>
+              <Table.Td>{l.name}</Table.Td>
+              <Table.Td ta="right">
+                {l.quantity} {l.unit}
+              </Table.Td>
+              <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
+                {l.received}
+              </Table.Td>
+              <Table.Td ta="right">{money(l.unitCost)}</Table.Td>
+              <Table.Td ta="right">{money(l.unitCost * l.quantity)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {o.notes && <Text size="sm">{o.notes}</Text>}
+      <Card withBorder>
+        <Group justify="space-between">
+          <Group gap="xs">
+            <IconFileTypePdf size={20} />
+            {o.invoice ? (
+              <Text size="sm">
+                <a href={`/api/v1/purchase-orders/${o.id}/invoice`}>{o.invoice.name}</a> ·{' '}
+                {(o.invoice.size / 1024).toFixed(0)} KB · uploaded{' '}
+                {formatDateTime(o.invoice.uploadedAt, me.business.timezone)}
+              </Text>
+            ) : (
+              <Text size="sm" c="dimmed">
+                No invoice attached yet (PDF, at most 10 MB).
+              </Text>
+            )}
+          </Group>
+          {can('orders.upload_invoice') && (
+            <FileButton accept="application/pdf" onChange={(f) => f && invoice.mutate(f)}>
+              {(props) => (
+                <Button {...props} variant="default" loading={invoice.isPending}>
+                  {o.invoice ? 'Replace invoice' : 'Attach invoice'}
+                </Button>
+              )}
+            </FileButton>
+          )}
+        </Group>
+      </Card>
+      {dialog === 'edit' && (
+        <OrderForm order={o} onClose={() => setDialog(null)} onSaved={(saved) => done(saved, 'Order saved.')} />
+      )}
+      {dialog === 'receive' && (
+        <ReceiveDialog
+          order={o}
+          onClose={() => setDialog(null)}
+          onDone={(saved) => done(saved, 'Delivery received; stock updated.')}
+        />
+      )}
+      <ConfirmDialog
+        opened={dialog === 'place' || dialog === 'cancel' || dialog === 'delete'}
+        title={
+          dialog === 'place'
+            ? `Place ${o.reference}?`
+            : dialog === 'cancel'
+              ? `Cancel ${o.reference}?`
+              : `Delete ${o.reference}?`
+        }
+        confirmLabel={dialog === 'place' ? 'Place order' : dialog === 'cancel' ? 'Cancel order' : 'Delete order'}
+        danger={dialog !== 'place'}
+        loading={act.isPending}
+        error={act.error instanceof Error ? act.error.message : null}
+        onClose={() => {
+          act.reset();
+          setDialog(null);
+        }}
+        onConfirm={() => dialog && dialog !== 'edit' && dialog !== 'receive' && act.mutate(dialog)}
+      >
+        <Text size="sm">
+          {dialog === 'place'
+            ? `It is marked as ordered from ${o.supplier.name}; deliveries can then be received against it.`
+            : dialog === 'cancel'
+              ? 'Nothing more will be received on it. What was received stays in stock.'
+              : 'It is removed (the audit log keeps what it was). Only orders on which nothing was received can be deleted.'}
+        </Text>
+      </ConfirmDialog>
+    </Stack>
+  );
+}
+
+function ReceiveDialog({
+  order,
+  onClose,
+  onDone,
+}: {
+  order: PurchaseOrder;
+  onClose: () => void;
+  onDone: (o: PurchaseOrder) => void;
+}) {
+  const queryClient = useQueryClient();
+  const due = order.lines.filter((l) => l.received < l.quantity);
+  const [qty, setQty] = useState<Record<number, number | string>>(
+    Object.fromEntries(due.map((l) => [l.id, l.quantity - l.received])),
+  );
+  const [note, setNote] = useState('');
+  const receive = useMutation({
+    meta: { silent: true },
+    mutationFn: () =>
+      api.post<PurchaseOrder>(`/api/v1/purchase-orders/${order.id}/receive`, {
+        lines: due.filter((l) => Number(qty[l.id]) > 0).map((l) => ({ lineId: l.id, quantity: Number(qty[l.id]) })),
+        ...(note.trim() ? { note: note.trim() } : {}),
+      }),
+    onSuccess: (o) => {
+      void queryClient.invalidateQueries({ queryKey: itemsKey });
+      onDone(o);
+    },
+  });
+  return (
+    <FormDialog
+      title={`Receive a delivery on ${order.reference}`}
+      size="lg"
+      submitLabel="Receive"
+      loading={receive.isPending}
+      disabled={!due.some((l) => Number(qty[l.id]) > 0)}
+      error={generalError(receive.error)}
+      onClose={onClose}
+      onSubmit={() => receive.mutate()}
+    >
+      <Text size="sm" c="dimmed">
+        Enter what arrived. Each line adds to the item’s stock as a receipt; what is still due stays open.
+      </Text>
+      {due.map((l, i) => (
+        <Group key={l.id} justify="space-between" wrap="nowrap">
+          <Text size="sm" style={{ flex: 1 }}>
+            {l.sku} · {l.name}{' '}
+            <Text span c="dimmed">
+              ({l.quantity - l.received} of {l.quantity} due)
+            </Text>
+          </Text>
+          <NumberInput
+            aria-label={`Received ${l.name}`}
+            w={120}
+            min={0}
+            max={l.quantity - l.received}
+            allowDecimal={false}
+            data-autofocus={i === 0 ? true : undefined}
+            value={qty[l.id] ?? 0}
+            onChange={(v) => setQty({ ...qty, [l.id]: v })}
+          />
+        </Group>
+      ))}
+      <TextInput
+        label="Note"
+        placeholder="e.g. delivery note 4471"
+        value={note}
+        onChange={(e) => setNote(e.currentTarget.value)}
+      />
+    </FormDialog>
+  );
+}
