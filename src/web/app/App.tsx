@@ -17,6 +17,7 @@ import { ItemPage } from '../features/inventory/ItemPage.tsx';
 import { ItemsPage } from '../features/inventory/ItemsPage.tsx';
 import { OrderPage } from '../features/orders/OrderPage.tsx';
 import { OrdersPage } from '../features/orders/OrdersPage.tsx';
+import { InventorySettingsPage } from '../features/settings/InventorySettingsPage.tsx';
 import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
 import { RolesPage } from '../features/settings/RolesPage.tsx';
 import { SecurityPage } from '../features/settings/SecurityPage.tsx';
@@ -91,6 +92,7 @@ const router = createBrowserRouter([
           { path: 'permissions', element: <PermissionsPage /> },
           { path: 'roles', element: <RolesPage /> },
           { path: 'security', element: <SecurityPage /> },
+          { path: 'inventory', element: <InventorySettingsPage /> },
         ],
       },
     ],

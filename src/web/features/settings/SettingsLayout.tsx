@@ -11,6 +11,11 @@ export function settingsTabs(me: Me) {
     { path: 'permissions', label: 'Permissions', visible: can('settings.permissions') },
     { path: 'roles', label: 'Roles', visible: can('users.view') },
     {
+      path: 'inventory',
+      label: 'Inventory',
+      visible: can('settings.view') && me.business.modules.includes('inventory'),
+    },
+    {
       path: 'security',
       label: 'Security',
       visible: can('security.rotate_code') || can('security.api_keys') || can('settings.view'),
