@@ -20,6 +20,7 @@ import {
 } from '../src/server/modules/audit/audit.repository.ts';
 import { AuditService } from '../src/server/modules/audit/audit.service.ts';
 import { CheckpointSigner } from '../src/server/modules/audit/checkpoint-signer.ts';
+import { seeded, timeIt } from './support.ts';
 
 const EVENTS = Number(process.env.EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.RUNS ?? 40);
@@ -27,14 +28,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'steward-audit-bench-'));
 const database = openDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') });
 const db = database.db;
 
-let seed = 0xa0d17;
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+const { rand, pick } = seeded(0xa0d17);
 
 const ACTIONS = [
   'auth.login',
@@ -113,21 +107,9 @@ try {
     { name: 'one target', filter: { targetType: 'user', targetId: USERS[42] } },
     { name: 'one week', filter: { from: '2026-03-01T00:00:00Z', to: '2026-03-08T00:00:00Z' } },
   ];
-  const quantile = (xs: number[], q: number) =>
-    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
-  const timeIt = async (fn: () => Promise<unknown>) => {
-    await fn();
-    const ms: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const s = performance.now();
-      await fn();
-      ms.push(performance.now() - s);
-    }
-    return { p50: +quantile(ms, 0.5).toFixed(2), p95: +quantile(ms, 0.95).toFixed(2) };
-  };
   const results: Record<string, unknown>[] = [];
   for (const s of scenarios) {
-    const first = await timeIt(() => searchAudit(db, s.filter, 51));
+    const first = await timeIt(() => searchAudit(db, s.filter, 51), RUNS);
     // A page deep in the filtered set: the cursor is where page N of 50 starts.
     const all = await db
       .selectFrom('audit_events')
@@ -137,7 +119,7 @@ try {
       .limit(1)
       .executeTakeFirst();
     const cursor = all?.seq ?? deep;
-    const keyset = await timeIt(() => searchAudit(db, { ...s.filter, before: cursor }, 51));
+    const keyset = await timeIt(() => searchAudit(db, { ...s.filter, before: cursor }, 51), RUNS);
     // OFFSET to the same place: count the filtered rows above the cursor, then skip them.
     const above = Number(
       (
@@ -150,7 +132,7 @@ try {
     const offset = await timeIt(async () => {
       const compiled = searchAuditOffset(s.filter, above);
       return compiled.execute();
-    });
+    }, RUNS);
     results.push({ scenario: s.name, firstPage: first, deepKeyset: keyset, deepOffset: offset, offsetRows: above });
     console.log(
       `${s.name.padEnd(24)} first page p50 ${String(first.p50).padStart(7)} ms p95 ${String(first.p95).padStart(7)} ms · page at event ${cursor.toLocaleString()}: keyset p95 ${String(keyset.p95).padStart(7)} ms, OFFSET ${above.toLocaleString()} p95 ${String(offset.p95).padStart(8)} ms (${(offset.p95 / Math.max(keyset.p95, 0.01)).toFixed(0)}× slower)`,

@@ -12,6 +12,7 @@ import { Authz } from '../src/authz/index.ts';
 import type { Override, Policy, Resource, RoleDef, Subject } from '../src/authz/types.ts';
 import { PERMISSION_KEYS } from '../src/shared/permissions/catalog.ts';
 import { TEMPLATES } from '../src/shared/permissions/templates.ts';
+import { seeded } from './support.ts';
 
 const USERS = 10_000;
 const CHECKS = Number(process.env.CHECKS ?? 1_000_000);
@@ -21,14 +22,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:authz does)');
 
 // Deterministic pseudo-random numbers (mulberry32), so runs compare.
-let seed = 0x5eed;
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+const { rand, pick } = seeded(0x5eed);
 
 // --- the policy -----------------------------------------------------------------------------
 const stores = TEMPLATES.stores.roles;

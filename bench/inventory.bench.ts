@@ -18,6 +18,7 @@ import { AuditService } from '../src/server/modules/audit/audit.service.ts';
 import { CheckpointSigner } from '../src/server/modules/audit/checkpoint-signer.ts';
 import { insertItem, listItems } from '../src/server/modules/inventory/inventory.repository.ts';
 import { ItemsService } from '../src/server/modules/inventory/items.service.ts';
+import { seeded, timeIt } from './support.ts';
 
 const ITEMS = Number(process.env.ITEMS ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 50);
@@ -25,14 +26,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'steward-inventory-bench-'));
 const database = openDatabase({ kind: 'sqlite', file: path.join(dir, 'bench.sqlite') });
 const db = database.db;
 
-let seed = 0x17e5;
-function rand(): number {
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+const { rand, pick } = seeded(0x17e5);
 const WORDS = [
   'nitrile',
   'gloves',
@@ -61,19 +55,6 @@ const WORDS = [
   'plastic',
 ];
 const SIZES = ['S', 'M', 'L', 'XL', '10 ml', '50 ml', '1 L', '200 µl', '1000 µl'];
-
-const quantile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number;
-async function timeIt(fn: () => Promise<unknown>) {
-  await fn();
-  const ms: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const s = performance.now();
-    await fn();
-    ms.push(performance.now() - s);
-  }
-  return { p50: +quantile(ms, 0.5).toFixed(2), p95: +quantile(ms, 0.95).toFixed(2) };
-}
 
 try {
   await migrateToLatest(db);
@@ -106,7 +87,7 @@ try {
   const page = { sort: 'name' as const, order: 'asc' as const, offset: 0, limit: 50 };
   const rows: Record<string, unknown>[] = [];
   for (const q of queries) {
-    const indexed = await timeIt(() => listItems(db, 'sqlite', { q, status: 'active' }, page));
+    const indexed = await timeIt(() => listItems(db, 'sqlite', { q, status: 'active' }, page), RUNS);
     const total = (await listItems(db, 'sqlite', { q, status: 'active' }, page)).total;
     // Baseline: the same answer from a scan (every word a LIKE over every row).
     const words = q.toLowerCase().split(/\s+/);
@@ -117,7 +98,7 @@ try {
         b.selectAll().orderBy('name').orderBy('id').limit(50).execute(),
         b.select((eb) => eb.fn.countAll().as('n')).executeTakeFirst(),
       ]);
-    });
+    }, RUNS);
     rows.push({ q, matches: total, indexed, scan });
     console.log(
       `search ${JSON.stringify(q).padEnd(15)} ${String(total).padStart(6)} matches · p50 ${String(indexed.p50).padStart(6)} ms p95 ${String(indexed.p95).padStart(6)} ms · scan p95 ${String(scan.p95).padStart(7)} ms (${(scan.p95 / Math.max(indexed.p95, 0.01)).toFixed(1)}×)`,

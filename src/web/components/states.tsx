@@ -1,6 +1,7 @@
 import { Alert, Button, Center, Loader, Skeleton, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowLeft } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
+import { useNavigate } from 'react-router';
 
 export function FullPageLoader({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -63,5 +64,15 @@ export function TableLoader({ rows = 5 }: { rows?: number }) {
         <Skeleton key={String(i)} height={36} radius="sm" />
       ))}
     </Stack>
+  );
+}
+
+/** "← Inventory": back to the list a detail page belongs to. */
+export function BackLink({ to, label }: { to: string; label: string }) {
+  const navigate = useNavigate();
+  return (
+    <Button variant="subtle" w="fit-content" leftSection={<IconArrowLeft size={14} />} onClick={() => navigate(to)}>
+      {label}
+    </Button>
   );
 }

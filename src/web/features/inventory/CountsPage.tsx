@@ -1,6 +1,5 @@
 import { Alert, Badge, Button, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
@@ -10,7 +9,7 @@ import { api, generalError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
-import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+import { BackLink, EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { itemsKey, useCategories } from './hooks.ts';
 
 const STATUS_COLOR = { open: 'blue', posted: 'teal', cancelled: 'gray' } as const;
@@ -25,14 +24,7 @@ export function CountsPage() {
   const [opening, setOpening] = useState(false);
   return (
     <Stack>
-      <Button
-        variant="subtle"
-        w="fit-content"
-        leftSection={<IconArrowLeft size={14} />}
-        onClick={() => navigate('/inventory')}
-      >
-        Inventory
-      </Button>
+      <BackLink to="/inventory" label="Inventory" />
       <Group justify="space-between">
         <Title order={1} size="h2">
           Stocktakes
@@ -142,7 +134,7 @@ function OpenCountDialog({ onClose, onOpened }: { onClose: () => void; onOpened:
 export function CountPage() {
   const me = useOutletContext<Me>();
   const { id } = useParams() as { id: string };
-  const navigate = useNavigate();
+  const _navigate = useNavigate();
   const queryClient = useQueryClient();
   const count = useQuery({
     queryKey: ['stock-count', id],
@@ -188,14 +180,7 @@ export function CountPage() {
   const diffs = c.items.filter((l) => l.difference !== null && l.difference !== 0);
   return (
     <Stack>
-      <Button
-        variant="subtle"
-        w="fit-content"
-        leftSection={<IconArrowLeft size={14} />}
-        onClick={() => navigate('/inventory/counts')}
-      >
-        Stocktakes
-      </Button>
+      <BackLink to="/inventory/counts" label="Stocktakes" />
       <Group justify="space-between">
         <div>
           <Group gap="xs">

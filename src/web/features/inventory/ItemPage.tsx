@@ -1,6 +1,5 @@
 import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft } from '@tabler/icons-react';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
@@ -10,7 +9,7 @@ import { api } from '../../app/api.ts';
 import { formatDateTime, formatMoney, formatRate } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog } from '../../components/dialogs.tsx';
-import { ErrorState, TableLoader } from '../../components/states.tsx';
+import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import { itemsKey } from './hooks.ts';
 import { ItemFormDialog } from './ItemForm.tsx';
 import { StockDialog } from './StockDialog.tsx';
@@ -69,14 +68,7 @@ export function ItemPage() {
   );
   return (
     <Stack>
-      <Button
-        variant="subtle"
-        w="fit-content"
-        leftSection={<IconArrowLeft size={14} />}
-        onClick={() => navigate('/inventory')}
-      >
-        Inventory
-      </Button>
+      <BackLink to="/inventory" label="Inventory" />
       <Group justify="space-between" align="flex-start">
         <div>
           <Group gap="xs">

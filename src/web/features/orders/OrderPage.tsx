@@ -12,7 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconArrowLeft, IconFileTypePdf } from '@tabler/icons-react';
+import { IconFileTypePdf } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
@@ -22,7 +22,7 @@ import { ApiError, api, generalError } from '../../app/api.ts';
 import { formatDateTime, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
-import { ErrorState, TableLoader } from '../../components/states.tsx';
+import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import { itemsKey } from '../inventory/hooks.ts';
 import { OrderForm, ordersKey, STATUS } from './OrdersPage.tsx';
 
@@ -79,14 +79,7 @@ export function OrderPage() {
   const received = o.lines.some((l) => l.received > 0);
   return (
     <Stack>
-      <Button
-        variant="subtle"
-        w="fit-content"
-        leftSection={<IconArrowLeft size={14} />}
-        onClick={() => navigate('/orders')}
-      >
-        Purchase orders
-      </Button>
+      <BackLink to="/orders" label="Purchase orders" />
       <Group justify="space-between" align="flex-start">
         <div>
           <Group gap="xs">
