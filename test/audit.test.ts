@@ -3,8 +3,11 @@
  * append-only — on every engine.
  */
 
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { transaction } from '../src/server/db/database.ts';
 import type { Engine } from '../src/server/db/dialect.ts';
 import type { DB } from '../src/server/db/schema.ts';
@@ -252,5 +255,40 @@ describe.each(ENGINES)('audit API on %s', (engine) => {
     const auditRoutes = t.app.routeGuards().filter((r) => r.url.startsWith('/api/v1/audit'));
     expect(auditRoutes.filter((r) => ['PUT', 'PATCH', 'DELETE'].includes(r.method))).toEqual([]);
     expect(auditRoutes.filter((r) => r.method === 'POST').map((r) => r.url)).toEqual(['/api/v1/audit/checkpoints']);
+  });
+});
+
+describe('periodic checkpoints', () => {
+  it('signs the head of the chain every few minutes when events were added, and not otherwise', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'steward-cp-'));
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const t = await createTestApp('sqlite', {
+      config: {
+        audit: {
+          keyFile: path.join(dir, 'key.pem'),
+          checkpointFile: path.join(dir, 'checkpoints.jsonl'),
+          checkpointMinutes: 10,
+        },
+      },
+    });
+    try {
+      const checkpoints = () =>
+        t.app.services.database.db.selectFrom('audit_checkpoints').select('seq').orderBy('seq').execute();
+      await writeEvents(t, 3);
+      await vi.advanceTimersByTimeAsync(9 * 60_000);
+      expect(await checkpoints()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(60_000);
+      await vi.waitFor(async () => expect(await checkpoints()).toEqual([{ seq: 3 }]));
+      // Nothing new: no new checkpoint. New events: the next one covers them.
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      await writeEvents(t, 2);
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      await vi.waitFor(async () => expect(await checkpoints()).toEqual([{ seq: 3 }, { seq: 5 }]));
+      expect(readFileSync(path.join(dir, 'checkpoints.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+      await t.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
