@@ -9,7 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Config } from './config.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
-import { registerProblemHandler } from './http/problem.ts';
+import { frameworkError, registerProblemHandler } from './http/problem.ts';
 import { registerWeb } from './http/web.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
@@ -86,6 +86,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: () => randomUUID(),
+    frameworkErrors: frameworkError,
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);

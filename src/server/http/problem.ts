@@ -75,6 +75,25 @@ function fromFastify(err: FastifyError): HttpError | null {
   return null;
 }
 
+/**
+ * Errors Fastify raises before a route is found (a malformed or over-long address): the same
+ * problem documents as everything else. Passed as Fastify's `frameworkErrors` option.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const err =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new HttpError(414, 'uri-too-long', 'Address too long', 'A part of the address is too long.')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new HttpError(400, 'bad-url', 'Bad address', 'The address is not valid (check its % escapes).')
+        : new HttpError(
+            500,
+            'internal',
+            'Something went wrong',
+            `Something went wrong on our side. If it keeps happening, quote request id ${request.id}.`,
+          );
+  send(reply, request, err);
+}
+
 /** One error handler for the whole app: typed errors → problem+json; anything else → a generic 500. */
 export function registerProblemHandler(
   app: FastifyInstance,
