@@ -21,6 +21,8 @@ export type Actor = {
   } | null;
   /** Set when the request authenticated with an API key (never elevated, limited to the key's permissions). */
   readonly apiKey: { readonly id: string; readonly name: string } | null;
+  /** The roles version read with this request's principal: the engine it is checked against. */
+  readonly rolesVersion: number;
   /** True while the session is elevated by the master code (never for API keys). */
   readonly elevated: boolean;
   /** The route permission's access level, set by the guard ('all' or 'own'). */

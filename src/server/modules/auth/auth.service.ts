@@ -235,7 +235,9 @@ export class AuthService {
     const row = await findSession(db, sessionId);
     if (!row || row.ended_at !== null || row.active !== 1) return null;
     const now = this.deps.now();
-    const security = securityFrom((await getSettings(db, [SETTING.security])).get(SETTING.security));
+    // The security settings and the roles version in one read.
+    const settings = await getSettings(db, [SETTING.security, SETTING.rolesVersion]);
+    const security = securityFrom(settings.get(SETTING.security));
     if (Date.parse(row.expires_at) <= now) return null;
     const lastSeen = Date.parse(row.last_seen_at);
     if (now - lastSeen > security.sessionIdleMinutes * 60_000) return null;
@@ -246,6 +248,7 @@ export class AuthService {
       subject: await loadSubject(db, row, elevatedUntil, null),
       session: { id: row.session_id, handle: row.handle ?? '', csrfToken: row.csrf_token, elevatedUntil },
       apiKey: null,
+      rolesVersion: Number(settings.get(SETTING.rolesVersion) ?? 0),
       elevated: elevatedUntil !== null && elevatedUntil > now,
     };
   }
@@ -260,12 +263,14 @@ export class AuthService {
       await touchApiKey(db, row.key_id, this.iso(now));
     }
     const permissions = new Set(JSON.parse(row.key_permissions) as string[]);
+    const rolesVersion = Number((await getSettings(db, [SETTING.rolesVersion])).get(SETTING.rolesVersion) ?? 0);
     return {
       user: this.userOf(row),
       // Never elevated: a key carries no session and no master code.
       subject: await loadSubject(db, row, null, permissions),
       session: null,
       apiKey: { id: row.key_id, name: row.key_name },
+      rolesVersion,
       elevated: false,
     };
   }

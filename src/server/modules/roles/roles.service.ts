@@ -25,7 +25,11 @@ export class RolesService {
    * engine is built but not cached, since the transaction may still roll back.
    */
   async engine(db: Tx = this.database.db): Promise<Authz> {
-    const version = (await getSetting<number>(db, SETTING.rolesVersion)) ?? 0;
+    return this.engineAt((await getSetting<number>(db, SETTING.rolesVersion)) ?? 0, db);
+  }
+
+  /** The engine for a roles version the caller has just read (saves reading it twice per request). */
+  async engineAt(version: number, db: Tx = this.database.db): Promise<Authz> {
     if (this.current?.version === version) return this.current.engine;
     const engine = new Authz({ permissions: PERMISSION_KEYS, roles: await loadRoleDefs(db), now: this.now });
     if (db === this.database.db) this.current = { version, engine };
