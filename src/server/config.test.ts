@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, ENV_KEYS, loadConfig } from './config.ts';
 
 describe('loadConfig', () => {
   it('uses documented defaults: port 3000, SQLite under ./data, bcrypt cost 12', () => {
@@ -42,5 +44,19 @@ describe('loadConfig', () => {
 
   it('refuses a port that is not a number', () => {
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(/PORT="abc": must be a whole number/);
+  });
+
+  it('matches .env.example: every variable listed, each with the default Steward uses', () => {
+    const example = readFileSync(path.resolve(import.meta.dirname, '../../.env.example'), 'utf8');
+    const listed = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(listed).sort()).toEqual([...ENV_KEYS].sort());
+    const { now: _a, ...fromExample } = loadConfig(listed, '/srv/steward');
+    const { now: _b, ...fromNothing } = loadConfig({}, '/srv/steward');
+    expect(fromExample).toEqual(fromNothing);
   });
 });

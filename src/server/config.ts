@@ -107,14 +107,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
 }
 
-/** Settings with their defaults, as documented in .env.example. */
-export const ENV_DEFAULTS = {
-  PORT: '3000',
-  HOST: '127.0.0.1',
-  STEWARD_DATA_DIR: './data',
-  DATABASE_URL: '',
-  LOG_LEVEL: 'info',
-  TRUST_PROXY: 'false',
-  STEWARD_AUDIT_KEY_FILE: '',
-  STEWARD_AUDIT_CHECKPOINT_MINUTES: '10',
-} as const;
+/** Every environment variable Steward reads (.env.example documents each with its default). */
+export const ENV_KEYS = Object.keys(EnvSchema.shape);

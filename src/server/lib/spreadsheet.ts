@@ -1,6 +1,6 @@
 /**
- * Reading and writing tables as CSV (RFC 4180) and XLSX (ExcelJS). Writers stream row by row,
- * so an export's memory stays flat however many rows it has.
+ * Reading and writing tables as CSV (RFC 4180) and XLSX (ExcelJS), and JSON arrays. Writers
+ * stream row by row, so an export's memory stays flat however many rows it has.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -87,6 +87,17 @@ export function csvField(value: unknown): string {
 export async function* csvLines(columns: readonly string[], rows: AsyncIterable<unknown[]>): AsyncGenerator<string> {
   yield `${columns.map(csvField).join(',')}\r\n`;
   for await (const r of rows) yield `${r.map(csvField).join(',')}\r\n`;
+}
+
+/** Streams values as one JSON array, an element per line. */
+export async function* jsonArrayLines(values: AsyncIterable<unknown>): AsyncGenerator<string> {
+  yield '[\n';
+  let first = true;
+  for await (const v of values) {
+    yield `${first ? '' : ',\n'}${JSON.stringify(v)}`;
+    first = false;
+  }
+  yield '\n]\n';
 }
 
 /** Streams rows into an XLSX file (ExcelJS's streaming writer: rows are flushed as they come). */

@@ -299,6 +299,9 @@ export const CountLinesBody = z.strictObject({
 
 // --- purchase orders -------------------------------------------------------------------------------------
 
+/** How people refer to a purchase order: PO-000042. */
+export const purchaseOrderReference = (n: number) => `PO-${String(n).padStart(6, '0')}`;
+
 export const PurchaseOrderStatus = z.enum(['draft', 'ordered', 'partially_received', 'received', 'cancelled']);
 
 export const PurchaseOrderLine = z.object({

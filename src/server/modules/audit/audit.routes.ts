@@ -1,74 +1,9 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import {
-  type AuditEvent,
-  AuditExportQuery,
-  AuditPage,
-  AuditQuery,
-  Checkpoint,
-  VerifyResult,
-} from '../../../shared/contracts/audit.ts';
-import { transaction } from '../../db/database.ts';
+import { AuditExportQuery, AuditPage, AuditQuery, Checkpoint, VerifyResult } from '../../../shared/contracts/audit.ts';
+import { exportName, sendDownload } from '../../http/download.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
-import { csvField } from '../../lib/spreadsheet.ts';
 import type { AuditService } from './audit.service.ts';
-
-const CSV_COLUMNS = [
-  'seq',
-  'at_utc',
-  'actor',
-  'actor_user_id',
-  'elevated',
-  'action',
-  'outcome',
-  'target_type',
-  'target_id',
-  'reason',
-  'before',
-  'after',
-  'ip',
-  'user_agent',
-  'request_id',
-  'hash',
-] as const;
-
-function csvRow(e: AuditEvent): string {
-  const values = [
-    e.seq,
-    e.at,
-    e.actor.label,
-    e.actor.userId,
-    e.elevated ? 'yes' : 'no',
-    e.action,
-    e.outcome,
-    e.target?.type,
-    e.target?.id,
-    e.reason,
-    e.before,
-    e.after,
-    e.ip,
-    e.userAgent,
-    e.requestId,
-    e.hash,
-  ];
-  return `${values.map(csvField).join(',')}\r\n`;
-}
-
-async function* csv(events: AsyncGenerator<AuditEvent>) {
-  yield `${CSV_COLUMNS.join(',')}\r\n`;
-  for await (const e of events) yield csvRow(e);
-}
-
-async function* json(events: AsyncGenerator<AuditEvent>) {
-  yield '[\n';
-  let first = true;
-  for await (const e of events) {
-    yield `${first ? '' : ',\n'}${JSON.stringify(e)}`;
-    first = false;
-  }
-  yield '\n]\n';
-}
 
 export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditService }) {
   const { audit } = opts;
@@ -113,16 +48,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
       },
     },
     async (request) => {
-      await transaction(app.services.database.db, (trx) =>
-        audit.record(trx, {
-          action: 'audit.checkpoint',
-          actor: actorOf(request),
-          target: { type: 'audit', id: null },
-          context: contextOf(request),
-        }),
-      );
-      // Signed after the event above, so the checkpoint covers it too.
-      const c = await audit.checkpoint();
+      const c = await audit.checkpointBy(actorOf(request), contextOf(request));
       return c ? { seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId } : null;
     },
   );
@@ -138,21 +64,8 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
     },
     async (request, reply) => {
       const { format, ...filter } = request.query;
-      await transaction(app.services.database.db, (trx) =>
-        audit.record(trx, {
-          action: 'audit.export',
-          actor: actorOf(request),
-          target: { type: 'audit', id: null },
-          after: { format, filter },
-          context: contextOf(request),
-        }),
-      );
-      const stamp = new Date().toISOString().slice(0, 10);
-      reply
-        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8')
-        .header('content-disposition', `attachment; filename="steward-audit-${stamp}.${format}"`);
-      const events = audit.stream(filter);
-      return reply.send(Readable.from(format === 'csv' ? csv(events) : json(events)));
+      const body = await audit.export(actorOf(request), format, filter, contextOf(request));
+      return sendDownload(reply, { name: exportName('audit', format), type: format, body });
     },
   );
 }

@@ -1,6 +1,7 @@
 import type { AuditEvent as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
-import type { Database, Tx } from '../../db/database.ts';
+import { type Database, type Tx, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
+import { csvLines, jsonArrayLines } from '../../lib/spreadsheet.ts';
 import {
   type AuditRowFull,
   type AuditSearch,
@@ -63,6 +64,48 @@ export function toAuditEvent(r: AuditRowFull): AuditEventView {
 }
 
 const VERIFY_BATCH = 2000;
+
+export const AUDIT_CSV_COLUMNS = [
+  'seq',
+  'at_utc',
+  'actor',
+  'actor_user_id',
+  'elevated',
+  'action',
+  'outcome',
+  'target_type',
+  'target_id',
+  'reason',
+  'before',
+  'after',
+  'ip',
+  'user_agent',
+  'request_id',
+  'hash',
+] as const;
+
+async function* csvRows(events: AsyncIterable<AuditEventView>): AsyncGenerator<unknown[]> {
+  for await (const e of events) {
+    yield [
+      e.seq,
+      e.at,
+      e.actor.label,
+      e.actor.userId,
+      e.elevated ? 'yes' : 'no',
+      e.action,
+      e.outcome,
+      e.target?.type,
+      e.target?.id,
+      e.reason,
+      e.before,
+      e.after,
+      e.ip,
+      e.userAgent,
+      e.requestId,
+      e.hash,
+    ];
+  }
+}
 
 /**
  * The audit log: writes events inside the caller's transaction, verifies the hash chain against
@@ -175,6 +218,29 @@ export class AuditService {
     const rows = await searchAudit(this.database.db, filter, limit + 1);
     const items = rows.slice(0, limit).map(toAuditEvent);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.seq ?? null) : null };
+  }
+
+  /** An admin asks for a checkpoint: the request is an event, then the head (including it) is signed. */
+  async checkpointBy(actor: Actor, ctx: RequestContext): Promise<SignedCheckpoint | null> {
+    await transaction(this.database.db, (trx) =>
+      this.record(trx, { action: 'audit.checkpoint', actor, target: { type: 'audit', id: null }, context: ctx }),
+    );
+    return this.checkpoint();
+  }
+
+  /** The filtered log as CSV or JSON text, streamed; the export is itself an event. */
+  async export(actor: Actor, format: 'csv' | 'json', filter: AuditFilter, ctx: RequestContext) {
+    await transaction(this.database.db, (trx) =>
+      this.record(trx, {
+        action: 'audit.export',
+        actor,
+        target: { type: 'audit', id: null },
+        after: { format, filter },
+        context: ctx,
+      }),
+    );
+    const events = this.stream(filter);
+    return format === 'json' ? jsonArrayLines(events) : csvLines(AUDIT_CSV_COLUMNS, csvRows(events));
   }
 
   /** Every event matching the filter, newest first, a page at a time (for streamed exports). */

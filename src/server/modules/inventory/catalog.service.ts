@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Category, CategoryBody, Supplier, SupplierBody } from '../../../shared/contracts/inventory.ts';
+import {
+  type Category,
+  type CategoryBody,
+  purchaseOrderReference,
+  type Supplier,
+  type SupplierBody,
+} from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
@@ -27,22 +33,20 @@ export class CatalogService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  async categories(includeArchived: boolean, db: Tx = this.deps.database.db): Promise<Category[]> {
-    const rows = await listCategories(db);
-    return rows
-      .filter((r) => includeArchived || r.archived_at === null)
-      .map((r) => ({
-        id: r.id,
-        name: r.name,
-        description: r.description,
-        archived: r.archived_at !== null,
-        items: Number(r.item_count ?? 0),
-      }));
+  async categories(includeArchived: boolean, db: Tx = this.deps.database.db, id?: string): Promise<Category[]> {
+    const rows = await listCategories(db, id === undefined ? { includeArchived } : { includeArchived, id });
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      archived: r.archived_at !== null,
+      items: Number(r.item_count ?? 0),
+    }));
   }
 
   /** One category; inside a transaction pass it as `db` (SQLite has one connection). */
   async category(id: string, db: Tx = this.deps.database.db): Promise<Category> {
-    const found = (await this.categories(true, db)).find((c) => c.id === id);
+    const [found] = await this.categories(true, db, id);
     if (!found) throw new NotFoundError('There is no category with that id.');
     return found;
   }
@@ -112,25 +116,23 @@ export class CatalogService {
     return this.category(id);
   }
 
-  async suppliers(includeArchived: boolean, db: Tx = this.deps.database.db): Promise<Supplier[]> {
-    const rows = await listSuppliers(db);
-    return rows
-      .filter((r) => includeArchived || r.archived_at === null)
-      .map((r) => ({
-        id: r.id,
-        name: r.name,
-        contactName: r.contact_name,
-        email: r.email,
-        phone: r.phone,
-        address: r.address,
-        notes: r.notes,
-        archived: r.archived_at !== null,
-        items: Number(r.item_count ?? 0),
-      }));
+  async suppliers(includeArchived: boolean, db: Tx = this.deps.database.db, id?: string): Promise<Supplier[]> {
+    const rows = await listSuppliers(db, id === undefined ? { includeArchived } : { includeArchived, id });
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      contactName: r.contact_name,
+      email: r.email,
+      phone: r.phone,
+      address: r.address,
+      notes: r.notes,
+      archived: r.archived_at !== null,
+      items: Number(r.item_count ?? 0),
+    }));
   }
 
   async supplier(id: string, db: Tx = this.deps.database.db): Promise<Supplier> {
-    const found = (await this.suppliers(true, db)).find((s) => s.id === id);
+    const [found] = await this.suppliers(true, db, id);
     if (!found) throw new NotFoundError('There is no supplier with that id.');
     return found;
   }
@@ -190,7 +192,7 @@ export class CatalogService {
           .executeTakeFirst();
         if (open)
           throw new ConflictError(
-            `Purchase order PO-${String(open.number).padStart(6, '0')} with this supplier is still open.`,
+            `Purchase order ${purchaseOrderReference(Number(open.number))} with this supplier is still open.`,
           );
       }
       await trx

@@ -23,15 +23,15 @@ export class CountsService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  async list(db: Tx = this.deps.database.db): Promise<StockCountSummary[]> {
-    const counts = await db
+  /** Stocktakes with their counts of lines, counted lines and differences: the newest 100, or one. */
+  private async summaries(db: Tx, id?: string): Promise<StockCountSummary[]> {
+    let q = db
       .selectFrom('stock_counts')
       .leftJoin('users', 'users.id', 'stock_counts.created_by')
       .selectAll('stock_counts')
-      .select('users.name as created_by_name')
-      .orderBy('stock_counts.created_at', 'desc')
-      .limit(100)
-      .execute();
+      .select('users.name as created_by_name');
+    if (id !== undefined) q = q.where('stock_counts.id', '=', id);
+    const counts = await q.orderBy('stock_counts.created_at', 'desc').limit(100).execute();
     const lines = counts.length
       ? await db
           .selectFrom('stock_count_lines')
@@ -59,10 +59,13 @@ export class CountsService {
     });
   }
 
+  list(): Promise<StockCountSummary[]> {
+    return this.summaries(this.deps.database.db);
+  }
+
   async get(id: string, db: Tx = this.deps.database.db): Promise<StockCount> {
-    const summary = (await this.list(db)).find((c) => c.id === id);
-    const count = await db.selectFrom('stock_counts').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!count) throw new NotFoundError('There is no stocktake with that id.');
+    const [summary] = await this.summaries(db, id);
+    if (!summary) throw new NotFoundError('There is no stocktake with that id.');
     const lines = await db
       .selectFrom('stock_count_lines')
       .innerJoin('items', 'items.id', 'stock_count_lines.item_id')
@@ -80,17 +83,7 @@ export class CountsService {
       .orderBy('items.name')
       .execute();
     return {
-      ...(summary ?? {
-        id,
-        status: count.status,
-        note: count.note,
-        lines: lines.length,
-        counted: 0,
-        differences: 0,
-        createdAt: count.created_at,
-        createdBy: null,
-        closedAt: count.closed_at,
-      }),
+      ...summary,
       items: lines.map((l) => ({
         itemId: l.item_id,
         sku: l.sku,

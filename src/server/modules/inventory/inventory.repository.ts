@@ -5,9 +5,13 @@ import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
 
 // --- categories and suppliers ---------------------------------------------------------------------
 
-export async function listCategories(db: Kysely<DB>) {
-  return db
-    .selectFrom('categories')
+type CatalogFilter = { includeArchived: boolean; id?: string };
+
+export async function listCategories(db: Kysely<DB>, f: CatalogFilter) {
+  let q = db.selectFrom('categories');
+  if (!f.includeArchived) q = q.where('categories.archived_at', 'is', null);
+  if (f.id !== undefined) q = q.where('categories.id', '=', f.id);
+  return q
     .selectAll('categories')
     .select((eb) =>
       eb
@@ -21,9 +25,11 @@ export async function listCategories(db: Kysely<DB>) {
     .execute();
 }
 
-export async function listSuppliers(db: Kysely<DB>) {
-  return db
-    .selectFrom('suppliers')
+export async function listSuppliers(db: Kysely<DB>, f: CatalogFilter) {
+  let q = db.selectFrom('suppliers');
+  if (!f.includeArchived) q = q.where('suppliers.archived_at', 'is', null);
+  if (f.id !== undefined) q = q.where('suppliers.id', '=', f.id);
+  return q
     .selectAll('suppliers')
     .select((eb) =>
       eb

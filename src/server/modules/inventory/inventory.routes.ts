@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -27,6 +26,7 @@ import {
   SupplierList,
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
+import { exportName, sendDownload } from '../../http/download.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
@@ -208,16 +208,7 @@ export async function inventoryRoutes(
     async (request, reply) => {
       const { format, ...filter } = request.query;
       const body = await items.export(actorOf(request), format, filter, contextOf(request));
-      const stamp = new Date().toISOString().slice(0, 10);
-      reply
-        .header(
-          'content-type',
-          format === 'csv'
-            ? 'text/csv; charset=utf-8'
-            : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        )
-        .header('content-disposition', `attachment; filename="steward-items-${stamp}.${format}"`);
-      return reply.send(body instanceof Readable ? body : Readable.from(body));
+      return sendDownload(reply, { name: exportName('items', format), type: format, body });
     },
   );
   r.post(

@@ -382,12 +382,13 @@ export class ItemsService {
     audit = true,
   ) {
     const { allowNegativeStock } = await this.settings(trx);
+    const now = this.iso();
     const result = await applyStockChange(trx, {
       itemId,
       ...change,
       actorId: actor.user.id,
       allowNegative: allowNegativeStock,
-      now: this.iso(),
+      now,
     });
     if (!result) {
       const item = await trx
@@ -411,21 +412,26 @@ export class ItemsService {
         context: ctx,
       });
     }
-    return result;
+    return { ...result, at: now };
   }
 
   async stock(actor: Actor, itemId: string, body: StockChangeBody, ctx: RequestContext) {
     const delta = body.kind === 'out' ? -body.quantity : body.quantity;
+    const reason = body.reason?.trim() || null;
     const result = await transaction(this.deps.database.db, (trx) =>
-      this.changeStock(
-        trx,
-        actor,
-        itemId,
-        { delta, kind: body.kind, reason: body.reason?.trim() || null, reference: null },
-        ctx,
-      ),
+      this.changeStock(trx, actor, itemId, { delta, kind: body.kind, reason, reference: null }, ctx),
     );
-    const movement = (await this.movements(itemId, result.movementId + 1, 1)).items[0] as Movement;
+    const movement: Movement = {
+      id: result.movementId,
+      kind: body.kind,
+      quantity: delta,
+      before: result.before,
+      after: result.after,
+      reason,
+      reference: null,
+      actor: { id: actor.user.id, name: actor.user.name },
+      at: result.at,
+    };
     return { item: await this.get(itemId), movement };
   }
 
@@ -511,7 +517,7 @@ export class ItemsService {
     format: 'csv' | 'xlsx',
     filter: Partial<ItemFilter>,
     ctx: RequestContext,
-  ): Promise<Readable | AsyncGenerator<string>> {
+  ): Promise<Readable | AsyncIterable<string>> {
     await transaction(this.deps.database.db, (trx) =>
       this.deps.audit.record(trx, {
         action: 'inventory.export',

@@ -9,6 +9,7 @@ import {
   ReceiveBody,
   SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
+import { sendDownload } from '../../http/download.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
@@ -163,11 +164,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
     { config: { permission: 'orders.view' }, schema: { tags, summary: 'Download the invoice PDF', params: IdParams } },
     async (request, reply) => {
       const inv = await orders.invoice(request.params.id);
-      reply
-        .header('content-type', 'application/pdf')
-        .header('content-length', String(inv.size))
-        .header('content-disposition', `attachment; filename="${inv.name.replaceAll('"', '')}"`);
-      return reply.send(inv.stream);
+      return sendDownload(reply, { name: inv.name, type: 'pdf', body: inv.stream, size: inv.size });
     },
   );
 }

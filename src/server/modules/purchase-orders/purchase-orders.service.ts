@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type {
-  PurchaseOrder,
-  PurchaseOrderBody,
-  ReceiveBody,
-  SupplySuggestions,
+import {
+  type PurchaseOrder,
+  type PurchaseOrderBody,
+  purchaseOrderReference,
+  type ReceiveBody,
+  type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { lockChain } from '../../db/dialect.ts';
@@ -19,7 +20,7 @@ type Deps = { database: Database; audit: AuditService; items: ItemsService; data
 
 const NUMBER_LOCK = 0x5354_504f; // "STPO"
 export const INVOICE_MAX_BYTES = 10 * 1024 * 1024;
-export const reference = (n: number) => `PO-${String(n).padStart(6, '0')}`;
+const reference = purchaseOrderReference;
 
 /** Purchase orders: draft → ordered → partially received → received, or cancelled. */
 export class PurchaseOrdersService {
