@@ -38,6 +38,17 @@ export function setSessionEndedHandler(handler: (() => void) | null): void {
   sessionEndedHandler = handler;
 }
 
+function networkError(url: string, detail: string): ApiError {
+  return new ApiError(0, {
+    type: 'urn:steward:problem:network',
+    title: 'Cannot reach Steward',
+    status: 0,
+    detail,
+    instance: url,
+    requestId: '',
+  });
+}
+
 const isProblem = (p: Problem | null, slug: string) => p?.type === `urn:steward:problem:${slug}`;
 
 /** Remembers the CSRF token the server gave at login or in /me. */
@@ -58,14 +69,7 @@ async function request<T>(method: string, url: string, body?: unknown, retried =
       credentials: 'same-origin',
     });
   } catch {
-    throw new ApiError(0, {
-      type: 'urn:steward:problem:network',
-      title: 'Cannot reach Steward',
-      status: 0,
-      detail: 'The server did not answer. Check your connection and try again.',
-      instance: url,
-      requestId: '',
-    });
+    throw networkError(url, 'The server did not answer. Check your connection and try again.');
   }
   const text = await res.text();
   const data = text ? (JSON.parse(text) as unknown) : undefined;
@@ -93,16 +97,7 @@ function upload<T>(url: string, file: File, onProgress?: (fraction: number) => v
       if (e.lengthComputable) onProgress?.(e.loaded / e.total);
     };
     xhr.onerror = () =>
-      reject(
-        new ApiError(0, {
-          type: 'urn:steward:problem:network',
-          title: 'Cannot reach Steward',
-          status: 0,
-          detail: 'The upload did not reach the server. Check your connection and try again.',
-          instance: url,
-          requestId: '',
-        }),
-      );
+      reject(networkError(url, 'The upload did not reach the server. Check your connection and try again.'));
     xhr.onload = () => {
       const data = xhr.responseText ? (JSON.parse(xhr.responseText) as unknown) : undefined;
       if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);

@@ -20,7 +20,7 @@ import type { Me } from '../../shared/contracts/auth.ts';
 import { MODULES } from '../../shared/permissions/templates.ts';
 import { api, setCsrfToken } from '../app/api.ts';
 import { formatTime } from '../app/format.ts';
-import { meKey } from '../app/session.ts';
+import { hasPermission, meKey } from '../app/session.ts';
 import { settingsTabs } from '../features/settings/SettingsLayout.tsx';
 
 /** Modules of the business that the user can use at least in part. */
@@ -40,9 +40,7 @@ function availableRoute(me: Me, module: string): string | null {
   };
   if (simple[module]) return simple[module] as string;
   if (module === 'security') {
-    return me.permissions.some((p) => p.permission === 'security.audit' && p.access !== 'none')
-      ? '/audit'
-      : '/settings/security';
+    return hasPermission(me, 'security.audit') ? '/audit' : '/settings/security';
   }
   return null;
 }
