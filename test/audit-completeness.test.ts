@@ -519,7 +519,7 @@ describe.each(ENGINES)('every mutating route writes its audit event on %s', (eng
       expect(res.statusCode, `${key}: ${res.body}`).toBe(s.status ?? 200);
       const events = await db
         .selectFrom('audit_events')
-        .select(['action', 'request_id'])
+        .select(['action', 'request_id', 'actor_user_id', 'at'])
         .where('seq', '>', before)
         .orderBy('seq')
         .execute();
@@ -529,6 +529,11 @@ describe.each(ENGINES)('every mutating route writes its audit event on %s', (eng
       ).toEqual([s.action].flat());
       expect(
         events.every((e) => e.request_id !== null),
+        key,
+      ).toBe(true);
+      // Who did it, and when, in UTC from the server's clock.
+      expect(
+        events.every((e) => e.actor_user_id !== null && e.at === new Date(t.clock.now).toISOString()),
         key,
       ).toBe(true);
     };

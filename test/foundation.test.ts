@@ -181,6 +181,25 @@ describe.each(ENGINES)('foundation on %s', (engine) => {
       expect(rows.rows.map((r) => r.id)).not.toContain(cookie?.value);
     });
 
+    it('marks the cookie Secure behind TLS (a trusted proxy says https), and not over plain HTTP', async () => {
+      const proxied = await createTestApp(engine, { config: { trustProxy: true } });
+      try {
+        const a = await setupBusiness(proxied.app, 'stores');
+        const payload = { email: a.email, password: a.password };
+        const tls = await proxied.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          headers: { 'x-forwarded-proto': 'https' },
+          payload,
+        });
+        expect(tls.cookies.find((c) => c.name === 'steward_session')).toMatchObject({ secure: true, httpOnly: true });
+        const plain = await proxied.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload });
+        expect(plain.cookies.find((c) => c.name === 'steward_session')?.secure).toBeUndefined();
+      } finally {
+        await proxied.close();
+      }
+    });
+
     it('gives unknown email, wrong password and a long password the same answer', async () => {
       const answers = await Promise.all(
         [

@@ -1,7 +1,9 @@
 /**
  * Reliability #23: bad input never breaks Steward. Every route gets generated junk — bodies of
  * every JSON shape, odd path parameters and query strings — from a signed-in admin. Every answer
- * must be below 500, and every refusal an RFC 9457 problem document.
+ * must be below 500, every refusal an RFC 9457 problem document, and a refusal writes nothing:
+ * every change writes its audit event in its transaction, so an unchanged audit log means an
+ * unchanged database (routes that record refused attempts on purpose are named below).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,9 @@ const CASES = Number(process.env.FUZZ_CASES ?? 150);
 
 // Routes whose purpose is to end the caller's session or elevation: fuzzed with a fresh session each time.
 const ENDS_SESSION = new Set(['POST /api/v1/auth/logout', 'POST /api/v1/auth/password', 'DELETE /api/v1/auth/elevate']);
+
+// Refusals these routes record on purpose (a wrong password or master code is a security event).
+const AUDITS_REFUSALS = new Set(['POST /api/v1/auth/login', 'POST /api/v1/auth/elevate', 'POST /api/v1/auth/password']);
 
 const segment = fc.oneof(
   fc.uuid(),
@@ -82,6 +87,15 @@ describe.each(ENGINES)('generated bad input on %s', (engine) => {
       .routeGuards()
       .filter((r) => r.method !== 'HEAD' && r.url.startsWith('/api/v1/') && r.url !== '/api/v1/setup');
     const failures: string[] = [];
+    const auditCount = async () =>
+      Number(
+        (
+          await t.app.services.database.db
+            .selectFrom('audit_events')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     for (const route of routes) {
       const key = `${route.method} ${route.url}`;
       await fc.assert(
@@ -90,6 +104,7 @@ describe.each(ENGINES)('generated bad input on %s', (engine) => {
           let i = 0;
           const url = route.url.replace(/:[a-zA-Z]+/g, () => encodeURIComponent(params[i++] ?? 'x'));
           const qs = new URLSearchParams(q as Record<string, string>).toString();
+          const before = await auditCount();
           const res = await session.inject({
             method: route.method as 'GET',
             url: qs ? `${url}?${qs}` : url,
@@ -103,6 +118,11 @@ describe.each(ENGINES)('generated bad input on %s', (engine) => {
             );
           if (res.statusCode >= 400 && !String(res.headers['content-type']).startsWith('application/problem+json')) {
             failures.push(`${key} → ${res.statusCode} without problem+json: ${res.headers['content-type']}`);
+          }
+          if (res.statusCode >= 400 && !AUDITS_REFUSALS.has(key) && (await auditCount()) !== before) {
+            failures.push(
+              `${key} → ${res.statusCode} but wrote an audit event (payload ${JSON.stringify(payload).slice(0, 120)})`,
+            );
           }
         }),
         { numRuns: CASES },

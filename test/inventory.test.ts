@@ -185,6 +185,19 @@ describe.each(ENGINES)('inventory on %s', (engine) => {
     for (let i = 1; i < chain.length; i++) expect(chain[i].before).toBe(chain[i - 1].after);
   });
 
+  it('lets exactly one of 20 simultaneous takers have the last unit', async () => {
+    const it = await item('LAST-1', { openingStock: 1 });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        admin.inject({ method: 'POST', url: `/api/v1/items/${it.id}/stock`, payload: { kind: 'out', quantity: 1 } }),
+      ),
+    );
+    expect(results.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.statusCode === 409)).toHaveLength(19);
+    expect((await admin.inject({ method: 'GET', url: `/api/v1/items/${it.id}` })).json().onHand).toBe(0);
+    expect(await stockDiscrepancies(t.app.services.database.db)).toEqual([]);
+  });
+
   it('keeps on-hand equal to the ledger under random operations (property)', async () => {
     const items = await Promise.all(['P-1', 'P-2', 'P-3'].map((s) => item(`PROP-${s}`)));
     const op = fc.record({
