@@ -24,7 +24,7 @@ import {
   touchApiKey,
 } from '../security/security.repository.ts';
 import { clearFailures, lockedFor, recordFailure } from '../security/throttle.ts';
-import { getSetting, getSettings } from '../settings/settings.repository.ts';
+import { getSettings } from '../settings/settings.repository.ts';
 import {
   type Business,
   loadSecurity,
@@ -490,10 +490,11 @@ export class AuthService {
 
   /** The signed-in user's profile, business, modules and effective permissions. */
   async me(actor: Principal, db: Tx = this.deps.database.db): Promise<Me> {
-    const engine = await this.deps.roles.engine(db);
-    const business = await getSetting<Business>(db, SETTING.business);
-    const modules = (await getSetting<string[]>(db, SETTING.modules)) ?? [];
+    const settings = await getSettings(db, [SETTING.business, SETTING.modules, SETTING.rolesVersion]);
+    const business = settings.get(SETTING.business) as Business | undefined;
+    const modules = (settings.get(SETTING.modules) as string[] | undefined) ?? [];
     if (!business) throw new UnauthorizedError('Steward has not been set up yet.');
+    const engine = await this.deps.roles.engineAt(Number(settings.get(SETTING.rolesVersion) ?? 0), db);
     const role = engine.roleDefs().find((r) => r.key === actor.user.roleKey);
     return {
       user: { ...actor.user, role: { key: actor.user.roleKey, name: role?.name ?? actor.user.roleKey } },

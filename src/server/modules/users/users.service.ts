@@ -1,4 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import type { Authz } from '../../../authz/index.ts';
 import type { CreateUserBody, User } from '../../../shared/contracts/users.ts';
 import type { PasswordPolicy } from '../../../shared/password-policy.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
@@ -86,7 +87,7 @@ export class UsersService {
     return toUser(await this.row(this.deps.database.db, id));
   }
 
-  private async assertRoleAssignable(trx: Tx, actor: Actor, roleKey: string): Promise<void> {
+  private async assertRoleAssignable(trx: Tx, actor: Actor, roleKey: string): Promise<Authz> {
     const engine = await this.deps.roles.engine(trx);
     if (!engine.hasRole(roleKey)) {
       throw new ValidationError(`There is no role "${roleKey}".`, [
@@ -94,6 +95,7 @@ export class UsersService {
       ]);
     }
     assertRoleWithinReach(engine, actor.subject, roleKey);
+    return engine;
   }
 
   private async passwordFor(given: string | undefined, field: string): Promise<{ plain: string; hash: string }> {
@@ -172,11 +174,11 @@ export class UsersService {
       await lockAccessChanges(trx, kind);
       const before = await this.row(trx, id);
       if (before.role_key === roleKey) return;
-      await this.assertRoleAssignable(trx, actor, roleKey);
+      const engine = await this.assertRoleAssignable(trx, actor, roleKey);
       // Taking a role away needs the same reach as giving it.
-      assertRoleWithinReach(await this.deps.roles.engine(trx), actor.subject, before.role_key, 'take away');
+      assertRoleWithinReach(engine, actor.subject, before.role_key, 'take away');
       await updateUser(trx, id, { role_key: roleKey }, this.iso());
-      await assertManagerRemains(trx, await this.deps.roles.engine(trx));
+      await assertManagerRemains(trx, engine);
       await this.deps.audit.record(trx, {
         action: 'users.role_change',
         actor,
