@@ -10,6 +10,7 @@ import { openDatabase } from '../src/server/db/database.ts';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import {
   ADMIN_PASSWORD,
+  createBusinessApp,
   createStaff,
   createTestApp,
   ENGINES,
@@ -39,10 +40,7 @@ describe.each(ENGINES)('users and sessions on %s', (engine) => {
   let admin: Session;
   let adminId: string;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const a = await setupBusiness(t.app, 'stores');
-    adminId = a.adminId;
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin, adminId } = await createBusinessApp(engine, 'stores'));
   });
   afterAll(async () => t.close());
 
@@ -280,10 +278,7 @@ describe.each(ENGINES)('permissions and roles on %s', (engine) => {
   let admin: Session;
   let adminId: string;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const a = await setupBusiness(t.app, 'stores');
-    adminId = a.adminId;
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin, adminId } = await createBusinessApp(engine, 'stores'));
   });
   afterAll(async () => t.close());
 
@@ -456,9 +451,7 @@ describe.each(ENGINES)('master code and API keys on %s', (engine) => {
   let admin: Session;
   let assistant: { id: string; email: string; session: Session };
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const a = await setupBusiness(t.app, 'studio');
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin } = await createBusinessApp(engine, 'studio'));
     // No studio route needs the master code yet (agenda, clients, sales come later): give the
     // Assistant role one elevated entry on a route that exists, as an admin would in the role editor.
     const roles = (await admin.inject({ method: 'GET', url: '/api/v1/roles' })).json().items;

@@ -11,16 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { transaction } from '../src/server/db/database.ts';
 import type { Engine } from '../src/server/db/dialect.ts';
 import type { DB } from '../src/server/db/schema.ts';
-import {
-  ADMIN_PASSWORD,
-  createStaff,
-  createTestApp,
-  ENGINES,
-  login,
-  type Session,
-  setupBusiness,
-  type TestApp,
-} from './harness.ts';
+import { createBusinessApp, createStaff, createTestApp, ENGINES, type Session, type TestApp } from './harness.ts';
 
 /** What an attacker with database access would do first: remove the append-only triggers. */
 async function dropAppendOnly(db: Kysely<DB>, engine: Engine): Promise<void> {
@@ -134,10 +125,7 @@ describe.each(ENGINES)('audit API on %s', (engine) => {
   let admin: Session;
   let adminId: string;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const a = await setupBusiness(t.app, 'studio');
-    adminId = a.adminId;
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin, adminId } = await createBusinessApp(engine, 'studio'));
   });
   afterAll(async () => t.close());
 

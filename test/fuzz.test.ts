@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, createTestApp, ENGINES, login, type Session, setupBusiness, type TestApp } from './harness.ts';
+import { ADMIN_PASSWORD, createBusinessApp, ENGINES, login, type Session, type TestApp } from './harness.ts';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 150);
 
@@ -74,9 +74,7 @@ describe.each(ENGINES)('generated bad input on %s', (engine) => {
   let admin: Session;
   let email: string;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    email = (await setupBusiness(t.app, 'stores')).email;
-    admin = await login(t.app, email, ADMIN_PASSWORD);
+    ({ t, admin, email } = await createBusinessApp(engine, 'stores'));
   });
   afterAll(async () => t.close());
 

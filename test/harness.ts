@@ -201,3 +201,13 @@ export function sessionFrom(app: FastifyInstance, res: LightMyRequestResponse): 
       }),
   };
 }
+
+/** A fresh app with a business set up and its admin signed in: what most suites start from. */
+export async function createBusinessApp(
+  engine: Engine,
+  template: 'studio' | 'stores' = 'stores',
+): Promise<{ t: TestApp; admin: Session; adminId: string; email: string }> {
+  const t = await createTestApp(engine);
+  const a = await setupBusiness(t.app, template);
+  return { t, admin: await login(t.app, a.email, ADMIN_PASSWORD), adminId: a.adminId, email: a.email };
+}

@@ -7,16 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import { stockDiscrepancies } from '../src/server/modules/inventory/inventory.repository.ts';
-import {
-  ADMIN_PASSWORD,
-  createStaff,
-  createTestApp,
-  ENGINES,
-  login,
-  type Session,
-  setupBusiness,
-  type TestApp,
-} from './harness.ts';
+import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
 
 /** A multipart/form-data body with one file. */
 function multipart(filename: string, data: Buffer | string, type = 'text/csv') {
@@ -46,9 +37,7 @@ describe.each(ENGINES)('inventory on %s', (engine) => {
     return res.json() as { id: string; onHand: number };
   };
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const a = await setupBusiness(t.app, 'stores');
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin } = await createBusinessApp(engine, 'stores'));
     categoryId = (
       await admin.inject({ method: 'POST', url: '/api/v1/categories', payload: { name: 'Reagents' } })
     ).json().id;
