@@ -533,6 +533,41 @@ describe.each(ENGINES)('master code and API keys on %s', (engine) => {
     expect((await third.inject({ method: 'GET', url: '/api/v1/users' })).statusCode).toBe(401);
   });
 
+  it('throttles wrong codes per address, across the users behind it', async () => {
+    const settings = (await admin.inject({ method: 'GET', url: '/api/v1/settings/security' })).json();
+    // Keep the code itself alive for this test: only the address limit (10) is under test.
+    await admin.inject({
+      method: 'PUT',
+      url: '/api/v1/settings/security',
+      payload: { ...settings, masterCodeMaxFailures: 100 },
+    });
+    const code = await rotate();
+    const wrong = code === '00000000' ? '11111111' : '00000000';
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => createStaff(t.app, admin, 'assistant')));
+    const from = (who: { session: Session }, payload: { code: string }) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/elevate',
+        headers: { cookie: who.session.cookie, 'x-csrf-token': who.session.csrfToken },
+        remoteAddress: '192.0.2.50',
+        payload,
+      });
+    for (const who of [a, b] as { session: Session }[]) {
+      for (let i = 0; i < 5; i++) expect((await from(who, { code: wrong })).statusCode).toBe(422);
+    }
+    // A third assistant behind the same address, with the right code, waits too.
+    const blocked = await from(c as { session: Session }, { code });
+    expect(blocked.statusCode).toBe(429);
+    // From another address the right code still works.
+    const other = await (c as { session: Session }).session.inject({
+      method: 'POST',
+      url: '/api/v1/auth/elevate',
+      payload: { code },
+    });
+    expect(other.statusCode).toBe(200);
+    await admin.inject({ method: 'PUT', url: '/api/v1/settings/security', payload: settings });
+  });
+
   it('throttles wrong codes per user, and disables the code after 10 failures across everyone', async () => {
     const code = await rotate();
     const wrong = code === '00000000' ? '11111111' : '00000000';
