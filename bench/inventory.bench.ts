@@ -151,9 +151,9 @@ try {
       new Writable({
         write(chunk: Buffer, _enc, cb) {
           bytes += chunk.length;
-          // Every 256 KB of output, a full collection and a sample: what is measured is memory the
+          // Every 64 KB of output, a full collection and a sample: what is measured is memory the
           // export holds on to (live heap), not garbage V8 has not collected yet.
-          if (bytes - collectedAt > 256 * 1024) {
+          if (bytes - collectedAt > 64 * 1024) {
             collectedAt = bytes;
             gc?.();
             sample();
