@@ -103,8 +103,15 @@ async function buildWebIfStale(): Promise<void> {
   const sources = ['src/web', 'src/shared', 'index.html', 'vite.config.ts'].map((p) => newestMtime(path.join(ROOT, p)));
   if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources)) return;
   console.log('Building the web app…');
-  const { build } = await import('vite');
-  await build({ configFile: path.join(ROOT, 'vite.config.ts'), root: ROOT, logLevel: 'warn' });
+  // In a child process: the bundler's memory (hundreds of MB) leaves with it instead of
+  // staying in the server's heap for good.
+  const vite = path.join(ROOT, 'node_modules/vite/bin/vite.js');
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: ROOT, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`Building the web app failed (vite exited with ${code}).`);
 }
 
 async function readPassword(file: string): Promise<string> {
