@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Authz, RoleGraphError } from './engine.ts';
-import type { Override, Policy, Resource, RoleDef, Subject } from './types.ts';
+import type { Access, DecisionCode, EffectiveState, Override, Policy, Resource, RoleDef, Subject } from './types.ts';
 
 /**
  * The engine against a naive resolver written separately from it: walk the inheritance graph
@@ -9,6 +9,8 @@ import type { Override, Policy, Resource, RoleDef, Subject } from './types.ts';
  */
 const PERMS = ['a.view', 'a.edit', 'b.view', 'b.delete', 'c.manage', 'c.export'];
 const NOW = 1_000_000;
+/** 10,000 in the test suite; mutation testing runs fewer per mutant (vitest.mutation.config.ts). */
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
 
 function naiveCan(
   roles: readonly RoleDef[],
@@ -24,6 +26,14 @@ function naiveCan(
   const owns = resource?.ownerId != null && s.ownerIds.includes(resource.ownerId);
   if (live.some((o) => o.effect === 'grant' && o.scope === 'any')) return true;
   if (live.some((o) => o.effect === 'grant' && o.scope === 'own') && owns) return true;
+  const policies = naivePolicies(roles, s, permission);
+  if (policies.has('allow')) return true;
+  if (policies.has('elevated') && !s.limitTo && s.elevatedUntil !== null && s.elevatedUntil > now) return true;
+  return policies.has('own') && owns;
+}
+
+/** Every policy the subject's roles give the permission, walking the inheritance graph naively. */
+function naivePolicies(roles: readonly RoleDef[], s: Subject, permission: string): Set<Policy> {
   const policies = new Set<Policy>();
   const seen = new Set<string>();
   const visit = (key: string) => {
@@ -36,9 +46,62 @@ function naiveCan(
     for (const parent of role.inherits) visit(parent);
   };
   for (const r of s.roles) visit(r);
-  if (policies.has('allow')) return true;
-  if (policies.has('elevated') && !s.limitTo && s.elevatedUntil !== null && s.elevatedUntil > now) return true;
-  return policies.has('own') && owns;
+  return policies;
+}
+
+/**
+ * What the permissions page and the route guard should see, from the rules of product.md:
+ * the access level, the decision code of an explanation, the page's colour, which override is
+ * shown, which expired entry is mentioned, and whether the master code would help.
+ */
+function naiveView(
+  roles: readonly RoleDef[],
+  s: Subject,
+  permission: string,
+  resource: Resource | undefined,
+  now: number,
+) {
+  const mine = s.overrides.filter((o) => o.permission === permission);
+  const live = mine.filter((o) => o.expiresAt === null || o.expiresAt > now);
+  const expired = mine.find((o) => o.expiresAt !== null && o.expiresAt <= now) ?? null;
+  const deny = live.find((o) => o.effect === 'deny') ?? null;
+  const anyGrant = live.find((o) => o.effect === 'grant' && o.scope === 'any') ?? null;
+  const ownGrant = live.find((o) => o.effect === 'grant' && o.scope === 'own') ?? null;
+  const override = deny ?? anyGrant ?? ownGrant;
+  const rolePolicies = naivePolicies(roles, s, permission);
+  const state: EffectiveState = deny ? 'deny' : override ? 'grant' : rolePolicies.size > 0 ? 'inherited' : 'none';
+  const strongest: Policy | null = rolePolicies.has('allow')
+    ? 'allow'
+    : rolePolicies.has('elevated')
+      ? 'elevated'
+      : rolePolicies.has('own')
+        ? 'own'
+        : null;
+  const blocked = !s.active || (s.limitTo != null && !s.limitTo.has(permission)) || deny !== null;
+  const allow = !blocked && (rolePolicies.has('allow') || anyGrant !== null);
+  const own = !blocked && (rolePolicies.has('own') || ownGrant !== null);
+  const elevatedPolicy = !blocked && rolePolicies.has('elevated') && !s.limitTo;
+  const elevatedNow = s.elevatedUntil !== null && s.elevatedUntil > now;
+  const owns = resource?.ownerId != null && s.ownerIds.includes(resource.ownerId);
+  const access: Access = allow
+    ? 'all'
+    : elevatedPolicy && elevatedNow
+      ? 'all'
+      : own
+        ? 'own'
+        : elevatedPolicy
+          ? 'elevation-required'
+          : 'none';
+  let code: DecisionCode;
+  if (!s.active) code = 'inactive';
+  else if (s.limitTo && !s.limitTo.has(permission)) code = 'outside-key-scope';
+  else if (deny) code = 'denied-explicitly';
+  else if (allow) code = anyGrant ? 'granted-explicitly' : 'granted-by-role';
+  else if (elevatedPolicy && elevatedNow) code = 'granted-elevated';
+  else if (own) code = owns ? 'granted-own' : 'only-own';
+  else if (elevatedPolicy || (s.limitTo && rolePolicies.has('elevated'))) code = 'needs-elevation';
+  else code = 'not-granted';
+  return { access, code, state, override, expired, strongest, elevatable: elevatedPolicy && !allow };
 }
 
 const policy = fc.constantFrom<Policy>('allow', 'own', 'elevated');
@@ -115,10 +178,34 @@ describe('engine agrees with a naive resolver', () => {
             // access() is the route-level view: 'all' exactly when allowed on any resource.
             const all = engine.access(subject, c.permission) === 'all';
             expect(all).toBe(naiveCan(roles, subject, c.permission, { ownerId: 'nobody-owns-this' }, NOW));
+            // The guard's access level, the explanation's code and the permissions page's entry,
+            // each against the naive view (not against can(), which explain() itself calls).
+            const view = naiveView(roles, subject, c.permission, resource, NOW);
+            expect(engine.access(subject, c.permission)).toBe(view.access);
+            expect(engine.explain(subject, c.permission, resource).code).toBe(view.code);
+            const entry = engine.effectiveOne(subject, c.permission);
+            expect(entry.state).toBe(view.state);
+            expect(entry.access).toBe(view.access);
+            expect(entry.override).toBe(view.override);
+            expect(entry.expired).toBe(view.expired);
+            expect(entry.elevatable).toBe(view.elevatable);
+            expect(entry.policy).toBe(view.strongest);
+            if (entry.role) {
+              // The role named holds the policy shown, reached by a real inheritance path.
+              const via = entry.role.via;
+              expect(subject.roles).toContain(via[0]);
+              for (let k = 1; k < via.length; k++) {
+                expect(roles.find((r) => r.key === via[k - 1])?.inherits).toContain(via[k]);
+              }
+              expect(via.at(-1)).toBe(entry.role.key);
+              expect(roles.find((r) => r.key === entry.role?.key)?.entries[c.permission]).toBe(entry.policy);
+            } else {
+              expect(view.strongest).toBeNull();
+            }
           }
         },
       ),
-      { numRuns: 10_000 },
+      { numRuns: RUNS },
     );
   });
 

@@ -212,11 +212,10 @@ export class Authz {
         expired ??= o;
         continue;
       }
-      if (o.effect === 'deny') {
-        override = o;
-        break;
-      }
-      if (override === null || (override.scope === 'own' && o.scope === 'any')) override = o;
+      // The first live deny wins; otherwise the first grant for any record, else the first own grant.
+      // Keep scanning so an expired entry after a deny is still reported.
+      if (override?.effect === 'deny') continue;
+      if (o.effect === 'deny' || override === null || (override.scope === 'own' && o.scope === 'any')) override = o;
     }
     const provenance = this.provenance(subject.roles, i);
     const state =
@@ -341,9 +340,10 @@ export class Authz {
         resource ? 'Denied: only own records, and this record is not theirs.' : 'Only own records.',
       );
     }
-    if (bits > 0 && bits & ELEVATED) {
-      if (subject.limitTo) return done('needs-elevation', 'Denied: needs the master code, which API keys cannot use.');
-      return done('needs-elevation', 'Needs the master code.');
+    if (bits > 0 && bits & ELEVATED) return done('needs-elevation', 'Needs the master code.');
+    // bitsFor drops elevation for API keys; say why rather than "not granted".
+    if (subject.limitTo && entry.policy === 'elevated') {
+      return done('needs-elevation', 'Denied: needs the master code, which API keys cannot use.');
     }
     return done('not-granted', 'Not granted: no role or explicit grant gives this permission.');
   }
