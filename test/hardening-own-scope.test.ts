@@ -6,7 +6,11 @@
  * stops the app from starting.
  */
 import type { AddressInfo } from 'node:net';
+import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { DB } from '../src/server/db/schema.ts';
+import { inScope, OwnOnlyError, scopeFor, systemScope } from '../src/server/http/scope.ts';
+import { getUser, listUsers } from '../src/server/modules/users/users.repository.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -368,5 +372,37 @@ describe('routes declare the resource they act on', () => {
       resource: null,
     });
     expect((await admin.inject({ method: 'GET', url: '/api/v1/unscoped' })).statusCode).toBe(200);
+  });
+});
+
+describe('the scope value', () => {
+  it('is all for all access, own ids for own access on an owned resource, and refused otherwise', () => {
+    expect(scopeFor('users.view', 'user', 'all', ['u1'])).toMatchObject({ kind: 'all', resource: 'user' });
+    expect(scopeFor('users.view', undefined, 'all', ['u1'])).toBeNull();
+    const own = scopeFor('users.view', 'user', 'own', ['u1', 'artist-1']);
+    expect(own).toMatchObject({ kind: 'own', ownerIds: ['u1', 'artist-1'], resource: 'user' });
+    expect(inScope(own as NonNullable<typeof own>, 'u1')).toBe(true);
+    expect(inScope(own as NonNullable<typeof own>, 'u2')).toBe(false);
+    expect(inScope(own as NonNullable<typeof own>, null)).toBe(false);
+    expect(() => scopeFor('inventory.edit', 'item', 'own', ['u1'])).toThrow(OwnOnlyError);
+    expect(() => scopeFor('security.audit', 'audit_chain', 'own', ['u1'])).toThrow(/audit chain records have no owner/);
+    expect(() => scopeFor('users.view', undefined, 'own', ['u1'])).toThrow(OwnOnlyError);
+  });
+
+  /**
+   * Never called: `npm run typecheck` fails if any line below compiles, i.e. if a repository
+   * of an owned resource could be called without a scope, with a hand-made one, or with the
+   * scope of another resource.
+   */
+  function _forgettingDoesNotCompile(db: Kysely<DB>) {
+    // @ts-expect-error the scope is a required argument
+    void getUser(db, 'some-id');
+    // @ts-expect-error a scope written by hand lacks the guard's brand
+    void listUsers(db, { kind: 'all', resource: 'user' }, { status: 'all' });
+    // @ts-expect-error the scope of another resource does not fit
+    void getUser(db, systemScope('audit_event'), 'some-id');
+  }
+  it('is required by the repositories of owned resources (checked by the type checker)', () => {
+    expect(typeof _forgettingDoesNotCompile).toBe('function');
   });
 });
