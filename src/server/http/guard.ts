@@ -4,11 +4,17 @@ import type { Access } from '../../authz/index.ts';
 import { isPermission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
 import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
+import { isResourceName, RESOURCES, type ResourceName, scopeFor } from './scope.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The catalog permission this route needs. */
     permission?: string;
+    /**
+     * The resource the route acts on (a key of RESOURCES in scope.ts). It decides what `own`
+     * access means here: the owner filter of an owned resource, or a refusal (fail closed).
+     */
+    resource?: string;
     /** Anyone, signed in or not. */
     public?: boolean;
     /** Any signed-in user; no particular permission (e.g. /me, logout). */
@@ -23,7 +29,7 @@ declare module 'fastify' {
   }
 }
 
-export type RouteGuard = { method: string; url: string; guard: string };
+export type RouteGuard = { method: string; url: string; guard: string; resource: string | null };
 
 export class UnguardedRouteError extends Error {
   override name = 'UnguardedRouteError';
@@ -42,12 +48,18 @@ const CREDENTIAL_IN_QUERY = /[?&](api_?key|access_token|apikey)=|stw_[A-Za-z0-9_
 
 /** Why a route's declaration is wrong, or null when it is fine. */
 export function routeDeclarationProblem(config: RouteOptions['config'] | undefined): string | null {
-  const c = (config ?? {}) as { permission?: unknown; public?: unknown; authenticated?: unknown };
+  const c = (config ?? {}) as { permission?: unknown; public?: unknown; authenticated?: unknown; resource?: unknown };
   const declared = [c.permission !== undefined, c.public === true, c.authenticated === true].filter(Boolean).length;
   if (declared === 0) return 'declares neither config.permission, config.authenticated nor config.public';
   if (declared > 1) return 'declares more than one of config.permission, config.authenticated and config.public';
   if (c.permission !== undefined && (typeof c.permission !== 'string' || !isPermission(c.permission))) {
     return `names "${String(c.permission)}", which is not in the permission catalog`;
+  }
+  if (c.resource !== undefined) {
+    if (c.permission === undefined) return `declares resource "${String(c.resource)}" without a permission to scope`;
+    if (!isResourceName(c.resource)) {
+      return `declares resource "${String(c.resource)}", which is not in the resource registry (${Object.keys(RESOURCES).join(', ')})`;
+    }
   }
   return null;
 }
@@ -60,11 +72,17 @@ export function routeDeclarationProblem(config: RouteOptions['config'] | undefin
 export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): void {
   const routes: RouteOptions[] = [];
   app.decorateRequest('actor', null);
+  app.decorateRequest('scope', null);
   app.decorate('routeGuards', () =>
     routes.flatMap((r) =>
       [r.method].flat().map((method) => {
-        const c = (r.config ?? {}) as { permission?: string; public?: boolean };
-        return { method, url: r.url, guard: c.permission ?? (c.public ? 'public' : 'authenticated') };
+        const c = (r.config ?? {}) as { permission?: string; public?: boolean; resource?: string };
+        return {
+          method,
+          url: r.url,
+          guard: c.permission ?? (c.public ? 'public' : 'authenticated'),
+          resource: c.resource ?? null,
+        };
       }),
     ),
   );
@@ -131,6 +149,8 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
     if (access === 'none') {
       throw new ForbiddenError(`You do not have the permission "${permission}".`, { permission });
     }
+    // `own` on a resource without an owner (or a route naming none) is refused here: fail closed.
+    request.scope = scopeFor(permission, config.resource as ResourceName | undefined, access, actor.subject.ownerIds);
     request.actor = { ...actor, routeAccess: access };
   });
 }

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { type Engine, lockChain } from '../../db/dialect.ts';
 import type { AuditEventsTable, DB } from '../../db/schema.ts';
+import { whereInScope } from '../../db/scoped.ts';
+import type { Scope } from '../../http/scope.ts';
 
 const AUDIT_CHAIN_LOCK = 0x5354_4157; // "STAW"
 export const GENESIS_HASH = '0'.repeat(64);
@@ -87,9 +89,12 @@ export type AuditSearch = {
   before?: number | undefined;
 };
 
-/** The events matching a filter (no order, no cursor): shared by search, export and the bench. */
-export function filteredAudit(db: Kysely<DB>, f: Omit<AuditSearch, 'before'>) {
-  let q = db.selectFrom('audit_events');
+/**
+ * The events within the scope matching a filter (no order, no cursor): shared by search, export
+ * and the bench. An `own` scope sees only the events its holder did.
+ */
+export function filteredAudit(db: Kysely<DB>, scope: Scope<'audit_event'>, f: Omit<AuditSearch, 'before'>) {
+  let q = whereInScope(db.selectFrom('audit_events'), scope);
   if (f.user) q = q.where('actor_user_id', '=', f.user);
   if (f.action) {
     const prefix = f.action.endsWith('.') ? f.action.slice(0, -1) : null;
@@ -109,8 +114,13 @@ export function filteredAudit(db: Kysely<DB>, f: Omit<AuditSearch, 'before'>) {
 }
 
 /** Newest first, keyset-paginated on the sequence number. */
-export async function searchAudit(db: Kysely<DB>, f: AuditSearch, limit: number): Promise<AuditRowFull[]> {
-  let q = filteredAudit(db, f).selectAll();
+export async function searchAudit(
+  db: Kysely<DB>,
+  scope: Scope<'audit_event'>,
+  f: AuditSearch,
+  limit: number,
+): Promise<AuditRowFull[]> {
+  let q = filteredAudit(db, scope, f).selectAll();
   if (f.before !== undefined) q = q.where('seq', '<', f.before);
   return q.orderBy('seq', 'desc').limit(limit).execute();
 }

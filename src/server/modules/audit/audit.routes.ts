@@ -3,6 +3,7 @@ import { AuditExportQuery, AuditPage, AuditQuery, Checkpoint, VerifyResult } fro
 import { exportName, sendDownload } from '../../http/download.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
+import { scopeOf } from '../../http/scope.ts';
 import type { AuditService } from './audit.service.ts';
 
 export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditService }) {
@@ -12,7 +13,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
   r.get(
     '/audit',
     {
-      config: { permission: 'security.audit' },
+      config: { permission: 'security.audit', resource: 'audit_event' },
       schema: {
         tags,
         summary: 'Search the audit log, newest first (keyset pagination: pass nextCursor as before)',
@@ -22,13 +23,14 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
     },
     async (request) => {
       const { limit, ...filter } = request.query;
-      return audit.search(filter, limit);
+      return audit.search(scopeOf(request, 'audit_event'), filter, limit);
     },
   );
   r.get(
     '/audit/verify',
     {
-      config: { permission: 'security.audit' },
+      // Verifying reads and reports on every event of the chain: `own` access is refused.
+      config: { permission: 'security.audit', resource: 'audit_chain' },
       schema: {
         tags,
         summary: 'Recompute the hash chain from the first event and check the newest signed checkpoint',
@@ -40,7 +42,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
   r.post(
     '/audit/checkpoints',
     {
-      config: { permission: 'security.audit' },
+      config: { permission: 'security.audit', resource: 'audit_chain' },
       schema: {
         tags,
         summary: 'Sign the current head of the chain now (recorded as an event first, so it is covered)',
@@ -55,7 +57,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
   r.get(
     '/audit/export',
     {
-      config: { permission: 'security.audit' },
+      config: { permission: 'security.audit', resource: 'audit_event' },
       schema: {
         tags,
         summary: 'Download the filtered log as CSV or JSON (streamed); the export itself is audited',
@@ -64,7 +66,13 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
     },
     async (request, reply) => {
       const { format, ...filter } = request.query;
-      const body = await audit.export(actorOf(request), format, filter, contextOf(request));
+      const body = await audit.export(
+        actorOf(request),
+        scopeOf(request, 'audit_event'),
+        format,
+        filter,
+        contextOf(request),
+      );
       return sendDownload(reply, { name: exportName('audit', format), type: format, body });
     },
   );

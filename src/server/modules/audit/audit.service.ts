@@ -1,6 +1,7 @@
 import type { AuditEvent as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
+import type { Scope } from '../../http/scope.ts';
 import { csvLines, jsonArrayLines } from '../../lib/spreadsheet.ts';
 import {
   type AuditRowFull,
@@ -214,8 +215,8 @@ export class AuditService {
     return done(null, null);
   }
 
-  async search(filter: AuditSearch, limit: number) {
-    const rows = await searchAudit(this.database.db, filter, limit + 1);
+  async search(scope: Scope<'audit_event'>, filter: AuditSearch, limit: number) {
+    const rows = await searchAudit(this.database.db, scope, filter, limit + 1);
     const items = rows.slice(0, limit).map(toAuditEvent);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.seq ?? null) : null };
   }
@@ -229,25 +230,31 @@ export class AuditService {
   }
 
   /** The filtered log as CSV or JSON text, streamed; the export is itself an event. */
-  async export(actor: Actor, format: 'csv' | 'json', filter: AuditFilter, ctx: RequestContext) {
+  async export(
+    actor: Actor,
+    scope: Scope<'audit_event'>,
+    format: 'csv' | 'json',
+    filter: AuditFilter,
+    ctx: RequestContext,
+  ) {
     await transaction(this.database.db, (trx) =>
       this.record(trx, {
         action: 'audit.export',
         actor,
         target: { type: 'audit', id: null },
-        after: { format, filter },
+        after: { format, filter, ...(scope.kind === 'own' ? { scope: 'own' } : {}) },
         context: ctx,
       }),
     );
-    const events = this.stream(filter);
+    const events = this.stream(scope, filter);
     return format === 'json' ? jsonArrayLines(events) : csvLines(AUDIT_CSV_COLUMNS, csvRows(events));
   }
 
   /** Every event matching the filter, newest first, a page at a time (for streamed exports). */
-  async *stream(filter: AuditFilter): AsyncGenerator<AuditEventView> {
+  async *stream(scope: Scope<'audit_event'>, filter: AuditFilter): AsyncGenerator<AuditEventView> {
     let before: number | undefined;
     for (;;) {
-      const page = await searchAudit(this.database.db, { ...filter, before }, 1000);
+      const page = await searchAudit(this.database.db, scope, { ...filter, before }, 1000);
       for (const r of page) yield toAuditEvent(r);
       if (page.length < 1000) return;
       before = page.at(-1)?.seq;

@@ -4,6 +4,7 @@ import { ChangePasswordBody, ElevationStatus, LoginBody, Me, Ok, SessionList } f
 import { ElevateBody } from '../../../shared/contracts/security.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
+import { selfScope } from '../../http/scope.ts';
 import { type AuthService, SESSION_COOKIE, type SessionResult } from './auth.service.ts';
 
 /** Sets the cookie of a new session and answers with the user's profile. */
@@ -123,7 +124,8 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     },
     async (request) => {
       const actor = actorOf(request);
-      return { items: await auth.sessions(actor.user.id, actor.session?.handle ?? null) };
+      const self = selfScope('user', actor.subject.ownerIds);
+      return { items: await auth.sessions(self, actor.user.id, actor.session?.handle ?? null) };
     },
   );
   r.delete(
@@ -139,7 +141,8 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     },
     async (request) => {
       const actor = actorOf(request);
-      await auth.endSessionByHandle(actor, actor.user.id, request.params.sessionId, contextOf(request));
+      const self = selfScope('user', actor.subject.ownerIds);
+      await auth.endSessionByHandle(actor, self, actor.user.id, request.params.sessionId, contextOf(request));
       return { ok: true as const };
     },
   );

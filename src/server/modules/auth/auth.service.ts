@@ -12,6 +12,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../http/errors.ts';
+import type { Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
@@ -32,6 +33,7 @@ import {
   type SecuritySettings,
   securityFrom,
 } from '../settings/settings.service.ts';
+import { getUser } from '../users/users.repository.ts';
 import {
   endSession,
   endUserSessions,
@@ -446,8 +448,10 @@ export class AuthService {
   }
 
   /** The user's open sessions, newest activity first. */
-  async sessions(userId: string, currentHandle: string | null): Promise<SessionInfo[]> {
+  /** The open sessions of a user within the scope (404 for a user outside it). */
+  async sessions(scope: Scope<'user'>, userId: string, currentHandle: string | null): Promise<SessionInfo[]> {
     const { db } = this.deps.database;
+    if (!(await getUser(db, scope, userId))) throw new NotFoundError('There is no user with that id.');
     const security = await this.security();
     const now = this.deps.now();
     const rows = await listOpenSessions(db, userId, this.iso(now));
@@ -465,9 +469,17 @@ export class AuthService {
       }));
   }
 
-  /** Ends one session of `userId` by its handle (404 when it is not one of theirs). */
-  async endSessionByHandle(actor: Actor, userId: string, handle: string, ctx: RequestContext): Promise<void> {
+  /** Ends one session of `userId` by its handle (404 when it is not one of theirs, or the user is outside the scope). */
+  async endSessionByHandle(
+    actor: Actor,
+    scope: Scope<'user'>,
+    userId: string,
+    handle: string,
+    ctx: RequestContext,
+  ): Promise<void> {
     const { db } = this.deps.database;
+    if (!(await getUser(db, scope, userId)))
+      throw new NotFoundError('That session does not exist or has already ended.');
     const row = await db
       .selectFrom('sessions')
       .select(['id'])

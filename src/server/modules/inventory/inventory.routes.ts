@@ -49,7 +49,7 @@ export async function inventoryRoutes(
   r.get(
     '/categories',
     {
-      config: { permission: 'categories.view' },
+      config: { permission: 'categories.view', resource: 'category' },
       schema: {
         tags: ['categories'],
         summary: 'Categories',
@@ -62,7 +62,7 @@ export async function inventoryRoutes(
   r.post(
     '/categories',
     {
-      config: { permission: 'categories.add' },
+      config: { permission: 'categories.add', resource: 'category' },
       schema: {
         tags: ['categories'],
         summary: 'Create a category',
@@ -76,7 +76,7 @@ export async function inventoryRoutes(
   r.put(
     '/categories/:id',
     {
-      config: { permission: 'categories.edit' },
+      config: { permission: 'categories.edit', resource: 'category' },
       schema: {
         tags: ['categories'],
         summary: 'Rename a category',
@@ -94,7 +94,7 @@ export async function inventoryRoutes(
     r.post(
       `/categories/:id/${verb}`,
       {
-        config: { permission: 'categories.delete' },
+        config: { permission: 'categories.delete', resource: 'category' },
         schema: {
           tags: ['categories'],
           summary: archived ? 'Archive a category with no active items' : 'Restore a category',
@@ -110,7 +110,7 @@ export async function inventoryRoutes(
   r.get(
     '/suppliers',
     {
-      config: { permission: 'suppliers.view' },
+      config: { permission: 'suppliers.view', resource: 'supplier' },
       schema: {
         tags: ['suppliers'],
         summary: 'Suppliers',
@@ -123,7 +123,7 @@ export async function inventoryRoutes(
   r.post(
     '/suppliers',
     {
-      config: { permission: 'suppliers.add' },
+      config: { permission: 'suppliers.add', resource: 'supplier' },
       schema: {
         tags: ['suppliers'],
         summary: 'Create a supplier',
@@ -137,7 +137,7 @@ export async function inventoryRoutes(
   r.put(
     '/suppliers/:id',
     {
-      config: { permission: 'suppliers.edit' },
+      config: { permission: 'suppliers.edit', resource: 'supplier' },
       schema: {
         tags: ['suppliers'],
         summary: 'Change a supplier',
@@ -155,7 +155,7 @@ export async function inventoryRoutes(
     r.post(
       `/suppliers/:id/${verb}`,
       {
-        config: { permission: 'suppliers.delete' },
+        config: { permission: 'suppliers.delete', resource: 'supplier' },
         schema: {
           tags: ['suppliers'],
           summary: archived ? 'Archive a supplier with no open orders' : 'Restore a supplier',
@@ -171,7 +171,7 @@ export async function inventoryRoutes(
   r.get(
     '/items',
     {
-      config: { permission: 'inventory.view' },
+      config: { permission: 'inventory.view', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Search, filter, sort and page items',
@@ -184,7 +184,7 @@ export async function inventoryRoutes(
   r.post(
     '/items',
     {
-      config: { permission: 'inventory.add' },
+      config: { permission: 'inventory.add', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Create an item (optionally with opening stock)',
@@ -198,7 +198,7 @@ export async function inventoryRoutes(
   r.get(
     '/items/export',
     {
-      config: { permission: 'inventory.export' },
+      config: { permission: 'inventory.export', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Download the filtered items as CSV or XLSX (streamed; the export is audited)',
@@ -214,7 +214,7 @@ export async function inventoryRoutes(
   r.post(
     '/items/import/preview',
     {
-      config: { permission: 'inventory.import' },
+      config: { permission: 'inventory.import', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Check a CSV or XLSX file without writing anything: counts, and problems by row and column',
@@ -229,7 +229,7 @@ export async function inventoryRoutes(
   r.post(
     '/items/import',
     {
-      config: { permission: 'inventory.import' },
+      config: { permission: 'inventory.import', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Import a CSV or XLSX file: every row, in one transaction, or nothing when any row has a problem',
@@ -244,7 +244,7 @@ export async function inventoryRoutes(
   r.post(
     '/items/bulk-edit',
     {
-      config: { permission: 'inventory.bulk_edit' },
+      config: { permission: 'inventory.bulk_edit', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Set VAT rate, category, reorder level or active for a filtered set, in one transaction',
@@ -257,7 +257,7 @@ export async function inventoryRoutes(
   r.get(
     '/items/:id',
     {
-      config: { permission: 'inventory.view' },
+      config: { permission: 'inventory.view', resource: 'item' },
       schema: { tags: ['inventory'], summary: 'One item', params: IdParams, response: responses({ 200: Item }, 404) },
     },
     async (request) => items.get(request.params.id),
@@ -265,7 +265,7 @@ export async function inventoryRoutes(
   r.patch(
     '/items/:id',
     {
-      config: { permission: 'inventory.edit' },
+      config: { permission: 'inventory.edit', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Change item details (stock changes only through stock movements)',
@@ -283,7 +283,7 @@ export async function inventoryRoutes(
     r.post(
       `/items/:id/${verb}`,
       {
-        config: { permission: 'inventory.delete' },
+        config: { permission: 'inventory.delete', resource: 'item' },
         schema: {
           tags: ['inventory'],
           summary: active ? 'Restore an archived item' : 'Archive an item (its history is kept)',
@@ -297,7 +297,7 @@ export async function inventoryRoutes(
   r.post(
     '/items/:id/stock',
     {
-      config: { permission: 'inventory.manage_stock' },
+      config: { permission: 'inventory.manage_stock', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'Stock in, stock out, or an adjustment with a reason: one ledger movement',
@@ -311,7 +311,7 @@ export async function inventoryRoutes(
   r.get(
     '/items/:id/movements',
     {
-      config: { permission: 'inventory.view' },
+      config: { permission: 'inventory.view', resource: 'item' },
       schema: {
         tags: ['inventory'],
         summary: 'The item’s stock ledger, newest first',
@@ -330,7 +330,7 @@ export async function inventoryRoutes(
   r.get(
     '/settings/inventory',
     {
-      config: { permission: 'settings.view' },
+      config: { permission: 'settings.view', resource: 'settings' },
       schema: { tags: ['inventory'], summary: 'Inventory settings', response: responses({ 200: InventorySettings }) },
     },
     async () => items.settings(),
@@ -338,7 +338,7 @@ export async function inventoryRoutes(
   r.put(
     '/settings/inventory',
     {
-      config: { permission: 'settings.edit' },
+      config: { permission: 'settings.edit', resource: 'settings' },
       schema: {
         tags: ['inventory'],
         summary: 'Change inventory settings',
@@ -354,7 +354,7 @@ export async function inventoryRoutes(
   r.get(
     '/stock-counts',
     {
-      config: { permission: 'inventory.count' },
+      config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: { tags, summary: 'Stocktakes', response: responses({ 200: StockCountList }) },
     },
     async () => ({ items: await counts.list() }),
@@ -362,7 +362,7 @@ export async function inventoryRoutes(
   r.post(
     '/stock-counts',
     {
-      config: { permission: 'inventory.count' },
+      config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: {
         tags,
         summary: 'Open a stocktake: snapshot the expected stock of the chosen items',
@@ -376,7 +376,7 @@ export async function inventoryRoutes(
   r.get(
     '/stock-counts/:id',
     {
-      config: { permission: 'inventory.count' },
+      config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: {
         tags,
         summary: 'One stocktake with its lines',
@@ -389,7 +389,7 @@ export async function inventoryRoutes(
   r.put(
     '/stock-counts/:id/lines',
     {
-      config: { permission: 'inventory.count' },
+      config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: {
         tags,
         summary: 'Enter counted quantities',
@@ -403,7 +403,7 @@ export async function inventoryRoutes(
   r.post(
     '/stock-counts/:id/post',
     {
-      config: { permission: 'inventory.count' },
+      config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: {
         tags,
         summary: 'Post the differences as count movements',
@@ -416,7 +416,7 @@ export async function inventoryRoutes(
   r.post(
     '/stock-counts/:id/cancel',
     {
-      config: { permission: 'inventory.count' },
+      config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: {
         tags,
         summary: 'Cancel a stocktake (nothing is posted)',

@@ -17,6 +17,7 @@ import {
 import { Id } from '../../../shared/contracts/users.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
+import { scopeOf } from '../../http/scope.ts';
 import type { PermissionsService } from './permissions.service.ts';
 
 const UserParams = z.object({ id: Id });
@@ -30,7 +31,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
   r.get(
     '/users/:id/permissions',
     {
-      config: { permission: 'settings.permissions' },
+      config: { permission: 'settings.permissions', resource: 'user' },
       schema: {
         tags,
         summary: 'Every catalog permission for one user, with its state and where it comes from',
@@ -38,12 +39,12 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: UserPermissions }, 404),
       },
     },
-    async (request) => permissions.forUser(request.params.id),
+    async (request) => permissions.forUser(scopeOf(request, 'user'), request.params.id),
   );
   r.get(
     '/users/:id/permissions/:permission/explain',
     {
-      config: { permission: 'settings.permissions' },
+      config: { permission: 'settings.permissions', resource: 'user' },
       schema: {
         tags,
         summary: 'Why the user has (or lacks) one permission',
@@ -52,14 +53,14 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
       },
     },
     async (request) => {
-      const e = await permissions.explain(request.params.id, request.params.permission);
+      const e = await permissions.explain(scopeOf(request, 'user'), request.params.id, request.params.permission);
       return { ...e, reasons: [...e.reasons] };
     },
   );
   r.put(
     '/users/:id/permissions/:permission',
     {
-      config: { permission: 'users.manage_permissions' },
+      config: { permission: 'users.manage_permissions', resource: 'user' },
       schema: {
         tags,
         summary: 'Grant, deny or inherit one permission for one user (applies on their next request)',
@@ -71,6 +72,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
     async (request, reply) => {
       const result = await permissions.set(
         actorOf(request),
+        scopeOf(request, 'user'),
         request.params.id,
         request.params.permission,
         request.body,
@@ -82,7 +84,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
   r.post(
     '/permissions/bulk',
     {
-      config: { permission: 'users.manage_permissions' },
+      config: { permission: 'users.manage_permissions', resource: 'user' },
       schema: {
         tags,
         summary: 'Grant, deny or inherit one permission for many users at once (one transaction)',
@@ -90,12 +92,12 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: BulkPermissionResult }, 404, 409, 422),
       },
     },
-    async (request) => permissions.bulk(actorOf(request), request.body, contextOf(request)),
+    async (request) => permissions.bulk(actorOf(request), scopeOf(request, 'user'), request.body, contextOf(request)),
   );
   r.get(
     '/permission-requests',
     {
-      config: { permission: 'users.manage_permissions' },
+      config: { permission: 'users.manage_permissions', resource: 'permission_request' },
       schema: {
         tags,
         summary: 'Grants of critical permissions waiting for a second admin',
@@ -112,7 +114,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
     r.post(
       `/permission-requests/:id/${verb}`,
       {
-        config: { permission: 'users.manage_permissions' },
+        config: { permission: 'users.manage_permissions', resource: 'permission_request' },
         schema: {
           tags,
           summary: approve ? 'Approve (and apply) a pending critical grant' : 'Reject a pending critical grant',
@@ -129,7 +131,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
   r.get(
     '/roles',
     {
-      config: { permission: 'users.view' },
+      config: { permission: 'users.view', resource: 'role' },
       schema: {
         tags: ['roles'],
         summary: 'Roles with their entries and parents',
@@ -141,7 +143,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
   r.post(
     '/roles',
     {
-      config: { permission: 'users.manage_permissions' },
+      config: { permission: 'users.manage_permissions', resource: 'role' },
       schema: {
         tags: ['roles'],
         summary: 'Create a custom role, optionally copied from another',
@@ -155,7 +157,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
   r.put(
     '/roles/:key',
     {
-      config: { permission: 'users.manage_permissions' },
+      config: { permission: 'users.manage_permissions', resource: 'role' },
       schema: {
         tags: ['roles'],
         summary: 'Replace a role’s name, parents and entries',
@@ -169,7 +171,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
   r.delete(
     '/roles/:key',
     {
-      config: { permission: 'users.manage_permissions' },
+      config: { permission: 'users.manage_permissions', resource: 'role' },
       schema: {
         tags: ['roles'],
         summary: 'Remove a custom role nobody has',

@@ -13,8 +13,10 @@ import type {
 import { isPermission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
+import { requireAccess } from '../../db/scoped.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import type { Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { insertRoles } from '../roles/roles.repository.ts';
 import { RolesService } from '../roles/roles.service.ts';
@@ -53,8 +55,8 @@ export class PermissionsService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  private async userOrThrow(db: Tx, id: string) {
-    const user = await getUser(db, id);
+  private async userOrThrow(db: Tx, scope: Scope<'user'>, id: string) {
+    const user = await getUser(db, scope, id);
     if (!user) throw new NotFoundError('There is no user with that id.');
     return user;
   }
@@ -90,9 +92,9 @@ export class PermissionsService {
   }
 
   /** Every catalog permission for one user, with state and provenance (the permissions page). */
-  async forUser(userId: string): Promise<UserPermissions> {
+  async forUser(scope: Scope<'user'>, userId: string): Promise<UserPermissions> {
     const { db } = this.deps.database;
-    const user = await this.userOrThrow(db, userId);
+    const user = await this.userOrThrow(db, scope, userId);
     const engine = await this.deps.roles.engine();
     const subject = await loadSubject(db, user);
     const pending = await this.pendingFor(db, userId);
@@ -108,10 +110,10 @@ export class PermissionsService {
     };
   }
 
-  async explain(userId: string, permission: string) {
+  async explain(scope: Scope<'user'>, userId: string, permission: string) {
     if (!isPermission(permission)) throw new NotFoundError(`"${permission}" is not a permission in the catalog.`);
     const { db } = this.deps.database;
-    const user = await this.userOrThrow(db, userId);
+    const user = await this.userOrThrow(db, scope, userId);
     const engine = await this.deps.roles.engine();
     return engine.explain(await loadSubject(db, user), permission);
   }
@@ -137,6 +139,7 @@ export class PermissionsService {
   private async applyOne(
     trx: Tx,
     actor: Actor,
+    scope: Scope<'user'>,
     engine: Authz,
     userId: string,
     permission: string,
@@ -144,7 +147,7 @@ export class PermissionsService {
     needApproval: boolean,
     ctx: RequestContext,
   ): Promise<{ status: 'applied' | 'pending-approval' | 'unchanged'; requestId: string | null }> {
-    const user = await this.userOrThrow(trx, userId);
+    const user = await this.userOrThrow(trx, scope, userId);
     const now = this.iso();
     const before = await trx
       .selectFrom('user_overrides')
@@ -221,7 +224,14 @@ export class PermissionsService {
       .execute();
   }
 
-  async set(actor: Actor, userId: string, permission: string, body: SetPermissionBody, ctx: RequestContext) {
+  async set(
+    actor: Actor,
+    scope: Scope<'user'>,
+    userId: string,
+    permission: string,
+    body: SetPermissionBody,
+    ctx: RequestContext,
+  ) {
     const input: Input = {
       effect: body.effect,
       scope: body.scope ?? 'any',
@@ -237,6 +247,7 @@ export class PermissionsService {
       const r = await this.applyOne(
         trx,
         actor,
+        scope,
         engine,
         userId,
         permission,
@@ -247,12 +258,12 @@ export class PermissionsService {
       if (r.status === 'applied') await assertManagerRemains(trx, engine);
       return r;
     });
-    const view = await this.forUser(userId);
+    const view = await this.forUser(scope, userId);
     return { ...result, item: view.items.find((i) => i.permission === permission) as PermissionState };
   }
 
   /** One change for many users: one transaction, one audit event per user. */
-  async bulk(actor: Actor, body: BulkPermissionBody, ctx: RequestContext) {
+  async bulk(actor: Actor, scope: Scope<'user'>, body: BulkPermissionBody, ctx: RequestContext) {
     const input: Input = {
       effect: body.effect,
       scope: body.scope ?? 'any',
@@ -265,12 +276,16 @@ export class PermissionsService {
     const ids = [...new Set(body.userIds)];
     return transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
+      // Every user asked for must be within reach; one outside the scope is a 404 like a missing one.
+      const allowed = await requireAccess(trx, scope, ids);
+      if (allowed.size < ids.length) throw new NotFoundError('There is no user with that id.');
       const engine = await this.deps.roles.engine(trx);
       const counts = { applied: 0, unchanged: 0, pendingApproval: 0 };
       for (const id of ids) {
         const r = await this.applyOne(
           trx,
           actor,
+          scope,
           engine,
           id,
           body.permission,

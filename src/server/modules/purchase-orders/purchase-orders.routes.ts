@@ -24,7 +24,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.get(
     '/purchase-orders',
     {
-      config: { permission: 'orders.view' },
+      config: { permission: 'orders.view', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Purchase orders, newest first',
@@ -37,7 +37,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.get(
     '/purchase-orders/suggestions',
     {
-      config: { permission: 'orders.create' },
+      config: { permission: 'orders.create', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'What to order: low-stock items grouped by supplier',
@@ -49,7 +49,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.post(
     '/purchase-orders',
     {
-      config: { permission: 'orders.create' },
+      config: { permission: 'orders.create', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Draft a purchase order',
@@ -63,7 +63,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.get(
     '/purchase-orders/:id',
     {
-      config: { permission: 'orders.view' },
+      config: { permission: 'orders.view', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'One purchase order',
@@ -76,7 +76,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.put(
     '/purchase-orders/:id',
     {
-      config: { permission: 'orders.edit' },
+      config: { permission: 'orders.edit', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Change an order on which nothing was received',
@@ -90,7 +90,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.post(
     '/purchase-orders/:id/place',
     {
-      config: { permission: 'orders.create' },
+      config: { permission: 'orders.create', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Place a draft order with the supplier',
@@ -103,7 +103,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.post(
     '/purchase-orders/:id/cancel',
     {
-      config: { permission: 'orders.edit' },
+      config: { permission: 'orders.edit', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Cancel an open order (what was received stays received)',
@@ -116,7 +116,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.post(
     '/purchase-orders/:id/receive',
     {
-      config: { permission: 'orders.receive' },
+      config: { permission: 'orders.receive', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Receive part or all of some lines: receipt movements raise the stock',
@@ -130,7 +130,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.delete(
     '/purchase-orders/:id',
     {
-      config: { permission: 'orders.delete' },
+      config: { permission: 'orders.delete', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Delete an order on which nothing was received',
@@ -146,7 +146,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   r.post(
     '/purchase-orders/:id/invoice',
     {
-      config: { permission: 'orders.upload_invoice' },
+      config: { permission: 'orders.upload_invoice', resource: 'purchase_order' },
       schema: {
         tags,
         summary: 'Attach the supplier’s invoice (a PDF of at most 10 MB, multipart/form-data)',
@@ -161,7 +161,10 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
   );
   r.get(
     '/purchase-orders/:id/invoice',
-    { config: { permission: 'orders.view' }, schema: { tags, summary: 'Download the invoice PDF', params: IdParams } },
+    {
+      config: { permission: 'orders.view', resource: 'purchase_order' },
+      schema: { tags, summary: 'Download the invoice PDF', params: IdParams },
+    },
     async (request, reply) => {
       const inv = await orders.invoice(request.params.id);
       return sendDownload(reply, { name: inv.name, type: 'pdf', body: inv.stream, size: inv.size });

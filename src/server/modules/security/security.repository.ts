@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { whereInScope } from '../../db/scoped.ts';
+import type { Scope } from '../../http/scope.ts';
 
 export async function currentMasterCode(db: Kysely<DB>) {
   return db
@@ -77,17 +79,18 @@ const apiKeyColumns = [
   'users.email as user_email',
 ] as const;
 
-export async function listApiKeys(db: Kysely<DB>, userId: string | null) {
-  let q = db.selectFrom('api_keys').innerJoin('users', 'users.id', 'api_keys.user_id').select(apiKeyColumns);
-  if (userId !== null) q = q.where('api_keys.user_id', '=', userId);
-  return q.orderBy('api_keys.created_at', 'desc').execute();
+/** The API keys the scope reaches (an `own` scope: only the holder's own keys). */
+export async function listApiKeys(db: Kysely<DB>, scope: Scope<'api_key'>) {
+  const q = db.selectFrom('api_keys').innerJoin('users', 'users.id', 'api_keys.user_id').select(apiKeyColumns);
+  return whereInScope(q, scope).orderBy('api_keys.created_at', 'desc').execute();
 }
 
-export async function findApiKey(db: Kysely<DB>, id: string) {
-  return db
-    .selectFrom('api_keys')
-    .innerJoin('users', 'users.id', 'api_keys.user_id')
-    .select(apiKeyColumns)
+/** One key, or undefined when there is none or it is outside the scope (a 404 either way). */
+export async function findApiKey(db: Kysely<DB>, scope: Scope<'api_key'>, id: string) {
+  return whereInScope(
+    db.selectFrom('api_keys').innerJoin('users', 'users.id', 'api_keys.user_id').select(apiKeyColumns),
+    scope,
+  )
     .where('api_keys.id', '=', id)
     .executeTakeFirst();
 }

@@ -11,6 +11,7 @@ import {
 import { Id } from '../../../shared/contracts/users.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
+import { scopeOf } from '../../http/scope.ts';
 import type { SecurityService } from './security.service.ts';
 
 export async function securityRoutes(app: FastifyInstance, opts: { security: SecurityService }) {
@@ -20,7 +21,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
   r.get(
     '/settings/security',
     {
-      config: { permission: 'settings.view' },
+      config: { permission: 'settings.view', resource: 'settings' },
       schema: {
         tags,
         summary: 'Session, login, elevation and password settings',
@@ -32,7 +33,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
   r.put(
     '/settings/security',
     {
-      config: { permission: 'settings.edit' },
+      config: { permission: 'settings.edit', resource: 'settings' },
       schema: {
         tags,
         summary: 'Change the security settings',
@@ -45,7 +46,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
   r.get(
     '/security/master-code',
     {
-      config: { permission: 'security.rotate_code' },
+      config: { permission: 'security.rotate_code', resource: 'master_code' },
       schema: {
         tags,
         summary: 'Whether a master code is set, and why it does not work when it does not',
@@ -57,7 +58,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
   r.post(
     '/security/master-code/rotate',
     {
-      config: { permission: 'security.rotate_code' },
+      config: { permission: 'security.rotate_code', resource: 'master_code' },
       schema: {
         tags,
         summary: 'Generate a new master code (shown once); the old one stops working at once',
@@ -69,15 +70,15 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
   r.get(
     '/api-keys',
     {
-      config: { permission: 'security.api_keys' },
+      config: { permission: 'security.api_keys', resource: 'api_key' },
       schema: { tags, summary: 'API keys', response: responses({ 200: z.object({ items: z.array(ApiKey) }) }) },
     },
-    async () => ({ items: await security.listApiKeys() }),
+    async (request) => ({ items: await security.listApiKeys(scopeOf(request, 'api_key')) }),
   );
   r.post(
     '/api-keys',
     {
-      config: { permission: 'security.api_keys' },
+      config: { permission: 'security.api_keys', resource: 'api_key' },
       schema: {
         tags,
         summary: 'Create an API key with a subset of your permissions (the key is shown once)',
@@ -86,12 +87,16 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await security.createApiKey(actorOf(request), request.body, contextOf(request))),
+      reply
+        .status(201)
+        .send(
+          await security.createApiKey(actorOf(request), scopeOf(request, 'api_key'), request.body, contextOf(request)),
+        ),
   );
   r.delete(
     '/api-keys/:id',
     {
-      config: { permission: 'security.api_keys' },
+      config: { permission: 'security.api_keys', resource: 'api_key' },
       schema: {
         tags,
         summary: 'Revoke an API key (it stops working at once; the record stays)',
@@ -99,6 +104,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
         response: responses({ 200: ApiKey }, 404, 409),
       },
     },
-    async (request) => security.revokeApiKey(actorOf(request), request.params.id, contextOf(request)),
+    async (request) =>
+      security.revokeApiKey(actorOf(request), scopeOf(request, 'api_key'), request.params.id, contextOf(request)),
   );
 }

@@ -10,6 +10,7 @@ import { isPermission, permissionDef } from '../../../shared/permissions/catalog
 import { type Database, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { requireOwner, type Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { sha256 } from '../auth/auth.service.ts';
 import type { PasswordHasher } from '../auth/password.ts';
@@ -131,8 +132,8 @@ export class SecurityService {
     };
   }
 
-  async listApiKeys(): Promise<ApiKey[]> {
-    return (await listApiKeys(this.deps.database.db, null)).map((r) => this.toApiKey(r));
+  async listApiKeys(scope: Scope<'api_key'>): Promise<ApiKey[]> {
+    return (await listApiKeys(this.deps.database.db, scope)).map((r) => this.toApiKey(r));
   }
 
   /** Which of the actor's permissions a key may carry: those they hold now without elevation. */
@@ -144,8 +145,9 @@ export class SecurityService {
       .map((e) => e.permission);
   }
 
-  async createApiKey(actor: Actor, body: CreateApiKeyBody, ctx: RequestContext) {
+  async createApiKey(actor: Actor, scope: Scope<'api_key'>, body: CreateApiKeyBody, ctx: RequestContext) {
     if (actor.apiKey) throw new ForbiddenError('API keys cannot create other API keys; sign in to make one.');
+    requireOwner(scope, actor.user.id, 'a key is made for its maker');
     const permissions = [...new Set(body.permissions)];
     const unknown = permissions.filter((p) => !isPermission(p));
     if (unknown.length > 0) {
@@ -191,13 +193,13 @@ export class SecurityService {
         context: ctx,
       });
     });
-    const row = await findApiKey(this.deps.database.db, id);
+    const row = await findApiKey(this.deps.database.db, scope, id);
     return { key, apiKey: this.toApiKey(row as ApiKeyRow) };
   }
 
-  async revokeApiKey(actor: Actor, id: string, ctx: RequestContext): Promise<ApiKey> {
+  async revokeApiKey(actor: Actor, scope: Scope<'api_key'>, id: string, ctx: RequestContext): Promise<ApiKey> {
     const { db } = this.deps.database;
-    const row = await findApiKey(db, id);
+    const row = await findApiKey(db, scope, id);
     if (!row) throw new NotFoundError('There is no API key with that id.');
     if (row.revoked_at) throw new ConflictError('This key is already revoked.');
     await transaction(db, async (trx) => {
@@ -210,6 +212,6 @@ export class SecurityService {
         context: ctx,
       });
     });
-    return this.toApiKey((await findApiKey(db, id)) as ApiKeyRow);
+    return this.toApiKey((await findApiKey(db, scope, id)) as ApiKeyRow);
   }
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB, UsersTable } from '../../db/schema.ts';
+import { whereInScope } from '../../db/scoped.ts';
+import type { Scope } from '../../http/scope.ts';
 
 const columns = [
   'users.id',
@@ -31,8 +33,13 @@ function base(db: Kysely<DB>) {
     );
 }
 
-export async function listUsers(db: Kysely<DB>, filter: { q?: string; status: 'active' | 'inactive' | 'all' }) {
-  let q = base(db);
+/** The users the scope reaches (an `own` scope: only the actor's own account). */
+export async function listUsers(
+  db: Kysely<DB>,
+  scope: Scope<'user'>,
+  filter: { q?: string; status: 'active' | 'inactive' | 'all' },
+) {
+  let q = whereInScope(base(db), scope);
   if (filter.status !== 'all') q = q.where('users.active', '=', filter.status === 'active' ? 1 : 0);
   if (filter.q) {
     const like = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -46,8 +53,9 @@ export async function listUsers(db: Kysely<DB>, filter: { q?: string; status: 'a
   return q.orderBy('users.active', 'desc').orderBy('users.name').execute();
 }
 
-export async function getUser(db: Kysely<DB>, id: string) {
-  return base(db).where('users.id', '=', id).executeTakeFirst();
+/** One user, or undefined when there is none or it is outside the scope (a 404 either way). */
+export async function getUser(db: Kysely<DB>, scope: Scope<'user'>, id: string) {
+  return whereInScope(base(db), scope).where('users.id', '=', id).executeTakeFirst();
 }
 export type UserRow = NonNullable<Awaited<ReturnType<typeof getUser>>>;
 

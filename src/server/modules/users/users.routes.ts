@@ -15,6 +15,7 @@ import {
 } from '../../../shared/contracts/users.ts';
 import { actorOf } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
+import { scopeOf } from '../../http/scope.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { UsersService } from './users.service.ts';
 
@@ -27,15 +28,15 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
   r.get(
     '/users',
     {
-      config: { permission: 'users.view' },
+      config: { permission: 'users.view', resource: 'user' },
       schema: { tags, summary: 'List users', querystring: UserListQuery, response: responses({ 200: UserList }) },
     },
-    async (request) => ({ items: await users.list(request.query) }),
+    async (request) => ({ items: await users.list(scopeOf(request, 'user'), request.query) }),
   );
   r.post(
     '/users',
     {
-      config: { permission: 'users.add' },
+      config: { permission: 'users.add', resource: 'user' },
       schema: {
         tags,
         summary: 'Create a user with a temporary password (returned once)',
@@ -44,20 +45,22 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await users.create(actorOf(request), request.body, contextOf(request))),
+      reply
+        .status(201)
+        .send(await users.create(actorOf(request), scopeOf(request, 'user'), request.body, contextOf(request))),
   );
   r.get(
     '/users/:id',
     {
-      config: { permission: 'users.view' },
+      config: { permission: 'users.view', resource: 'user' },
       schema: { tags, summary: 'One user', params: Params, response: responses({ 200: User }, 404) },
     },
-    async (request) => users.get(request.params.id),
+    async (request) => users.get(scopeOf(request, 'user'), request.params.id),
   );
   r.patch(
     '/users/:id',
     {
-      config: { permission: 'users.edit' },
+      config: { permission: 'users.edit', resource: 'user' },
       schema: {
         tags,
         summary: 'Change name, email or artist link (role and status have their own operations)',
@@ -66,12 +69,13 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         response: responses({ 200: User }, 404, 422),
       },
     },
-    async (request) => users.update(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) =>
+      users.update(actorOf(request), scopeOf(request, 'user'), request.params.id, request.body, contextOf(request)),
   );
   r.put(
     '/users/:id/role',
     {
-      config: { permission: 'users.edit' },
+      config: { permission: 'users.edit', resource: 'user' },
       schema: {
         tags,
         summary: 'Change the user’s role (only to roles whose permissions you hold)',
@@ -83,6 +87,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     async (request) =>
       users.changeRole(
         actorOf(request),
+        scopeOf(request, 'user'),
         request.params.id,
         request.body.roleKey,
         request.body.reason,
@@ -92,7 +97,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
   r.post(
     '/users/:id/deactivate',
     {
-      config: { permission: 'users.delete' },
+      config: { permission: 'users.delete', resource: 'user' },
       schema: {
         tags,
         summary: 'Deactivate: sessions and API keys stop at once; the account and its history stay',
@@ -101,12 +106,19 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         response: responses({ 200: User }, 404, 409),
       },
     },
-    async (request) => users.deactivate(actorOf(request), request.params.id, request.body.reason, contextOf(request)),
+    async (request) =>
+      users.deactivate(
+        actorOf(request),
+        scopeOf(request, 'user'),
+        request.params.id,
+        request.body.reason,
+        contextOf(request),
+      ),
   );
   r.post(
     '/users/:id/reactivate',
     {
-      config: { permission: 'users.delete' },
+      config: { permission: 'users.delete', resource: 'user' },
       schema: {
         tags,
         summary: 'Reactivate a deactivated user',
@@ -115,12 +127,19 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         response: responses({ 200: User }, 404, 409),
       },
     },
-    async (request) => users.reactivate(actorOf(request), request.params.id, request.body.reason, contextOf(request)),
+    async (request) =>
+      users.reactivate(
+        actorOf(request),
+        scopeOf(request, 'user'),
+        request.params.id,
+        request.body.reason,
+        contextOf(request),
+      ),
   );
   r.post(
     '/users/:id/reset-password',
     {
-      config: { permission: 'users.reset_password' },
+      config: { permission: 'users.reset_password', resource: 'user' },
       schema: {
         tags,
         summary: 'Set a temporary password (returned once); ends the user’s sessions and unlocks the account',
@@ -130,12 +149,18 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) =>
-      users.resetPassword(actorOf(request), request.params.id, request.body.temporaryPassword, contextOf(request)),
+      users.resetPassword(
+        actorOf(request),
+        scopeOf(request, 'user'),
+        request.params.id,
+        request.body.temporaryPassword,
+        contextOf(request),
+      ),
   );
   r.get(
     '/users/:id/sessions',
     {
-      config: { permission: 'users.edit' },
+      config: { permission: 'users.edit', resource: 'user' },
       schema: {
         tags,
         summary: 'The user’s open sessions',
@@ -143,15 +168,14 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         response: responses({ 200: SessionList }, 404),
       },
     },
-    async (request) => {
-      await users.get(request.params.id);
-      return { items: await auth.sessions(request.params.id, actorOf(request).session?.handle ?? null) };
-    },
+    async (request) => ({
+      items: await auth.sessions(scopeOf(request, 'user'), request.params.id, actorOf(request).session?.handle ?? null),
+    }),
   );
   r.delete(
     '/users/:id/sessions',
     {
-      config: { permission: 'users.edit' },
+      config: { permission: 'users.edit', resource: 'user' },
       schema: {
         tags,
         summary: 'End every session of the user',
@@ -159,12 +183,14 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         response: responses({ 200: z.object({ ended: z.number().int() }) }, 404),
       },
     },
-    async (request) => ({ ended: await users.endSessions(actorOf(request), request.params.id, contextOf(request)) }),
+    async (request) => ({
+      ended: await users.endSessions(actorOf(request), scopeOf(request, 'user'), request.params.id, contextOf(request)),
+    }),
   );
   r.delete(
     '/users/:id/sessions/:sessionId',
     {
-      config: { permission: 'users.edit' },
+      config: { permission: 'users.edit', resource: 'user' },
       schema: {
         tags,
         summary: 'End one session of the user',
@@ -173,7 +199,13 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) => {
-      await auth.endSessionByHandle(actorOf(request), request.params.id, request.params.sessionId, contextOf(request));
+      await auth.endSessionByHandle(
+        actorOf(request),
+        scopeOf(request, 'user'),
+        request.params.id,
+        request.params.sessionId,
+        contextOf(request),
+      );
       return { ok: true as const };
     },
   );

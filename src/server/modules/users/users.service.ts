@@ -6,6 +6,7 @@ import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { requireOwner, type Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { endUserSessions, insertUser, setPassword } from '../auth/auth.repository.ts';
 import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
@@ -73,18 +74,18 @@ export class UsersService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  private async row(db: Tx, id: string): Promise<UserRow> {
-    const user = await getUser(db, id);
+  private async row(db: Tx, scope: Scope<'user'>, id: string): Promise<UserRow> {
+    const user = await getUser(db, scope, id);
     if (!user) throw new NotFoundError('There is no user with that id.');
     return user;
   }
 
-  async list(filter: { q?: string; status: 'active' | 'inactive' | 'all' }): Promise<User[]> {
-    return (await listUsers(this.deps.database.db, filter)).map(toUser);
+  async list(scope: Scope<'user'>, filter: { q?: string; status: 'active' | 'inactive' | 'all' }): Promise<User[]> {
+    return (await listUsers(this.deps.database.db, scope, filter)).map(toUser);
   }
 
-  async get(id: string): Promise<User> {
-    return toUser(await this.row(this.deps.database.db, id));
+  async get(scope: Scope<'user'>, id: string): Promise<User> {
+    return toUser(await this.row(this.deps.database.db, scope, id));
   }
 
   private async assertRoleAssignable(trx: Tx, actor: Actor, roleKey: string): Promise<Authz> {
@@ -105,7 +106,9 @@ export class UsersService {
     return { plain, hash: await this.deps.hasher.hash(plain) };
   }
 
-  async create(actor: Actor, body: CreateUserBody, ctx: RequestContext) {
+  async create(actor: Actor, scope: Scope<'user'>, body: CreateUserBody, ctx: RequestContext) {
+    // A new account is nobody's own record: an `own` grant of users.add creates nothing.
+    requireOwner(scope, null, 'a new user account is not yours');
     const password = await this.passwordFor(body.temporaryPassword, 'temporaryPassword');
     const id = randomUUID();
     const { db, engine: kind } = this.deps.database;
@@ -134,11 +137,12 @@ export class UsersService {
     } catch (err) {
       throw emailTakenOr(err);
     }
-    return { user: await this.get(id), temporaryPassword: password.plain };
+    return { user: await this.get(scope, id), temporaryPassword: password.plain };
   }
 
   async update(
     actor: Actor,
+    scope: Scope<'user'>,
     id: string,
     patch: { email?: string | undefined; name?: string | undefined; artistId?: string | null | undefined },
     ctx: RequestContext,
@@ -146,7 +150,7 @@ export class UsersService {
     const { db } = this.deps.database;
     try {
       await transaction(db, async (trx) => {
-        const before = await this.row(trx, id);
+        const before = await this.row(trx, scope, id);
         const changes: { email?: string; name?: string; artist_id?: string | null } = {};
         if (patch.email !== undefined && patch.email !== before.email) changes.email = patch.email;
         if (patch.name !== undefined && patch.name !== before.name) changes.name = patch.name;
@@ -165,14 +169,21 @@ export class UsersService {
     } catch (err) {
       throw emailTakenOr(err);
     }
-    return this.get(id);
+    return this.get(scope, id);
   }
 
-  async changeRole(actor: Actor, id: string, roleKey: string, reason: string | undefined, ctx: RequestContext) {
+  async changeRole(
+    actor: Actor,
+    scope: Scope<'user'>,
+    id: string,
+    roleKey: string,
+    reason: string | undefined,
+    ctx: RequestContext,
+  ) {
     const { db, engine: kind } = this.deps.database;
     await transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
-      const before = await this.row(trx, id);
+      const before = await this.row(trx, scope, id);
       if (before.role_key === roleKey) return;
       const engine = await this.assertRoleAssignable(trx, actor, roleKey);
       // Taking a role away needs the same reach as giving it.
@@ -189,16 +200,22 @@ export class UsersService {
         context: ctx,
       });
     });
-    return this.get(id);
+    return this.get(scope, id);
   }
 
   /** Deactivates: every session and API key of the user stops working at once. */
-  async deactivate(actor: Actor, id: string, reason: string | undefined, ctx: RequestContext): Promise<User> {
+  async deactivate(
+    actor: Actor,
+    scope: Scope<'user'>,
+    id: string,
+    reason: string | undefined,
+    ctx: RequestContext,
+  ): Promise<User> {
     if (id === actor.user.id) throw new ForbiddenError('You cannot deactivate your own account.');
     const { db, engine: kind } = this.deps.database;
     await transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
-      const before = await this.row(trx, id);
+      const before = await this.row(trx, scope, id);
       if (before.active === 0) throw new ConflictError('This user is already deactivated.');
       const now = this.iso();
       await updateUser(trx, id, { active: 0 }, now);
@@ -214,14 +231,20 @@ export class UsersService {
         context: ctx,
       });
     });
-    return this.get(id);
+    return this.get(scope, id);
   }
 
-  async reactivate(actor: Actor, id: string, reason: string | undefined, ctx: RequestContext): Promise<User> {
+  async reactivate(
+    actor: Actor,
+    scope: Scope<'user'>,
+    id: string,
+    reason: string | undefined,
+    ctx: RequestContext,
+  ): Promise<User> {
     const { db, engine: kind } = this.deps.database;
     await transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
-      const before = await this.row(trx, id);
+      const before = await this.row(trx, scope, id);
       if (before.active === 1) throw new ConflictError('This user is already active.');
       await this.assertRoleAssignable(trx, actor, before.role_key);
       await updateUser(trx, id, { active: 1 }, this.iso());
@@ -235,13 +258,13 @@ export class UsersService {
         context: ctx,
       });
     });
-    return this.get(id);
+    return this.get(scope, id);
   }
 
   /** Sets a temporary password (returned once), unlocks the account and ends its sessions. */
-  async resetPassword(actor: Actor, id: string, given: string | undefined, ctx: RequestContext) {
+  async resetPassword(actor: Actor, scope: Scope<'user'>, id: string, given: string | undefined, ctx: RequestContext) {
     const { db } = this.deps.database;
-    const target = await this.row(db, id);
+    const target = await this.row(db, scope, id);
     if (target.active === 0) throw new ConflictError('Reactivate this user before resetting their password.');
     const password = await this.passwordFor(given, 'temporaryPassword');
     await transaction(db, async (trx) => {
@@ -256,13 +279,13 @@ export class UsersService {
         context: ctx,
       });
     });
-    return { user: await this.get(id), temporaryPassword: password.plain };
+    return { user: await this.get(scope, id), temporaryPassword: password.plain };
   }
 
   /** Ends every session of a user (an admin's "sign out everywhere"). */
-  async endSessions(actor: Actor, id: string, ctx: RequestContext): Promise<number> {
+  async endSessions(actor: Actor, scope: Scope<'user'>, id: string, ctx: RequestContext): Promise<number> {
     const { db } = this.deps.database;
-    await this.row(db, id);
+    await this.row(db, scope, id);
     return transaction(db, async (trx) => {
       const n = await endUserSessions(trx, id, this.iso());
       await this.deps.audit.record(trx, {
