@@ -72,7 +72,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
       config: { permission: 'security.api_keys' },
       schema: { tags, summary: 'API keys', response: responses({ 200: z.object({ items: z.array(ApiKey) }) }) },
     },
-    async () => ({ items: await security.listApiKeys() }),
+    async (request) => ({ items: await security.listApiKeys(actorOf(request)) }),
   );
   r.post(
     '/api-keys',
