@@ -9,7 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
 
-type Fetcher = (method: string, url: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown> }>;
+type Fetcher = (
+  method: string,
+  url: string,
+  body?: unknown,
+) => Promise<{ status: number; json: Record<string, unknown> }>;
 
 function client(base: string, s: Session): Fetcher {
   return async (method, url, body) => {
@@ -22,15 +26,6 @@ function client(base: string, s: Session): Fetcher {
     });
     return { status: res.status, json: (await res.json()) as Record<string, unknown> };
   };
-}
-
-async function grant(admin: Session, userId: string, permission: string) {
-  const res = await admin.inject({
-    method: 'PUT',
-    url: `/api/v1/users/${userId}/permissions/${permission}`,
-    payload: { effect: 'grant', reason: 'test set-up' },
-  });
-  if (res.statusCode !== 200) throw new Error(`grant ${permission} failed: ${res.statusCode} ${res.body}`);
 }
 
 describe.each(ENGINES)('reach under parallel requests on %s', (engine) => {

@@ -53,7 +53,12 @@ async function role(admin: Session, key: string) {
     inherits: string[];
     entries: Record<string, string>;
   }[];
-  return roles.find((r) => r.key === key) as { key: string; name: string; inherits: string[]; entries: Record<string, string> };
+  return roles.find((r) => r.key === key) as {
+    key: string;
+    name: string;
+    inherits: string[];
+    entries: Record<string, string>;
+  };
 }
 
 describe.each(ENGINES)('H2 — editing your own role on %s', (engine) => {
@@ -161,7 +166,11 @@ describe.each(ENGINES)('H3 — account actions need reach on %s', (engine) => {
   afterAll(async () => t.close());
 
   it('refuses resetting the password of someone who holds more, naming what they hold', async () => {
-    const res = await sup.session.inject({ method: 'POST', url: `/api/v1/users/${boss.id}/reset-password`, payload: {} });
+    const res = await sup.session.inject({
+      method: 'POST',
+      url: `/api/v1/users/${boss.id}/reset-password`,
+      payload: {},
+    });
     expect(res.statusCode).toBe(403);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(typeOf(res)).toBe('out-of-reach');
@@ -230,7 +239,11 @@ describe.each(ENGINES)('H3 — account actions need reach on %s', (engine) => {
 
   it('still lets them act on accounts they cover', async () => {
     const clerk = await createStaff(t.app, admin, 'user', 'Cody Clerk');
-    const reset = await sup.session.inject({ method: 'POST', url: `/api/v1/users/${clerk.id}/reset-password`, payload: {} });
+    const reset = await sup.session.inject({
+      method: 'POST',
+      url: `/api/v1/users/${clerk.id}/reset-password`,
+      payload: {},
+    });
     expect(reset.statusCode).toBe(200);
     const email = await sup.session.inject({
       method: 'PATCH',
@@ -350,7 +363,11 @@ describe.each(ENGINES)('M3 — critical permissions through roles need a second 
     const edit = await admin.inject({
       method: 'PUT',
       url: '/api/v1/roles/superuser',
-      payload: { name: current.name, inherits: current.inherits, entries: { ...current.entries, 'users.delete': 'allow' } },
+      payload: {
+        name: current.name,
+        inherits: current.inherits,
+        entries: { ...current.entries, 'users.delete': 'allow' },
+      },
     });
     expect(edit.statusCode).toBe(403);
     expect(typeOf(edit)).toBe('second-admin-required');

@@ -173,7 +173,13 @@ export async function requireReach(
 }
 
 /** Whether the actor covers `targetUserId` (for filtering lists, e.g. API keys). */
-export async function withinReach(trx: Tx, roles: RolesService, actor: Actor, targetUserId: string, holdings: Holdings) {
+export async function withinReach(
+  trx: Tx,
+  roles: RolesService,
+  actor: Actor,
+  targetUserId: string,
+  holdings: Holdings,
+) {
   try {
     await requireReach(trx, roles, actor, targetUserId, holdings);
     return true;

@@ -166,7 +166,8 @@ export class PermissionsService {
       .where('permission', '=', permission)
       .executeTakeFirst();
     if (input.effect === 'grant') assertHolds(holdings, permission, input.scope);
-    if (input.effect === 'inherit' && before?.effect === 'deny') await this.assertMayLiftDeny(trx, holdings, user, permission, actor);
+    if (input.effect === 'inherit' && before?.effect === 'deny')
+      await this.assertMayLiftDeny(trx, holdings, user, permission, actor);
     const beforeView = before
       ? { effect: before.effect, scope: before.scope, expiresAt: before.expires_at, reason: before.reason }
       : { effect: 'inherit' };
@@ -554,7 +555,11 @@ export class PermissionsService {
       // role inheriting it gains too.
       const added = roleAdditions(holdings.engine, engine, key);
       assertRoleChangeWithinReach(holdings, added, 'change');
-      assertNoCriticalWithoutApproval(added.keys(), `This change to the role “${before.name}”`, security.criticalGrantsNeedApproval);
+      assertNoCriticalWithoutApproval(
+        added.keys(),
+        `This change to the role “${before.name}”`,
+        security.criticalGrantsNeedApproval,
+      );
       await assertManagerRemains(trx, engine);
       const after = (await this.listRoles(trx)).find((r) => r.key === key) as Role;
       await this.deps.audit.record(trx, {
