@@ -287,6 +287,13 @@ describe.each(ENGINES)('M2 — lifting a deny on %s', (engine) => {
     });
     expect(lift.statusCode).toBe(403);
     expect(lift.json().detail).toMatch(/lift a deny on yourself/);
+    // Nor by turning it into a deny that ends tomorrow.
+    const ending = await mgr.session.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${mgr.id}/permissions/reports.export`,
+      payload: { effect: 'deny', expiresAt: new Date(t.clock.now + 24 * 3600_000).toISOString(), reason: 'soon' },
+    });
+    expect(ending.statusCode).toBe(403);
     expect((await items(admin, mgr.id)).find((i) => i.permission === 'reports.export')?.state).toBe('deny');
   });
 

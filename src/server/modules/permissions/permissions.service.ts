@@ -166,8 +166,14 @@ export class PermissionsService {
       .where('permission', '=', permission)
       .executeTakeFirst();
     if (input.effect === 'grant') assertHolds(holdings, permission, input.scope);
-    if (input.effect === 'inherit' && before?.effect === 'deny')
-      await this.assertMayLiftDeny(trx, holdings, user, permission, actor);
+    // Lifting a deny: removing it, or replacing it with one that ends (sooner).
+    const lifts =
+      before?.effect === 'deny' &&
+      (input.effect === 'inherit' ||
+        (input.effect === 'deny' &&
+          input.expiresAt !== null &&
+          (before.expires_at === null || Date.parse(input.expiresAt) < Date.parse(before.expires_at))));
+    if (lifts) await this.assertMayLiftDeny(trx, holdings, user, permission, actor);
     const beforeView = before
       ? { effect: before.effect, scope: before.scope, expiresAt: before.expires_at, reason: before.reason }
       : { effect: 'inherit' };
