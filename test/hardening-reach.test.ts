@@ -505,3 +505,44 @@ describe.each(ENGINES)('L3 — only lasting grants keep a manager on %s', (engin
     expect(again.statusCode).toBe(200);
   });
 });
+
+describe.each(ENGINES)('H2/H3 on the studio template on %s', (engine) => {
+  let t: TestApp;
+  let admin: Session;
+  beforeAll(async () => {
+    ({ t, admin } = await createBusinessApp(engine, 'studio'));
+  });
+  afterAll(async () => t.close());
+
+  it('an assistant trusted with permissions cannot widen their own role or reset an admin', async () => {
+    const asst = await createStaff(t.app, admin, 'assistant', 'Ada Assistant');
+    for (const p of ['users.manage_permissions', 'settings.permissions', 'users.reset_password']) {
+      await grant(admin, asst.id, p);
+    }
+    const before = await heldCount(admin, asst.id);
+    const current = await role(admin, 'assistant');
+    const widen = await asst.session.inject({
+      method: 'PUT',
+      url: '/api/v1/roles/assistant',
+      payload: { name: current.name, inherits: ['admin'], entries: current.entries },
+    });
+    expect(widen.statusCode).toBe(403);
+    // An elevated entry does not cover allow: turning "clients.edit" from elevated into allow is refused.
+    const allow = await asst.session.inject({
+      method: 'PUT',
+      url: '/api/v1/roles/assistant',
+      payload: { name: current.name, inherits: [], entries: { ...current.entries, 'clients.edit': 'allow' } },
+    });
+    expect(allow.statusCode).toBe(403);
+    expect(allow.json().permissions).toEqual(['clients.edit']);
+    expect(await heldCount(admin, asst.id)).toBe(before);
+    const boss = await createStaff(t.app, admin, 'admin', 'Ana Admin');
+    const reset = await asst.session.inject({
+      method: 'POST',
+      url: `/api/v1/users/${boss.id}/reset-password`,
+      payload: {},
+    });
+    expect(reset.statusCode).toBe(403);
+    expect(typeOf(reset)).toBe('out-of-reach');
+  });
+});
