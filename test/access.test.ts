@@ -380,6 +380,9 @@ describe.each(ENGINES)('permissions and roles on %s', (engine) => {
   });
 
   it('holds a critical grant for a second admin when the setting asks for it', async () => {
+    // The second admin comes first: with the setting on, a role that gives critical permissions
+    // can no longer be assigned (hardening-reach.test.ts).
+    const second = await createStaff(t.app, admin, 'admin', 'Second Admin');
     const settings = (await admin.inject({ method: 'GET', url: '/api/v1/settings/security' })).json();
     const saved = await admin.inject({
       method: 'PUT',
@@ -398,7 +401,6 @@ describe.each(ENGINES)('permissions and roles on %s', (engine) => {
     const id = req.json().requestId;
     const own = await admin.inject({ method: 'POST', url: `/api/v1/permission-requests/${id}/approve` });
     expect(own.statusCode).toBe(403);
-    const second = await createStaff(t.app, admin, 'admin', 'Second Admin');
     const ok = await second.session.inject({ method: 'POST', url: `/api/v1/permission-requests/${id}/approve` });
     expect(ok.statusCode).toBe(200);
     const view = await admin.inject({ method: 'GET', url: `/api/v1/users/${u.id}/permissions` });

@@ -1,5 +1,6 @@
 import type {
   Access,
+  Breadth,
   DecisionCode,
   EffectiveEntry,
   Explanation,
@@ -194,6 +195,17 @@ export class Authz {
     if (bits & ELEVATED && elevated) return 'all';
     if (bits & OWN) return 'own';
     return bits & ELEVATED ? 'elevation-required' : 'none';
+  }
+
+  /**
+   * How widely the subject holds a permission, from its roles and unexpired overrides, whatever
+   * the session's elevation: `null` when not at all (never granted, denied, deactivated, outside
+   * an API key's scope). Used to judge whether one person covers another ("reach").
+   */
+  breadth(subject: Subject, permission: string): Breadth | null {
+    const bits = this.bitsFor(subject, this.indexOf(permission), permission, this.now());
+    if (bits <= 0) return null;
+    return { allow: (bits & ALLOW) !== 0, own: (bits & OWN) !== 0, elevated: (bits & ELEVATED) !== 0 };
   }
 
   /** Every catalog permission with its state and provenance: what the permissions page shows. */

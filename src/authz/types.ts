@@ -51,6 +51,9 @@ export type Resource = { readonly ownerId: string | null | undefined };
  */
 export type Access = 'all' | 'own' | 'elevation-required' | 'none';
 
+/** How widely a permission is held: `allow` covers every record at any time, and so `own` and `elevated` too. */
+export type Breadth = { readonly allow: boolean; readonly own: boolean; readonly elevated: boolean };
+
 export type DecisionCode =
   | 'inactive'
   | 'outside-key-scope'

@@ -14,6 +14,7 @@ import {
 } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { lockAccessChanges, requireReach } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import {
@@ -489,6 +490,8 @@ export class AuthService {
       .executeTakeFirst();
     if (!row) throw new NotFoundError('That session does not exist or has already ended.');
     await transaction(db, async (trx) => {
+      await lockAccessChanges(trx, this.deps.database.engine);
+      await requireReach(trx, this.deps.roles, actor, userId);
       await endSession(trx, row.id, this.iso());
       await this.deps.audit.record(trx, {
         action: 'auth.session_end',

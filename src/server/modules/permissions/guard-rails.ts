@@ -2,12 +2,14 @@
  * The rules that keep access administration safe (product.md, permission model §8):
  * nobody grants or assigns what they do not hold, and somebody can always manage permissions.
  */
-import type { Access, Authz, Subject } from '../../../authz/index.ts';
+import type { Authz, Breadth, Subject } from '../../../authz/index.ts';
 import { permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Tx } from '../../db/database.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
-import { ConflictError, HttpError } from '../../http/errors.ts';
-import { loadActiveSubjects } from './subjects.ts';
+import type { Actor } from '../../http/actor.ts';
+import { ConflictError, HttpError, NotFoundError } from '../../http/errors.ts';
+import type { RolesService } from '../roles/roles.service.ts';
+import { loadActiveSubjects, loadSubject } from './subjects.ts';
 
 export const MANAGE_PERMISSIONS = 'users.manage_permissions';
 
@@ -28,12 +30,17 @@ export class NotHeldError extends HttpError {
   }
 }
 
-/** Whether `holder` covers `needed` (what a grant or role would give). */
-function covers(holder: Access, needed: Access): boolean {
-  if (needed === 'none') return true;
-  if (needed === 'all') return holder === 'all';
-  if (needed === 'own') return holder === 'all' || holder === 'own';
-  return holder !== 'none'; // elevation-required: holding it in any form is enough
+/**
+ * Whether a holding covers a need: `allow` covers everything; otherwise each narrower form
+ * (`own`, `elevated`) must be held itself. An `own` or `elevated` holding never covers `allow`,
+ * and being elevated right now does not count as holding `allow`.
+ */
+export function coversBreadth(holder: Breadth | null, needed: Breadth | null): boolean {
+  if (!needed || !(needed.allow || needed.own || needed.elevated)) return true;
+  if (!holder) return false;
+  if (holder.allow) return true;
+  if (needed.allow) return false;
+  return (!needed.own || holder.own) && (!needed.elevated || holder.elevated);
 }
 
 function describe(permissions: string[]): string {
@@ -41,9 +48,41 @@ function describe(permissions: string[]): string {
   return permissions.length > 5 ? `${labels.join(', ')} and ${permissions.length - 5} more` : labels.join(', ');
 }
 
+/**
+ * What the actor holds, read inside the transaction after `lockAccessChanges` (so a change
+ * committed a moment ago counts, and the request's own change does not): every guard rail below
+ * judges against this, never against the subject read when the request arrived.
+ */
+export type Holdings = { readonly engine: Authz; readonly subject: Subject };
+
+export async function holdingsOf(trx: Tx, roles: RolesService, actor: Actor): Promise<Holdings> {
+  const engine = await roles.engine(trx);
+  const row = await trx
+    .selectFrom('users')
+    .select(['id', 'role_key', 'artist_id', 'active'])
+    .where('id', '=', actor.user.id)
+    .executeTakeFirst();
+  if (!row) return { engine, subject: { ...actor.subject, active: false } };
+  const subject = await loadSubject(trx, row, actor.subject.elevatedUntil, actor.subject.limitTo ?? null);
+  return { engine, subject };
+}
+
+/** What `engine` gives someone with only `roleKey` (no overrides), permission by permission. */
+function roleProbe(roleKey: string): Subject {
+  return { id: '\u0000probe', active: true, roles: [roleKey], overrides: [], elevatedUntil: null, ownerIds: [] };
+}
+
+/** The permissions `needs` gives that `holdings` does not cover. */
+function uncovered(holdings: Holdings, needs: (permission: string) => Breadth | null): string[] {
+  return holdings.engine.permissions.filter(
+    (p) => !coversBreadth(holdings.engine.breadth(holdings.subject, p), needs(p)),
+  );
+}
+
 /** Refuses a grant of `permission` (any or own) by someone who does not hold it that widely. */
-export function assertHolds(engine: Authz, actor: Subject, permission: string, scope: 'any' | 'own'): void {
-  if (!covers(engine.access(actor, permission), scope === 'any' ? 'all' : 'own')) {
+export function assertHolds(holdings: Holdings, permission: string, scope: 'any' | 'own'): void {
+  const needed = { allow: scope === 'any', own: scope === 'own', elevated: false };
+  if (!coversBreadth(holdings.engine.breadth(holdings.subject, permission), needed)) {
     throw new NotHeldError(
       `You cannot grant ${describe([permission])}${scope === 'own' ? ' (own records)' : ''} because you do not hold it yourself.`,
       [permission],
@@ -51,20 +90,10 @@ export function assertHolds(engine: Authz, actor: Subject, permission: string, s
   }
 }
 
-/** Refuses assigning (or shaping) a role that gives anything the actor does not hold. */
-export function assertRoleWithinReach(engine: Authz, actor: Subject, roleKey: string, verb = 'assign'): void {
-  const probe: Subject = {
-    id: '\u0000probe',
-    active: true,
-    roles: [roleKey],
-    overrides: [],
-    elevatedUntil: null,
-    ownerIds: [],
-  };
-  const missing = engine
-    .effective(probe)
-    .filter((e) => !covers(engine.access(actor, e.permission), e.access))
-    .map((e) => e.permission);
+/** Refuses assigning (or taking away) a role that gives anything the actor does not hold. */
+export function assertRoleWithinReach(holdings: Holdings, roleKey: string, verb = 'assign'): void {
+  const probe = roleProbe(roleKey);
+  const missing = uncovered(holdings, (p) => holdings.engine.breadth(probe, p));
   if (missing.length > 0) {
     throw new NotHeldError(
       `You cannot ${verb} this role: it gives ${describe(missing)}, which you do not hold yourself.`,
@@ -73,12 +102,125 @@ export function assertRoleWithinReach(engine: Authz, actor: Subject, roleKey: st
   }
 }
 
+/** What a role change adds to the role's effective set (own entries and inheritance), per permission. */
+export function roleAdditions(before: Authz | null, after: Authz, roleKey: string): Map<string, Breadth> {
+  const probe = roleProbe(roleKey);
+  const added = new Map<string, Breadth>();
+  for (const p of after.permissions) {
+    const a = after.breadth(probe, p);
+    if (!a) continue;
+    const b = before?.hasRole(roleKey) ? before.breadth(probe, p) : null;
+    if (coversBreadth(b, a)) continue;
+    added.set(p, { allow: a.allow && !b?.allow, own: a.own && !b?.own, elevated: a.elevated && !b?.elevated });
+  }
+  return added;
+}
+
+/**
+ * Refuses creating or editing a role so that it (and every role inheriting it, and everyone
+ * holding any of them, the actor included) gains something the actor did not hold before the
+ * change. `holdings` must be read before the change is written.
+ */
+export function assertRoleChangeWithinReach(holdings: Holdings, added: Map<string, Breadth>, verb: string): void {
+  const missing = uncovered(holdings, (p) => added.get(p) ?? null);
+  if (missing.length > 0) {
+    throw new NotHeldError(
+      `You cannot ${verb} this role: it would give ${describe(missing)}, which you do not hold yourself.`,
+      missing,
+    );
+  }
+}
+
+export class OutOfReachError extends HttpError {
+  constructor(name: string, permissions: string[]) {
+    super(
+      403,
+      'out-of-reach',
+      'They hold more than you',
+      `You can’t change ${name}’s account: they hold permissions you don’t (${describe(permissions)}).`,
+      { extra: { permissions } },
+    );
+  }
+}
+
+/**
+ * Reach: acting on another account (password, email or name, sessions, activation, role,
+ * permissions, API keys) requires covering everything the target holds, with at least the same
+ * breadth. The one place this rule lives; call it inside the transaction, after
+ * `lockAccessChanges`, so two people acting on each other at once are judged one after the other.
+ * Acting on your own account is not "another account" and passes. Returns the actor's holdings.
+ */
+export async function requireReach(
+  trx: Tx,
+  roles: RolesService,
+  actor: Actor,
+  targetUserId: string,
+  holdings?: Holdings,
+): Promise<Holdings> {
+  const mine = holdings ?? (await holdingsOf(trx, roles, actor));
+  if (targetUserId === actor.user.id) return mine;
+  const target = await trx
+    .selectFrom('users')
+    .select(['id', 'name', 'role_key', 'artist_id', 'active'])
+    .where('id', '=', targetUserId)
+    .executeTakeFirst();
+  if (!target) throw new NotFoundError('There is no user with that id.');
+  // A deactivated account is judged by what it would hold again once reactivated.
+  const subject = await loadSubject(trx, { ...target, active: 1 });
+  const missing = uncovered(mine, (p) => mine.engine.breadth(subject, p));
+  if (missing.length > 0) throw new OutOfReachError(target.name, missing);
+  return mine;
+}
+
+/** Whether the actor covers `targetUserId` (for filtering lists, e.g. API keys). */
+export async function withinReach(
+  trx: Tx,
+  roles: RolesService,
+  actor: Actor,
+  targetUserId: string,
+  holdings: Holdings,
+) {
+  try {
+    await requireReach(trx, roles, actor, targetUserId, holdings);
+    return true;
+  } catch (err) {
+    if (err instanceof OutOfReachError) return false;
+    throw err;
+  }
+}
+
+export class SecondAdminRequiredError extends HttpError {
+  constructor(detail: string, permissions: string[]) {
+    super(403, 'second-admin-required', 'A second admin must approve this', detail, { extra: { permissions } });
+  }
+}
+
+/**
+ * "Critical grants need a second admin" (security setting) applies to roles as well: with it on,
+ * a role change or assignment that gives someone a critical permission is refused, pointing to
+ * the per-user grant, which waits for a second admin's approval.
+ */
+export function assertNoCriticalWithoutApproval(permissions: Iterable<string>, what: string, on: boolean): void {
+  if (!on) return;
+  const critical = [...permissions].filter((p) => permissionDef(p).risk === 'critical');
+  if (critical.length === 0) return;
+  throw new SecondAdminRequiredError(
+    `${what} would give ${describe(critical)}, which are critical, and critical grants need a second admin. ` +
+      'Grant them per user on the Permissions page instead (a second admin approves each one), or leave them out.',
+    critical,
+  );
+}
+
 /**
  * After a change inside `trx`: at least one active user must still be able to manage
- * permissions without elevation. Throws (rolling the change back) otherwise.
+ * permissions without elevation and without a time limit. Throws (rolling the change back) otherwise.
  */
 export async function assertManagerRemains(trx: Tx, engine: Authz): Promise<void> {
-  const subjects = await loadActiveSubjects(trx);
+  // Only lasting rights count: a grant that ends on a date would leave nobody once it ends.
+  const subjects = (await loadActiveSubjects(trx)).map((s) => ({
+    ...s,
+    overrides: s.overrides.filter((o) => o.effect === 'deny' || o.expiresAt === null),
+  }));
   if (!subjects.some((s) => engine.access(s, MANAGE_PERMISSIONS) === 'all')) {
     throw new ConflictError(
       'This change would leave no active user able to manage permissions. Give that right to another active user first.',

@@ -23,7 +23,19 @@ import { RolesService } from '../roles/roles.service.ts';
 import { getSetting } from '../settings/settings.repository.ts';
 import { type Business, loadSecurity, SETTING } from '../settings/settings.service.ts';
 import { getUser } from '../users/users.repository.ts';
-import { assertHolds, assertManagerRemains, assertRoleWithinReach, lockAccessChanges } from './guard-rails.ts';
+import {
+  assertHolds,
+  assertManagerRemains,
+  assertNoCriticalWithoutApproval,
+  assertRoleChangeWithinReach,
+  assertRoleWithinReach,
+  coversBreadth,
+  type Holdings,
+  holdingsOf,
+  lockAccessChanges,
+  requireReach,
+  roleAdditions,
+} from './guard-rails.ts';
 import { loadSubject } from './subjects.ts';
 
 type Deps = { database: Database; roles: RolesService; audit: AuditService; now: () => number };
@@ -140,7 +152,7 @@ export class PermissionsService {
     trx: Tx,
     actor: Actor,
     scope: Scope<'user'>,
-    engine: Authz,
+    holdings: Holdings,
     userId: string,
     permission: string,
     input: Input,
@@ -148,6 +160,7 @@ export class PermissionsService {
     ctx: RequestContext,
   ): Promise<{ status: 'applied' | 'pending-approval' | 'unchanged'; requestId: string | null }> {
     const user = await this.userOrThrow(trx, scope, userId);
+    await requireReach(trx, this.deps.roles, actor, userId, holdings);
     const now = this.iso();
     const before = await trx
       .selectFrom('user_overrides')
@@ -155,7 +168,15 @@ export class PermissionsService {
       .where('user_id', '=', userId)
       .where('permission', '=', permission)
       .executeTakeFirst();
-    if (input.effect === 'grant') assertHolds(engine, actor.subject, permission, input.scope);
+    if (input.effect === 'grant') assertHolds(holdings, permission, input.scope);
+    // Lifting a deny: removing it, or replacing it with one that ends (sooner).
+    const lifts =
+      before?.effect === 'deny' &&
+      (input.effect === 'inherit' ||
+        (input.effect === 'deny' &&
+          input.expiresAt !== null &&
+          (before.expires_at === null || Date.parse(input.expiresAt) < Date.parse(before.expires_at))));
+    if (lifts) await this.assertMayLiftDeny(trx, holdings, user, permission, actor);
     const beforeView = before
       ? { effect: before.effect, scope: before.scope, expiresAt: before.expires_at, reason: before.reason }
       : { effect: 'inherit' };
@@ -206,6 +227,36 @@ export class PermissionsService {
     return { status: 'applied', requestId: null };
   }
 
+  /**
+   * Lifting a deny gives back whatever the target's roles and grants give: the actor must hold
+   * that (judged before the change), and nobody lifts a deny on themself.
+   */
+  private async assertMayLiftDeny(
+    trx: Tx,
+    holdings: Holdings,
+    user: { id: string; name: string; role_key: string; artist_id: string | null },
+    permission: string,
+    actor: Actor,
+  ): Promise<void> {
+    const label = permissionDef(permission).label;
+    if (user.id === actor.user.id) {
+      throw new ForbiddenError(`You cannot lift a deny on yourself (“${label}”); another admin must do it.`);
+    }
+    const target = await loadSubject(trx, { ...user, active: 1 });
+    const without: Subject = {
+      ...target,
+      overrides: target.overrides.filter((o) => o.permission !== permission || o.effect !== 'deny'),
+    };
+    const mine = holdings.engine.breadth(holdings.subject, permission);
+    const back = holdings.engine.breadth(without, permission);
+    if (!mine || !coversBreadth(mine, back)) {
+      throw new ForbiddenError(
+        `You cannot lift the deny on “${label}” for ${user.name}: lifting it gives back a permission you do not hold yourself.`,
+        { permissions: [permission] },
+      );
+    }
+  }
+
   private async writeOverride(trx: Tx, userId: string, permission: string, input: Input, by: string, now: string) {
     await trx.deleteFrom('user_overrides').where('user_id', '=', userId).where('permission', '=', permission).execute();
     if (input.effect === 'inherit') return;
@@ -243,19 +294,19 @@ export class PermissionsService {
     const security = await loadSecurity(db);
     const result = await transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
-      const engine = await this.deps.roles.engine(trx);
+      const holdings = await holdingsOf(trx, this.deps.roles, actor);
       const r = await this.applyOne(
         trx,
         actor,
         scope,
-        engine,
+        holdings,
         userId,
         permission,
         input,
         security.criticalGrantsNeedApproval,
         ctx,
       );
-      if (r.status === 'applied') await assertManagerRemains(trx, engine);
+      if (r.status === 'applied') await assertManagerRemains(trx, holdings.engine);
       return r;
     });
     const view = await this.forUser(scope, userId);
@@ -279,14 +330,14 @@ export class PermissionsService {
       // Every user asked for must be within reach; one outside the scope is a 404 like a missing one.
       const allowed = await requireAccess(trx, scope, ids);
       if (allowed.size < ids.length) throw new NotFoundError('There is no user with that id.');
-      const engine = await this.deps.roles.engine(trx);
+      const holdings = await holdingsOf(trx, this.deps.roles, actor);
       const counts = { applied: 0, unchanged: 0, pendingApproval: 0 };
       for (const id of ids) {
         const r = await this.applyOne(
           trx,
           actor,
           scope,
-          engine,
+          holdings,
           id,
           body.permission,
           input,
@@ -297,7 +348,7 @@ export class PermissionsService {
         else if (r.status === 'unchanged') counts.unchanged++;
         else counts.pendingApproval++;
       }
-      await assertManagerRemains(trx, engine);
+      await assertManagerRemains(trx, holdings.engine);
       return counts;
     });
   }
@@ -354,7 +405,6 @@ export class PermissionsService {
       if (approve && req.expires_at !== null && Date.parse(req.expires_at) <= this.deps.now()) {
         throw new ConflictError('This grant would already have expired; reject it and ask again.');
       }
-      const engine = await this.deps.roles.engine(trx);
       const now = this.iso();
       await trx
         .updateTable('permission_requests')
@@ -362,7 +412,8 @@ export class PermissionsService {
         .where('id', '=', id)
         .execute();
       if (approve) {
-        assertHolds(engine, actor.subject, req.permission, req.scope);
+        const holdings = await requireReach(trx, this.deps.roles, actor, req.user_id);
+        assertHolds(holdings, req.permission, req.scope);
         await this.writeOverride(
           trx,
           req.user_id,
@@ -450,14 +501,17 @@ export class PermissionsService {
   async createRole(actor: Actor, body: CreateRoleBody, ctx: RequestContext): Promise<Role> {
     this.checkEntries(body.entries ?? {});
     const { db, engine: kind } = this.deps.database;
+    const security = await loadSecurity(db);
     return transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
+      // Judged on what the actor holds before the role exists.
+      const holdings = await holdingsOf(trx, this.deps.roles, actor);
       const existing = await trx.selectFrom('roles').select('key').where('key', '=', body.key).executeTakeFirst();
       if (existing) throw new ConflictError(`A role with the key "${body.key}" already exists.`);
       let inherits = body.inherits ?? [];
       let entries = body.entries ?? {};
       if (body.copyFrom) {
-        const source = (await this.deps.roles.engine(trx)).roleDefs().find((r) => r.key === body.copyFrom);
+        const source = holdings.engine.roleDefs().find((r) => r.key === body.copyFrom);
         if (!source)
           throw new ValidationError(`There is no role "${body.copyFrom}" to copy.`, [
             { path: 'copyFrom', message: 'Unknown role.' },
@@ -471,8 +525,9 @@ export class PermissionsService {
         [{ key: body.key, name: body.name, description: body.description ?? '', inherits, entries, builtin: false }],
         this.iso(),
       );
-      const engine = await this.engineAfterChange(trx);
-      assertRoleWithinReach(engine, actor.subject, body.key, 'create');
+      const added = roleAdditions(null, await this.engineAfterChange(trx), body.key);
+      assertRoleChangeWithinReach(holdings, added, 'create');
+      assertNoCriticalWithoutApproval(added.keys(), `The role “${body.name}”`, security.criticalGrantsNeedApproval);
       const role = (await this.listRoles(trx)).find((r) => r.key === body.key) as Role;
       await this.deps.audit.record(trx, {
         action: 'roles.create',
@@ -488,8 +543,12 @@ export class PermissionsService {
   async updateRole(actor: Actor, key: string, body: UpdateRoleBody, ctx: RequestContext): Promise<Role> {
     this.checkEntries(body.entries ?? {});
     const { db, engine: kind } = this.deps.database;
+    const security = await loadSecurity(db);
     return transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
+      // Judged on what the actor holds before the change, even when the role is their own:
+      // an edit applied first would let it grant itself anything.
+      const holdings = await holdingsOf(trx, this.deps.roles, actor);
       const before = (await this.listRoles(trx)).find((r) => r.key === key);
       if (!before) throw new NotFoundError('There is no such role.');
       if (before.locked) {
@@ -497,8 +556,8 @@ export class PermissionsService {
       }
       const inherits = [...new Set(body.inherits ?? [])];
       await this.assertParentsExist(trx, inherits);
-      // What the actor may shape: the role as it would be must stay within what they hold,
-      // and any permission they add or remove must be theirs too.
+      // Reach over a role: the actor must cover the role as it is (to change or take anything from it)...
+      assertRoleWithinReach(holdings, key, 'change');
       const entries = body.entries ?? {};
       const now = this.iso();
       await trx
@@ -513,11 +572,15 @@ export class PermissionsService {
       const rows = Object.entries(entries).map(([permission, policy]) => ({ role_key: key, permission, policy }));
       if (rows.length > 0) await trx.insertInto('role_entries').values(rows).execute();
       const engine = await this.engineAfterChange(trx);
-      const changed = new Set(
-        [...Object.keys(before.entries), ...Object.keys(entries)].filter((p) => before.entries[p] !== entries[p]),
+      // ...and everything the change adds to it (own entries or via inheritance), which every
+      // role inheriting it gains too.
+      const added = roleAdditions(holdings.engine, engine, key);
+      assertRoleChangeWithinReach(holdings, added, 'change');
+      assertNoCriticalWithoutApproval(
+        added.keys(),
+        `This change to the role “${before.name}”`,
+        security.criticalGrantsNeedApproval,
       );
-      for (const p of changed) assertHolds(engine, actor.subject, p, 'any');
-      assertRoleWithinReach(engine, actor.subject, key, 'shape');
       await assertManagerRemains(trx, engine);
       const after = (await this.listRoles(trx)).find((r) => r.key === key) as Role;
       await this.deps.audit.record(trx, {

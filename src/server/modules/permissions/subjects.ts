@@ -43,7 +43,12 @@ function toOverride(o: OverrideRow): Override {
   };
 }
 
-function subjectOf(user: UserFacts, overrides: Override[], elevatedUntil: number | null, limitTo: Set<string> | null) {
+function subjectOf(
+  user: UserFacts,
+  overrides: Override[],
+  elevatedUntil: number | null,
+  limitTo: ReadonlySet<string> | null,
+) {
   const subject: Subject = {
     id: user.id,
     active: user.active === 1,
@@ -65,7 +70,7 @@ export async function loadSubject(
   db: Kysely<DB>,
   user: UserFacts,
   elevatedUntil: number | null = null,
-  limitTo: Set<string> | null = null,
+  limitTo: ReadonlySet<string> | null = null,
 ): Promise<Subject> {
   const rows = await overridesQuery(db).where('user_overrides.user_id', '=', user.id).execute();
   return subjectOf(user, rows.map(toOverride), elevatedUntil, limitTo);

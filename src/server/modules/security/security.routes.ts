@@ -73,7 +73,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
       config: { permission: 'security.api_keys', resource: 'api_key' },
       schema: { tags, summary: 'API keys', response: responses({ 200: z.object({ items: z.array(ApiKey) }) }) },
     },
-    async (request) => ({ items: await security.listApiKeys(scopeOf(request, 'api_key')) }),
+    async (request) => ({ items: await security.listApiKeys(actorOf(request), scopeOf(request, 'api_key')) }),
   );
   r.post(
     '/api-keys',

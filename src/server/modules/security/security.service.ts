@@ -14,6 +14,7 @@ import { requireOwner, type Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { sha256 } from '../auth/auth.service.ts';
 import type { PasswordHasher } from '../auth/password.ts';
+import { holdingsOf, lockAccessChanges, requireReach, withinReach } from '../permissions/guard-rails.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import { putSetting } from '../settings/settings.repository.ts';
 import { loadSecurity, SETTING } from '../settings/settings.service.ts';
@@ -132,8 +133,16 @@ export class SecurityService {
     };
   }
 
-  async listApiKeys(scope: Scope<'api_key'>): Promise<ApiKey[]> {
-    return (await listApiKeys(this.deps.database.db, scope)).map((r) => this.toApiKey(r));
+  /** Keys in the actor's scope, of the actor and of every user the actor covers (reach); others' keys are not theirs to see. */
+  async listApiKeys(actor: Actor, scope: Scope<'api_key'>): Promise<ApiKey[]> {
+    const { db } = this.deps.database;
+    const rows = await listApiKeys(db, scope);
+    const holdings = await holdingsOf(db, this.deps.roles, actor);
+    const reach = new Map<string, boolean>([[actor.user.id, true]]);
+    for (const userId of new Set(rows.map((r) => r.user_id))) {
+      if (!reach.has(userId)) reach.set(userId, await withinReach(db, this.deps.roles, actor, userId, holdings));
+    }
+    return rows.filter((r) => reach.get(r.user_id)).map((r) => this.toApiKey(r));
   }
 
   /** Which of the actor's permissions a key may carry: those they hold now without elevation. */
@@ -198,11 +207,13 @@ export class SecurityService {
   }
 
   async revokeApiKey(actor: Actor, scope: Scope<'api_key'>, id: string, ctx: RequestContext): Promise<ApiKey> {
-    const { db } = this.deps.database;
+    const { db, engine: kind } = this.deps.database;
     const row = await findApiKey(db, scope, id);
     if (!row) throw new NotFoundError('There is no API key with that id.');
     if (row.revoked_at) throw new ConflictError('This key is already revoked.');
     await transaction(db, async (trx) => {
+      await lockAccessChanges(trx, kind);
+      await requireReach(trx, this.deps.roles, actor, row.user_id);
       await revokeApiKey(trx, id, actor.user.id, this.iso());
       await this.deps.audit.record(trx, {
         action: 'security.api_key.revoke',

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Authz } from '../../../authz/index.ts';
+import type { Authz, Subject } from '../../../authz/index.ts';
 import type { CreateUserBody, User } from '../../../shared/contracts/users.ts';
 import type { PasswordPolicy } from '../../../shared/password-policy.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
@@ -10,7 +10,17 @@ import { requireOwner, type Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { endUserSessions, insertUser, setPassword } from '../auth/auth.repository.ts';
 import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
-import { assertManagerRemains, assertRoleWithinReach, lockAccessChanges } from '../permissions/guard-rails.ts';
+import {
+  assertManagerRemains,
+  assertNoCriticalWithoutApproval,
+  assertRoleWithinReach,
+  coversBreadth,
+  type Holdings,
+  holdingsOf,
+  lockAccessChanges,
+  requireReach,
+} from '../permissions/guard-rails.ts';
+import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import { loadSecurity } from '../settings/settings.service.ts';
 import { getUser, listUsers, type UserRow, updateUser } from './users.repository.ts';
@@ -88,15 +98,39 @@ export class UsersService {
     return toUser(await this.row(this.deps.database.db, scope, id));
   }
 
-  private async assertRoleAssignable(trx: Tx, actor: Actor, roleKey: string): Promise<Authz> {
-    const engine = await this.deps.roles.engine(trx);
-    if (!engine.hasRole(roleKey)) {
+  /** Refuses a role that does not exist or gives more than the actor holds (judged inside the transaction). */
+  private assertRoleAssignable(holdings: Holdings, roleKey: string): void {
+    if (!holdings.engine.hasRole(roleKey)) {
       throw new ValidationError(`There is no role "${roleKey}".`, [
         { path: 'roleKey', message: 'Choose an existing role.' },
       ]);
     }
-    assertRoleWithinReach(engine, actor.subject, roleKey);
-    return engine;
+    assertRoleWithinReach(holdings, roleKey);
+  }
+
+  /**
+   * "Critical grants need a second admin" covers roles too: giving a user a role that adds a
+   * critical permission they did not hold is refused while the setting is on (per-user grants,
+   * which wait for a second admin, are the way).
+   */
+  private async assertCriticalRoleChange(
+    trx: Tx,
+    engine: Authz,
+    user: { id: string; role_key: string; artist_id: string | null } | null,
+    roleKey: string,
+    name: string,
+  ): Promise<void> {
+    const { criticalGrantsNeedApproval } = await loadSecurity(trx);
+    if (!criticalGrantsNeedApproval) return;
+    const before: Subject | null = user ? await loadSubject(trx, { ...user, active: 1 }) : null;
+    const after: Subject = before
+      ? { ...before, roles: [roleKey] }
+      : { id: '', active: true, roles: [roleKey], overrides: [], elevatedUntil: null, ownerIds: [] };
+    const gained = engine.permissions.filter(
+      (p) => !coversBreadth(before ? engine.breadth(before, p) : null, engine.breadth(after, p)),
+    );
+    const role = engine.roleDefs().find((r) => r.key === roleKey)?.name ?? roleKey;
+    assertNoCriticalWithoutApproval(gained, `Giving ${name} the role “${role}”`, true);
   }
 
   private async passwordFor(given: string | undefined, field: string): Promise<{ plain: string; hash: string }> {
@@ -115,7 +149,9 @@ export class UsersService {
     try {
       await transaction(db, async (trx) => {
         await lockAccessChanges(trx, kind);
-        await this.assertRoleAssignable(trx, actor, body.roleKey);
+        const holdings = await holdingsOf(trx, this.deps.roles, actor);
+        this.assertRoleAssignable(holdings, body.roleKey);
+        await this.assertCriticalRoleChange(trx, holdings.engine, null, body.roleKey, body.name);
         await insertUser(trx, {
           id,
           email: body.email,
@@ -147,10 +183,12 @@ export class UsersService {
     patch: { email?: string | undefined; name?: string | undefined; artistId?: string | null | undefined },
     ctx: RequestContext,
   ): Promise<User> {
-    const { db } = this.deps.database;
+    const { db, engine: kind } = this.deps.database;
     try {
       await transaction(db, async (trx) => {
+        await lockAccessChanges(trx, kind);
         const before = await this.row(trx, scope, id);
+        await requireReach(trx, this.deps.roles, actor, id);
         const changes: { email?: string; name?: string; artist_id?: string | null } = {};
         if (patch.email !== undefined && patch.email !== before.email) changes.email = patch.email;
         if (patch.name !== undefined && patch.name !== before.name) changes.name = patch.name;
@@ -185,11 +223,13 @@ export class UsersService {
       await lockAccessChanges(trx, kind);
       const before = await this.row(trx, scope, id);
       if (before.role_key === roleKey) return;
-      const engine = await this.assertRoleAssignable(trx, actor, roleKey);
+      const holdings = await requireReach(trx, this.deps.roles, actor, id);
+      this.assertRoleAssignable(holdings, roleKey);
       // Taking a role away needs the same reach as giving it.
-      assertRoleWithinReach(engine, actor.subject, before.role_key, 'take away');
+      assertRoleWithinReach(holdings, before.role_key, 'take away');
+      await this.assertCriticalRoleChange(trx, holdings.engine, before, roleKey, before.name);
       await updateUser(trx, id, { role_key: roleKey }, this.iso());
-      await assertManagerRemains(trx, engine);
+      await assertManagerRemains(trx, holdings.engine);
       await this.deps.audit.record(trx, {
         action: 'users.role_change',
         actor,
@@ -217,6 +257,7 @@ export class UsersService {
       await lockAccessChanges(trx, kind);
       const before = await this.row(trx, scope, id);
       if (before.active === 0) throw new ConflictError('This user is already deactivated.');
+      await requireReach(trx, this.deps.roles, actor, id);
       const now = this.iso();
       await updateUser(trx, id, { active: 0 }, now);
       const sessions = await endUserSessions(trx, id, now);
@@ -246,7 +287,8 @@ export class UsersService {
       await lockAccessChanges(trx, kind);
       const before = await this.row(trx, scope, id);
       if (before.active === 1) throw new ConflictError('This user is already active.');
-      await this.assertRoleAssignable(trx, actor, before.role_key);
+      const holdings = await requireReach(trx, this.deps.roles, actor, id);
+      this.assertRoleAssignable(holdings, before.role_key);
       await updateUser(trx, id, { active: 1 }, this.iso());
       await this.deps.audit.record(trx, {
         action: 'users.reactivate',
@@ -263,11 +305,13 @@ export class UsersService {
 
   /** Sets a temporary password (returned once), unlocks the account and ends its sessions. */
   async resetPassword(actor: Actor, scope: Scope<'user'>, id: string, given: string | undefined, ctx: RequestContext) {
-    const { db } = this.deps.database;
+    const { db, engine: kind } = this.deps.database;
     const target = await this.row(db, scope, id);
     if (target.active === 0) throw new ConflictError('Reactivate this user before resetting their password.');
     const password = await this.passwordFor(given, 'temporaryPassword');
     await transaction(db, async (trx) => {
+      await lockAccessChanges(trx, kind);
+      await requireReach(trx, this.deps.roles, actor, id);
       const now = this.iso();
       await setPassword(trx, id, password.hash, true, now);
       const sessions = await endUserSessions(trx, id, now);
@@ -284,9 +328,11 @@ export class UsersService {
 
   /** Ends every session of a user (an admin's "sign out everywhere"). */
   async endSessions(actor: Actor, scope: Scope<'user'>, id: string, ctx: RequestContext): Promise<number> {
-    const { db } = this.deps.database;
+    const { db, engine: kind } = this.deps.database;
     await this.row(db, scope, id);
     return transaction(db, async (trx) => {
+      await lockAccessChanges(trx, kind);
+      await requireReach(trx, this.deps.roles, actor, id);
       const n = await endUserSessions(trx, id, this.iso());
       await this.deps.audit.record(trx, {
         action: 'users.sessions_end',
