@@ -18,6 +18,8 @@ type Parts = {
   who: string;
   /** The target by name, else by kind and short id. */
   what: string;
+  /** "<kind> <name>", or "<kind> <short id>" when the name is unknown (never "user user 5b2f…"). */
+  the: (kind: string) => string;
   /** The target by name, or null when the event has none. */
   target: string | null;
   failed: boolean;
@@ -71,8 +73,8 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'auth.password_change': (p) =>
     p.failed ? `${p.who} failed to change their password` : `${p.who} changed their password`,
   'auth.session_end': (p) => `${p.who} ended a session of ${p.what}`,
-  'users.create': (p) => `${p.who} created user ${p.what}`,
-  'users.update': (p) => `${p.who} edited user ${p.what}`,
+  'users.create': (p) => `${p.who} created ${p.the('user')}`,
+  'users.update': (p) => `${p.who} edited ${p.the('user')}`,
   'users.role_change': (p) =>
     `${p.who} changed the role of ${p.what}${p.after.role ? ` from ${p.before.role ?? '—'} to ${p.after.role}` : ''}`,
   'users.deactivate': (p) => `${p.who} deactivated ${p.what}`,
@@ -84,9 +86,9 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'permissions.grant_requested': (p) => `${p.who} asked a second admin to approve a grant to ${p.what}`,
   'permissions.grant_approved': (p) => `${p.who} approved a grant to ${p.what}`,
   'permissions.grant_rejected': (p) => `${p.who} rejected a grant to ${p.what}`,
-  'roles.create': (p) => `${p.who} created role ${p.what}`,
-  'roles.update': (p) => `${p.who} edited role ${p.what}`,
-  'roles.delete': (p) => `${p.who} deleted role ${p.what}`,
+  'roles.create': (p) => `${p.who} created ${p.the('role')}`,
+  'roles.update': (p) => `${p.who} edited ${p.the('role')}`,
+  'roles.delete': (p) => `${p.who} deleted ${p.the('role')}`,
   'settings.security': (p) => `${p.who} changed the security settings`,
   'settings.inventory': (p) => `${p.who} changed the inventory settings`,
   'security.master_code.rotate': (p) => `${p.who} set a new master code`,
@@ -96,10 +98,10 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'security.api_key.revoke': (p) => `${p.who} revoked ${p.what}`,
   'audit.export': (p) => `${p.who} exported the audit log`,
   'audit.checkpoint': (p) => `${p.who} signed a checkpoint of the audit log`,
-  'inventory.create': (p) => `${p.who} added item ${p.what}`,
-  'inventory.update': (p) => `${p.who} edited item ${p.what}`,
-  'inventory.archive': (p) => `${p.who} archived item ${p.what}`,
-  'inventory.restore': (p) => `${p.who} restored item ${p.what}`,
+  'inventory.create': (p) => `${p.who} added ${p.the('item')}`,
+  'inventory.update': (p) => `${p.who} edited ${p.the('item')}`,
+  'inventory.archive': (p) => `${p.who} archived ${p.the('item')}`,
+  'inventory.restore': (p) => `${p.who} restored ${p.the('item')}`,
   'inventory.stock': (p) => {
     const q = Number(p.after.quantity);
     const change = Number.isFinite(q) ? `${q > 0 ? '+' : ''}${q}` : 'a change';
@@ -113,14 +115,14 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'inventory.count_post': (p) =>
     `${p.who} posted a stocktake (${plural(p.after.counted, 'line')} counted, ${plural(p.after.adjusted, 'adjustment')})`,
   'inventory.count_cancel': (p) => `${p.who} cancelled a stocktake`,
-  'categories.create': (p) => `${p.who} created category ${p.what}`,
-  'categories.update': (p) => `${p.who} edited category ${p.what}`,
-  'categories.archive': (p) => `${p.who} archived category ${p.what}`,
-  'categories.restore': (p) => `${p.who} restored category ${p.what}`,
-  'suppliers.create': (p) => `${p.who} added supplier ${p.what}`,
-  'suppliers.update': (p) => `${p.who} edited supplier ${p.what}`,
-  'suppliers.archive': (p) => `${p.who} archived supplier ${p.what}`,
-  'suppliers.restore': (p) => `${p.who} restored supplier ${p.what}`,
+  'categories.create': (p) => `${p.who} created ${p.the('category')}`,
+  'categories.update': (p) => `${p.who} edited ${p.the('category')}`,
+  'categories.archive': (p) => `${p.who} archived ${p.the('category')}`,
+  'categories.restore': (p) => `${p.who} restored ${p.the('category')}`,
+  'suppliers.create': (p) => `${p.who} added ${p.the('supplier')}`,
+  'suppliers.update': (p) => `${p.who} edited ${p.the('supplier')}`,
+  'suppliers.archive': (p) => `${p.who} archived ${p.the('supplier')}`,
+  'suppliers.restore': (p) => `${p.who} restored ${p.the('supplier')}`,
   'orders.create': (p) => `${p.who} drafted ${p.what}`,
   'orders.update': (p) => `${p.who} edited ${p.what}`,
   'orders.place': (p) => `${p.who} placed ${p.what}`,
@@ -150,6 +152,7 @@ export function auditSentence(e: SentenceEvent): string {
     who: actorName(e),
     what: targetName(e),
     target: e.target ? targetName(e) : null,
+    the: (kind) => `${kind} ${e.target?.name ?? e.target?.id?.slice(0, 8) ?? '—'}`,
     failed: e.outcome === 'failure',
     label: e.actor.label ?? 'an unknown account',
     before: record(e.before),
