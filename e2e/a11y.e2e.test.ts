@@ -149,12 +149,18 @@ describe('accessibility (axe-core, WCAG 2.1 AA) in a browser', () => {
     for (const check of checks) {
       await page.goto(`${server.url}${check.path}`);
       await check.ready(page);
-      // Let transitions and late queries settle before measuring colours.
-      await page.waitForLoadState('networkidle');
-      await page.waitForTimeout(300);
+      // Let transitions (Mantine fades in ~150 ms) settle before measuring colours.
+      await page.waitForTimeout(250);
       await screenshot(page, `a11y-${check.name}`, { fullPage: true });
       found[check.name] = await axeViolations(page);
     }
+    // One user's permissions: every state mark and its colour.
+    await page.goto(`${server.url}/settings/permissions`);
+    await page.getByText('Bo Li').first().click();
+    await page.locator('[data-permission="inventory.view"]').waitFor();
+    await page.waitForTimeout(250);
+    await screenshot(page, 'a11y-settings-permissions-user', { fullPage: true });
+    found['settings-permissions-user'] = await axeViolations(page);
     // The audit page with an event opened.
     await page.goto(`${server.url}/audit`);
     await page.getByRole('button', { name: 'Ana Ruiz set up Steward' }).click();

@@ -64,7 +64,7 @@ describe.each(ENGINES)('OpenAPI document on %s', (engine) => {
     }
   });
 
-  it('names the permission of every operation and gives each an operationId-free but unique method+path', () => {
+  it('names the permission of every operation', () => {
     const paths = document.paths as Record<string, Record<string, { 'x-permission'?: string }>>;
     for (const [p, ops] of Object.entries(paths)) {
       for (const [method, op] of Object.entries(ops)) {
@@ -72,6 +72,25 @@ describe.each(ENGINES)('OpenAPI document on %s', (engine) => {
         expect(op['x-permission'], `${method.toUpperCase()} ${p}`).toBeTruthy();
       }
     }
+  });
+
+  it('gives every operation a unique operationId, and public ones no security requirement', () => {
+    const paths = document.paths as Record<
+      string,
+      Record<string, { operationId?: string; security?: unknown[]; 'x-permission'?: string }>
+    >;
+    const ids: string[] = [];
+    for (const ops of Object.values(paths)) {
+      for (const op of Object.values(ops)) {
+        if (!op.operationId) continue;
+        ids.push(op.operationId);
+        if (op['x-permission'] === 'public') expect(op.security).toEqual([]);
+        else expect(op.security).toBeUndefined();
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toContain('postUsersByIdResetPassword');
+    expect(document.security).toEqual([{ session: [] }, { apiKey: [] }]);
   });
 
   it('app.swagger() and the served document are the same', () => {

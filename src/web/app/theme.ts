@@ -52,7 +52,8 @@ export function accessiblePalette(colors: MantineColorsTuple): MantineColorsTupl
   const out = [...colors];
   let previous = '';
   for (let shade = 6; shade <= 9; shade++) {
-    const backgrounds = [WHITE, LIGHT_GREY, colors[0], colors[1]];
+    // Light variants put shade 9 on shade 1, and on shade 2 under the pointer.
+    const backgrounds = [WHITE, LIGHT_GREY, colors[0], colors[1], colors[2]];
     let hex = darkenUntil(colors[shade] ?? '#000000', backgrounds, TARGET);
     // Keep the palette ordered: a shade is never lighter than the one before it.
     if (previous && luminance(parse(hex)) > luminance(parse(previous))) hex = previous;
