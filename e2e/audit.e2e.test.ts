@@ -32,13 +32,20 @@ describe('the audit log in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Modules' }).getByText('Security', { exact: true }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
-    await page.getByText('setup.completed').waitFor();
+    // Each event reads as a sentence with names, not codes and ids.
+    await page.getByRole('button', { name: 'Ines Admin set up Steward' }).waitFor();
+    await expect(page.getByText('setup.completed').count()).resolves.toBe(0);
 
     await page.getByRole('switch', { name: 'Failures only' }).click({ force: true });
-    await page.getByText('setup.completed').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Ines Admin set up Steward' }).waitFor({ state: 'detached' });
     await page.getByText('failed', { exact: true }).first().waitFor();
-    await page.getByText('auth.login').first().click();
+    const failure = page.getByRole('button', { name: 'Someone failed to sign in as Ines Admin' }).first();
+    // The raw code is on hover, and in the details with the raw ids.
+    expect(await failure.getAttribute('title')).toMatch(/^auth\.login · user [0-9a-f-]{36}$/);
+    await failure.click();
+    expect(await failure.getAttribute('aria-expanded')).toBe('true');
     await page.getByText(/"why": "wrong-password"/).waitFor();
+    await page.getByText('auth.login', { exact: true }).waitFor();
 
     await page.getByRole('button', { name: 'Verify the chain' }).click();
     await page.getByText('The audit log verifies').waitFor();
@@ -56,7 +63,7 @@ describe('the audit log in a browser', () => {
     // The export itself is in the log.
     await page.getByRole('switch', { name: 'Failures only' }).click({ force: true });
     await page.reload();
-    await page.getByText('audit.export').waitFor();
+    await page.getByRole('button', { name: 'Ines Admin exported the audit log' }).waitFor();
     await page.close();
   });
 });

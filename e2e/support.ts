@@ -1,6 +1,7 @@
 /** Browser-test support: a real Steward process on a free port, and Debian's Chromium. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type APIResponse, type Browser, chromium, type Page, request } from 'playwright-core';
@@ -134,4 +135,39 @@ export async function setupThroughApi(
     }),
   });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+}
+
+/** What axe reports for one rule on one page (serious and critical only: what must be zero). */
+export type AxeViolation = { id: string; impact: string; help: string; nodes: { target: string; summary: string }[] };
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules) on the page as it is now and returns its serious and
+ * critical violations. The source is evaluated through the DevTools protocol, so the page's
+ * Content-Security-Policy stays as served (an inline <script> tag would be refused by it).
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async (tags) => {
+    type AxeResult = {
+      violations: {
+        id: string;
+        impact: string | null;
+        help: string;
+        nodes: { target: unknown[]; failureSummary?: string }[];
+      }[];
+    };
+    const axe = (globalThis as unknown as { axe: { run(ctx: Document, options: object): Promise<AxeResult> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? '',
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })),
+      }));
+  }, AXE_TAGS);
 }

@@ -5,10 +5,11 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
+import { openApiOptions } from './http/openapi.ts';
 import { frameworkError, registerProblemHandler } from './http/problem.ts';
 import { registerWeb } from './http/web.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
@@ -168,30 +169,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   registerProblemHandler(app, await registerWeb(app, config.webDist));
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Steward API',
-        version: '1',
-        description:
-          'Every operation lists the permission it needs as `x-permission` (or `public` / `authenticated`). ' +
-          'Errors are RFC 9457 problem+json. Cookie-authenticated mutations need the `x-csrf-token` header.',
-      },
-      components: {
-        securitySchemes: {
-          session: { type: 'apiKey', in: 'cookie', name: 'steward_session' },
-          apiKey: { type: 'http', scheme: 'bearer', description: 'A Steward API key (stw_…), never in the address' },
-        },
-      },
-    },
-    transform: (arg) => {
-      const out = jsonSchemaTransform(arg);
-      const config = (arg.route.config ?? {}) as { permission?: string; public?: boolean };
-      const guard = config.permission ?? (config.public ? 'public' : 'authenticated');
-      return { ...out, schema: { ...out.schema, 'x-permission': guard } as typeof out.schema };
-    },
-  });
+  await app.register(
+    fastifySwagger,
+    openApiOptions({
+      title: 'Steward API',
+      version: '1',
+      description:
+        'Every operation lists the permission it needs as `x-permission` (or `public` / `authenticated`). ' +
+        'Errors are RFC 9457 problem+json. Cookie-authenticated mutations need the `x-csrf-token` header.',
+    }),
+  );
   await app.register(async (scope) => {
     markRoutesPublic(scope);
     await scope.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });

@@ -27,12 +27,15 @@ export async function registerWeb(app: FastifyInstance, webDist: string | null) 
       });
     });
   }
-  /** Answers a browser navigation with the app shell; false when the request is not one. */
+  /**
+   * Answers any GET/HEAD outside /api that matched no route and no file with the app shell,
+   * whatever the Accept header (`curl /`, link checkers, prefetchers get the page too); false
+   * when the request is not one. A missing hashed asset stays a 404: HTML is not a script.
+   */
   return function spaFallback(request: FastifyRequest, reply: FastifyReply): boolean {
-    const url = request.url;
+    const pathname = request.url.split('?')[0] ?? '';
     if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-    if (url.startsWith('/api') || url === '/healthz' || url === '/readyz') return false;
-    if (!String(request.headers.accept ?? '').includes('text/html')) return false;
+    if (pathname === '/api' || pathname.startsWith('/api/') || pathname.startsWith('/assets/')) return false;
     if (!html) {
       reply
         .status(503)

@@ -1,23 +1,39 @@
 import { z } from 'zod';
 
-export const AuditEvent = z
-  .object({
-    seq: z.number().int(),
-    at: z.string(),
-    actor: z.object({ userId: z.string().nullable(), label: z.string().nullable() }),
-    elevated: z.boolean(),
-    action: z.string(),
-    outcome: z.enum(['success', 'failure']),
-    target: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
-    before: z.unknown().nullable(),
-    after: z.unknown().nullable(),
-    reason: z.string().nullable(),
-    requestId: z.string().nullable(),
-    ip: z.string().nullable(),
-    userAgent: z.string().nullable(),
-    hash: z.string(),
-  })
-  .meta({ id: 'AuditEvent' });
+const AuditActor = z.object({ userId: z.string().nullable(), label: z.string().nullable() });
+const AuditTarget = z.object({ type: z.string(), id: z.string().nullable() });
+
+/** One stored event, as the export writes it. */
+export const AuditRecord = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  actor: AuditActor,
+  elevated: z.boolean(),
+  action: z.string(),
+  outcome: z.enum(['success', 'failure']),
+  target: AuditTarget.nullable(),
+  before: z.unknown().describe('The state before the change (JSON), or null'),
+  after: z.unknown().describe('The state after the change (JSON), or null'),
+  reason: z.string().nullable(),
+  requestId: z.string().nullable(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  hash: z.string(),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;
+
+/** One event as the log lists it: the stored event plus the current names of who and what. */
+export const AuditEvent = AuditRecord.extend({
+  actor: AuditActor.extend({
+    name: z.string().nullable().describe("The acting user's current name; null for anonymous or system events"),
+  }),
+  target: AuditTarget.extend({
+    name: z
+      .string()
+      .nullable()
+      .describe('What the target is called now (a user’s name, an item, a PO reference…); null when unknown'),
+  }).nullable(),
+}).meta({ id: 'AuditEvent' });
 export type AuditEvent = z.infer<typeof AuditEvent>;
 
 const flag = z

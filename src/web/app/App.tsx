@@ -1,4 +1,4 @@
-import { createTheme, MantineProvider } from '@mantine/core';
+import { MantineProvider } from '@mantine/core';
 import { Notifications, notifications } from '@mantine/notifications';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect } from 'react';
@@ -26,8 +26,7 @@ import { UsersPage } from '../features/settings/UsersPage.tsx';
 import { SetupPage } from '../features/setup/SetupPage.tsx';
 import { ApiError, setCsrfToken, setSessionEndedHandler } from './api.ts';
 import { markSessionEnded, meKey, useMe, useSetupStatus } from './session.ts';
-
-const theme = createTheme({ primaryColor: 'teal', defaultRadius: 'md', fontFamily: 'system-ui, sans-serif' });
+import { theme } from './theme.ts';
 
 function toastError(error: unknown) {
   if (error instanceof ApiError && error.status === 401) return;

@@ -9,6 +9,7 @@ import {
   Text,
   Tooltip,
   UnstyledButton,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -106,8 +107,10 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
             <ElevationBadge me={me} />
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <UnstyledButton aria-label="Account menu">
+                <UnstyledButton>
                   <Group gap={6}>
+                    {/* Named by what it shows (WCAG 2.5.3), after what it is. */}
+                    <VisuallyHidden>Account menu:</VisuallyHidden>
                     <div style={{ textAlign: 'right' }}>
                       <Text size="sm" fw={500}>
                         {me.user.name}
@@ -155,6 +158,9 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
                 <NavLink
                   label={m.label}
                   disabled
+                  // Mantine fades disabled links to 40 % (2.8:1); these must stay readable.
+                  style={{ opacity: 1 }}
+                  c="dimmed"
                   rightSection={
                     <Badge size="xs" variant="light">
                       Soon

@@ -1,4 +1,4 @@
-import type { AuditEvent as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
+import type { AuditRecord as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import type { Scope } from '../../http/scope.ts';
@@ -15,6 +15,7 @@ import {
   latestCheckpoint,
   searchAudit,
 } from './audit.repository.ts';
+import { withNames } from './audit-names.ts';
 import type { CheckpointSigner, SignedCheckpoint } from './checkpoint-signer.ts';
 
 export type AuditEvent = {
@@ -217,7 +218,7 @@ export class AuditService {
 
   async search(scope: Scope<'audit_event'>, filter: AuditSearch, limit: number) {
     const rows = await searchAudit(this.database.db, scope, filter, limit + 1);
-    const items = rows.slice(0, limit).map(toAuditEvent);
+    const items = await withNames(this.database.db, rows.slice(0, limit).map(toAuditEvent));
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.seq ?? null) : null };
   }
 

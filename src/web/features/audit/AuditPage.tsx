@@ -13,12 +13,14 @@ import {
   Text,
   TextInput,
   Title,
+  UnstyledButton,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconDownload, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { Fragment, useState } from 'react';
 import { useOutletContext } from 'react-router';
+import { actorName, auditSentence } from '../../../shared/audit-sentences.ts';
 import type { AuditEvent, AuditPage as AuditPageData, VerifyResult } from '../../../shared/contracts/audit.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { UserList } from '../../../shared/contracts/users.ts';
@@ -81,9 +83,21 @@ function json(value: unknown): string {
   return value === null || value === undefined ? '—' : JSON.stringify(value, null, 2);
 }
 
+/** The raw actor behind a name: the recorded label and user id (shown on hover). */
+function rawActor(e: AuditEvent): string {
+  return [e.actor.label, e.actor.userId && `user ${e.actor.userId}`].filter(Boolean).join(' · ') || 'no user';
+}
+
 function EventDetails({ e }: { e: AuditEvent }) {
   return (
     <SimpleGrid cols={{ base: 1, md: 2 }} p="sm">
+      <Text size="xs" style={{ wordBreak: 'break-all' }}>
+        Action <Code>{e.action}</Code> · {e.outcome}
+      </Text>
+      <Text size="xs" style={{ wordBreak: 'break-all' }}>
+        By {rawActor(e)}
+        {e.target ? ` · on ${e.target.type} ${e.target.id ?? '—'}${e.target.name ? ` (${e.target.name})` : ''}` : ''}
+      </Text>
       <div>
         <Text size="xs" fw={600}>
           Before
@@ -252,28 +266,21 @@ export function AuditPage() {
                 <Table.Th w={70}>#</Table.Th>
                 <Table.Th w={190}>When ({tz})</Table.Th>
                 <Table.Th>Who</Table.Th>
-                <Table.Th>What</Table.Th>
-                <Table.Th>On</Table.Th>
+                <Table.Th>What happened</Table.Th>
                 <Table.Th>Reason</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
               {rows.map((e) => (
                 <Fragment key={e.seq}>
-                  <Table.Tr
-                    style={{ cursor: 'pointer' }}
-                    tabIndex={0}
-                    aria-expanded={open === e.seq}
-                    onClick={() => setOpen(open === e.seq ? null : e.seq)}
-                    onKeyDown={(k) => {
-                      if (k.key === 'Enter' || k.key === ' ') setOpen(open === e.seq ? null : e.seq);
-                    }}
-                  >
+                  <Table.Tr>
                     <Table.Td>{e.seq}</Table.Td>
                     <Table.Td>{formatDateTime(e.at, tz)}</Table.Td>
                     <Table.Td>
-                      <Group gap={4}>
-                        <Text size="sm">{e.actor.label ?? 'system'}</Text>
+                      <Group gap={4} wrap="nowrap">
+                        <Text size="sm" title={rawActor(e)}>
+                          {e.actor.userId || e.actor.label ? actorName(e) : 'System'}
+                        </Text>
                         {e.elevated && (
                           <Badge size="xs" color="orange">
                             master code
@@ -282,8 +289,16 @@ export function AuditPage() {
                       </Group>
                     </Table.Td>
                     <Table.Td>
-                      <Group gap={4}>
-                        <Code>{e.action}</Code>
+                      <Group gap={4} wrap="nowrap">
+                        <UnstyledButton
+                          aria-expanded={open === e.seq}
+                          aria-controls={`audit-event-${e.seq}`}
+                          title={`${e.action}${e.target ? ` · ${e.target.type} ${e.target.id ?? ''}` : ''}`}
+                          onClick={() => setOpen(open === e.seq ? null : e.seq)}
+                          data-action={e.action}
+                        >
+                          <Text size="sm">{auditSentence(e)}</Text>
+                        </UnstyledButton>
                         {e.outcome === 'failure' && (
                           <Badge size="xs" color="red">
                             failed
@@ -292,19 +307,14 @@ export function AuditPage() {
                       </Group>
                     </Table.Td>
                     <Table.Td>
-                      <Text size="sm" c="dimmed">
-                        {e.target ? `${e.target.type} ${e.target.id ?? ''}` : '—'}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
                       <Text size="sm" lineClamp={1}>
                         {e.reason ?? ''}
                       </Text>
                     </Table.Td>
                   </Table.Tr>
                   {open === e.seq && (
-                    <Table.Tr>
-                      <Table.Td colSpan={6} bg="gray.0">
+                    <Table.Tr id={`audit-event-${e.seq}`}>
+                      <Table.Td colSpan={5} bg="gray.0">
                         <EventDetails e={e} />
                       </Table.Td>
                     </Table.Tr>
