@@ -363,3 +363,56 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))(
     });
   },
 );
+
+describe.each(ENGINES)('second-admin approvals under a burst on %s', (engine) => {
+  let t: TestApp;
+  let admin: Session;
+  let base: string;
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    const a = await setupBusiness(t.app, 'stores');
+    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => t.close());
+
+  it(`decides a pending critical grant exactly once under ${BURST} parallel approvals and rejections`, async () => {
+    const settings = (await admin.inject({ method: 'GET', url: '/api/v1/settings/security' })).json();
+    await admin.inject({
+      method: 'PUT',
+      url: '/api/v1/settings/security',
+      payload: { ...settings, criticalGrantsNeedApproval: true },
+    });
+    const u = await createStaff(t.app, admin, 'superuser');
+    const req = await admin.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${u.id}/permissions/backup.restore`,
+      payload: { effect: 'grant', reason: 'restore drill' },
+    });
+    expect(req.statusCode).toBe(202);
+    const id = req.json().requestId as string;
+    const approvers = await Promise.all([1, 2].map((i) => createStaff(t.app, admin, 'admin', `Approver ${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: BURST }, (_, i) => {
+        const who = (approvers[i % 2] as { session: Session }).session;
+        const verb = i % 3 === 0 ? 'reject' : 'approve';
+        return post(base, `/api/v1/permission-requests/${id}/${verb}`, {}, sessionHeaders(who, '127.0.0.1'));
+      }),
+    );
+    expect(tally(answers)).toEqual({ 200: 1, 409: BURST - 1 });
+    const db = t.app.services.database.db;
+    const decisions = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('action', 'in', ['permissions.grant_approved', 'permissions.grant_rejected'])
+      .execute();
+    expect(decisions).toHaveLength(1);
+    const overrides = await db
+      .selectFrom('user_overrides')
+      .selectAll()
+      .where('user_id', '=', u.id)
+      .where('permission', '=', 'backup.restore')
+      .execute();
+    expect(overrides).toHaveLength(decisions[0]?.action === 'permissions.grant_approved' ? 1 : 0);
+  });
+});

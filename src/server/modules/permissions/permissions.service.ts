@@ -341,11 +341,14 @@ export class PermissionsService {
       }
       const engine = await this.deps.roles.engine(trx);
       const now = this.iso();
-      await trx
+      // Decided once, even without the access-change lock: only a still-pending request changes.
+      const decided = await trx
         .updateTable('permission_requests')
         .set({ status: approve ? 'approved' : 'rejected', decided_by: actor.user.id, decided_at: now })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(decided.numUpdatedRows) === 0) throw new ConflictError('This request was already decided.');
       if (approve) {
         assertHolds(engine, actor.subject, req.permission, req.scope);
         await this.writeOverride(
