@@ -209,6 +209,38 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
     expect(elsewhere.status).toBe(200);
   });
 
+  it(`checks at most ${ACCOUNT_LIMIT} of ${BURST} parallel wrong current passwords on a password change, then locks the account`, async () => {
+    const staff = await createStaff(t.app, admin, 'assistant');
+    const { result: answers, n } = await compares(() =>
+      Promise.all(
+        Array.from({ length: BURST }, (_, i) =>
+          post(
+            base,
+            '/api/v1/auth/password',
+            { currentPassword: `Wrong-Current-${i}`, newPassword: 'Brand-New-Pass-5' },
+            sessionHeaders(staff.session, '192.0.2.90'),
+          ),
+        ),
+      ),
+    );
+    expect(n).toBe(ACCOUNT_LIMIT);
+    expect(tally(answers)).toEqual({ 422: ACCOUNT_LIMIT, 429: BURST - ACCOUNT_LIMIT });
+    const right = await post(
+      base,
+      '/api/v1/auth/password',
+      { currentPassword: STAFF_PASSWORD, newPassword: 'Brand-New-Pass-5' },
+      sessionHeaders(staff.session, '192.0.2.90'),
+    );
+    expect(right.status).toBe(429);
+    const signIn = await post(
+      base,
+      '/api/v1/auth/login',
+      { email: staff.email, password: STAFF_PASSWORD },
+      { 'x-forwarded-for': '192.0.2.91' },
+    );
+    expect(signIn.status).toBe(401);
+  });
+
   async function rotate(): Promise<{ code: string; wrong: string }> {
     const res = await admin.inject({ method: 'POST', url: '/api/v1/security/master-code/rotate' });
     expect(res.statusCode).toBe(200);

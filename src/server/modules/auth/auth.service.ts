@@ -471,26 +471,58 @@ export class AuthService {
     const security = await this.security();
     const user = await findUserById(db, actor.user.id);
     if (!user) throw new UnauthorizedError();
-    const ok = await this.deps.hasher.verify(current, user.password_hash);
-    if (!ok) {
-      await transaction(db, (trx) =>
-        this.deps.audit.record(trx, {
-          action: 'auth.password_change',
-          outcome: 'failure',
-          actor,
-          target: { type: 'user', id: user.id },
-          after: { why: 'wrong-current-password' },
-          context: ctx,
-        }),
-      );
-      throw new ValidationError('The current password is not correct.', [
-        { path: 'currentPassword', message: 'The current password is not correct.' },
-      ]);
-    }
+    // The new password's own checks first: they need no comparison.
     assertPasswordAcceptable(next, security.passwordPolicy, 'newPassword');
     if (next === current) {
       throw new ValidationError('Choose a new password that differs from the current one.', [
         { path: 'newPassword', message: 'Choose a password that differs from the current one.' },
+      ]);
+    }
+    // The current password is guessed against the account's sign-in limit, reserved before bcrypt:
+    // a stolen session cannot try more passwords than the sign-in page allows.
+    const now = this.deps.now();
+    const nowIso = this.iso(now);
+    const lockMs = security.loginLockMinutes * 60_000;
+    const open = await transaction(db, (trx) => reserveLoginAttempt(trx, user.id, security.loginMaxFailures, nowIso));
+    let ok = false;
+    if (open) ok = await this.deps.hasher.verify(current, user.password_hash);
+    else await this.deps.hasher.pause();
+    if (!ok) {
+      await transaction(db, async (trx) => {
+        const lockedNow = await lockLoginIfFull(
+          trx,
+          user.id,
+          security.loginMaxFailures,
+          this.iso(now + lockMs),
+          nowIso,
+        );
+        await this.deps.audit.record(trx, {
+          action: 'auth.password_change',
+          outcome: 'failure',
+          actor,
+          target: { type: 'user', id: user.id },
+          after: { why: open ? 'wrong-current-password' : 'locked' },
+          context: ctx,
+        });
+        if (lockedNow !== null) {
+          await this.deps.audit.record(trx, {
+            action: 'auth.lockout',
+            outcome: 'failure',
+            actor,
+            target: { type: 'user', id: user.id },
+            after: { minutes: security.loginLockMinutes, failures: lockedNow },
+            context: ctx,
+          });
+        }
+      });
+      if (!open) {
+        throw new TooManyRequestsError(
+          `Too many wrong passwords: the account is locked for ${security.loginLockMinutes} minutes.`,
+          lockMs / 1000,
+        );
+      }
+      throw new ValidationError('The current password is not correct.', [
+        { path: 'currentPassword', message: 'The current password is not correct.' },
       ]);
     }
     const hash = await this.deps.hasher.hash(next);
