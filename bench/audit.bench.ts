@@ -85,9 +85,10 @@ try {
             ip: '192.0.2.1',
             user_agent: 'bench',
             prev_hash: prev,
+            area: areaOf(action),
           };
           const hash = hashEvent(row);
-          rows.push({ ...row, hash, area: areaOf(action) });
+          rows.push({ ...row, hash });
           prev = hash;
         }
         await trx.insertInto('audit_events').values(rows).execute();

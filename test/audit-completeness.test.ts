@@ -54,12 +54,21 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'POST /api/v1/auth/elevate': {
     action: 'auth.elevate',
-    call: async (c) => ({
-      session: (await c.staff()).session,
-      method: 'POST',
-      url: '/api/v1/auth/elevate',
-      payload: { code: c.code },
-    }),
+    call: async (c) => {
+      // Only someone with a permission behind the master code may enter it (issue 10, L2).
+      const role = await c.admin.inject({
+        method: 'POST',
+        url: '/api/v1/roles',
+        payload: { key: 'desk', name: 'Desk', inherits: ['user'], entries: { 'users.view': 'elevated' } },
+      });
+      if (role.statusCode !== 201) throw new Error(`role: ${role.statusCode} ${role.body}`);
+      return {
+        session: (await c.staff('desk')).session,
+        method: 'POST',
+        url: '/api/v1/auth/elevate',
+        payload: { code: c.code },
+      };
+    },
   },
   'DELETE /api/v1/auth/elevate': {
     action: 'auth.elevate_end',

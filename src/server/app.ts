@@ -37,6 +37,12 @@ import { UsersService } from './modules/users/users.service.ts';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Every `/api/` answer except the OpenAPI document and its browser (`/api/docs`). */
+export function isPrivateApiUrl(url: string): boolean {
+  if (!url.startsWith('/api/')) return false;
+  return !(url === '/api/openapi.json' || url.startsWith('/api/openapi.json?') || /^\/api\/docs(\/|\?|$)/.test(url));
+}
+
 export type BuildOptions = {
   /** Use this database instead of opening the configured one (tests); it is closed with the app. */
   database?: Database;
@@ -94,6 +100,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setSerializerCompiler(serializerCompiler);
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to a schema.
   app.removeContentTypeParser('text/plain');
+  // API answers carry personal data (profiles, users, the audit log): no browser or proxy keeps
+  // a copy. Only the public API description may be cached.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (isPrivateApiUrl(request.url)) reply.header('cache-control', 'no-store');
+    return payload;
+  });
 
   const now = config.now;
   const hasher = new PasswordHasher(config.bcryptCost);

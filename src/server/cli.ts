@@ -67,7 +67,7 @@ Options:
   checkpoint   Sign the current head of the chain now (the server also does this every
                STEWARD_AUDIT_CHECKPOINT_MINUTES).
 
-The signing key is STEWARD_AUDIT_KEY_FILE (default <data dir>/audit-signing-key.pem).
+The signing key is STEWARD_AUDIT_KEY_FILE (default <STEWARD_KEY_DIR>/audit-signing-key.pem, ./keys).
 There is no command that edits or deletes events.
 
 Options:

@@ -18,6 +18,7 @@ const EnvSchema = z.object({
       message: 'must be a postgres:// or postgresql:// URL, or empty for the embedded SQLite database',
     })
     .optional(),
+  STEWARD_KEY_DIR: z.string().min(1, 'must not be empty').default('./keys'),
   STEWARD_AUDIT_KEY_FILE: z.string().optional(),
   STEWARD_AUDIT_CHECKPOINT_MINUTES: z.coerce
     .number({ error: 'must be a whole number of minutes' })
@@ -57,7 +58,7 @@ export type Config = {
   audit: {
     /** Ed25519 private key (PEM) that signs audit checkpoints; kept outside the database. Created if missing. */
     keyFile: string;
-    /** Checkpoints are also appended here (JSON lines), outside the database. */
+    /** Checkpoints are also appended here (JSON lines), beside the key, outside the database. */
     checkpointFile: string;
     /** Minutes between automatic checkpoints; 0 = only on demand. */
     checkpointMinutes: number;
@@ -85,6 +86,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   const e = parsed.data;
   const dataDir = path.resolve(cwd, e.STEWARD_DATA_DIR);
+  // Keys live apart from the database (and its backups): whoever copies one should not get both.
+  const keyFile = e.STEWARD_AUDIT_KEY_FILE
+    ? path.resolve(cwd, e.STEWARD_AUDIT_KEY_FILE)
+    : path.join(path.resolve(cwd, e.STEWARD_KEY_DIR), 'audit-signing-key.pem');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -96,10 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: e.TRUST_PROXY,
     bcryptCost: 12,
     audit: {
-      keyFile: e.STEWARD_AUDIT_KEY_FILE
-        ? path.resolve(cwd, e.STEWARD_AUDIT_KEY_FILE)
-        : path.join(dataDir, 'audit-signing-key.pem'),
-      checkpointFile: path.join(dataDir, 'audit-checkpoints.jsonl'),
+      keyFile,
+      checkpointFile: path.join(path.dirname(keyFile), 'audit-checkpoints.jsonl'),
       checkpointMinutes: e.STEWARD_AUDIT_CHECKPOINT_MINUTES,
     },
     webDist: path.resolve(import.meta.dirname, '../../dist/web'),

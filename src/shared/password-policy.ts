@@ -1,3 +1,5 @@
+import { isCommonPassword } from './common-passwords.ts';
+
 /** The password policy, shared so the setup page and the server give the same messages. */
 export type PasswordPolicy = {
   readonly minLength: number;
@@ -28,5 +30,8 @@ export function passwordProblems(password: string, policy: PasswordPolicy = DEFA
   if (policy.requireUpper && !/\p{Lu}/u.test(password)) problems.push('Add an upper-case letter.');
   if (policy.requireLower && !/\p{Ll}/u.test(password)) problems.push('Add a lower-case letter.');
   if (policy.requireDigit && !/\p{Nd}/u.test(password)) problems.push('Add a digit.');
+  if (isCommonPassword(password)) {
+    problems.push('This is one of the most common passwords, the first ones anyone guesses: choose another.');
+  }
   return problems;
 }

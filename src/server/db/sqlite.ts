@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
@@ -13,8 +13,21 @@ export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'fore
  * SqliteDialect (which was written for better-sqlite3's array-parameter API).
  * Prepared statements are cached per SQL text.
  */
+/**
+ * The database is readable by its owner only: the data directory is created 0700 and the file
+ * 0600 before SQLite opens it. SQLite gives its -wal and -shm files the main file's mode; files
+ * left more open by an older version are tightened here.
+ */
+function restrictFiles(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600);
+  }
+}
+
 export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync } {
-  if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') restrictFiles(file);
   const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5000 });
   for (const pragma of SQLITE_PRAGMAS) db.exec(`PRAGMA ${pragma}`);
   const cache = new Map<string, SqliteStatement>();

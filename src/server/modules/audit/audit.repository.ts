@@ -8,7 +8,11 @@ import type { Scope } from '../../http/scope.ts';
 const AUDIT_CHAIN_LOCK = 0x5354_4157; // "STAW"
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Fields in the order they are hashed; `hash` itself is excluded. */
+/**
+ * Fields in the order they are hashed; `hash` itself is excluded. `area` (the search column) is
+ * covered too, so re-filing an event under another area breaks the chain. Chains written before
+ * `area` was hashed (development databases before issue 10) no longer verify: start them afresh.
+ */
 const HASHED_FIELDS = [
   'seq',
   'at',
@@ -26,9 +30,10 @@ const HASHED_FIELDS = [
   'ip',
   'user_agent',
   'prev_hash',
+  'area',
 ] as const satisfies readonly (keyof AuditEventsTable)[];
 
-export type AuditRow = Omit<AuditEventsTable, 'hash' | 'area'>;
+export type AuditRow = Omit<AuditEventsTable, 'hash'>;
 
 /** The area of an action: its first part ("users.create" → "users"). */
 export function areaOf(action: string): string {
@@ -46,7 +51,7 @@ export function hashEvent(row: AuditRow): string {
 export async function appendAuditRow(
   trx: Kysely<DB>,
   engine: Engine,
-  row: Omit<AuditRow, 'seq' | 'prev_hash'>,
+  row: Omit<AuditRow, 'seq' | 'prev_hash' | 'area'>,
 ): Promise<number> {
   await lockChain(trx, engine, AUDIT_CHAIN_LOCK);
   const head = await trx
@@ -55,10 +60,15 @@ export async function appendAuditRow(
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
-  const full: AuditRow = { ...row, seq: (head?.seq ?? 0) + 1, prev_hash: head?.hash ?? GENESIS_HASH };
+  const full: AuditRow = {
+    ...row,
+    seq: (head?.seq ?? 0) + 1,
+    prev_hash: head?.hash ?? GENESIS_HASH,
+    area: areaOf(row.action),
+  };
   await trx
     .insertInto('audit_events')
-    .values({ ...full, hash: hashEvent(full), area: areaOf(full.action) })
+    .values({ ...full, hash: hashEvent(full) })
     .execute();
   return full.seq;
 }

@@ -187,7 +187,7 @@ export class AuditService {
             `Event ${row.seq} does not link to event ${row.seq - 1}: events were removed or reordered.`,
           );
         }
-        const { hash, area: _area, ...rest } = row;
+        const { hash, ...rest } = row;
         if (hashEvent(rest) !== hash) {
           return done(
             row.seq,

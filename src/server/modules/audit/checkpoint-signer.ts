@@ -34,7 +34,7 @@ export class CheckpointSigner {
   private load() {
     if (this.key) return this.key;
     if (!existsSync(this.keyFile)) {
-      mkdirSync(path.dirname(this.keyFile), { recursive: true });
+      mkdirSync(path.dirname(this.keyFile), { recursive: true, mode: 0o700 });
       const { privateKey } = generateKeyPairSync('ed25519');
       writeFileSync(this.keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
     }
@@ -70,7 +70,7 @@ export class CheckpointSigner {
 
   /** Appends a checkpoint to the file outside the database. */
   record(c: SignedCheckpoint): void {
-    mkdirSync(path.dirname(this.logFile), { recursive: true });
+    mkdirSync(path.dirname(this.logFile), { recursive: true, mode: 0o700 });
     appendFileSync(this.logFile, `${JSON.stringify(c)}\n`, { mode: 0o600 });
   }
 

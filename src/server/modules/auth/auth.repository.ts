@@ -130,12 +130,48 @@ export async function setPassword(
     .execute();
 }
 
-export async function recordLoginFailure(db: Kysely<DB>, userId: string, lockedUntil: string | null, now: string) {
+/**
+ * Reserves one sign-in attempt against the account before the password is checked: one atomic
+ * conditional UPDATE, so parallel attempts check at most `max` passwords. The reservation counts
+ * as a failure until a success resets the counter. A lock that has run out starts afresh.
+ * True when this attempt may check the password.
+ */
+export async function reserveLoginAttempt(db: Kysely<DB>, userId: string, max: number, now: string): Promise<boolean> {
   await db
     .updateTable('users')
-    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1), locked_until: lockedUntil, updated_at: now }))
+    .set({ failed_logins: 0, locked_until: null })
     .where('id', '=', userId)
+    .where('locked_until', 'is not', null)
+    .where('locked_until', '<=', now)
     .execute();
+  const r = await db
+    .updateTable('users')
+    .set((eb) => ({ failed_logins: eb('failed_logins', '+', 1), updated_at: now }))
+    .where('id', '=', userId)
+    .where('failed_logins', '<', max)
+    .where('locked_until', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Locks the account when its failures have reached `max`; the failure count when this call locked it, else null. */
+export async function lockLoginIfFull(
+  db: Kysely<DB>,
+  userId: string,
+  max: number,
+  until: string,
+  now: string,
+): Promise<number | null> {
+  const r = await db
+    .updateTable('users')
+    .set({ locked_until: until, updated_at: now })
+    .where('id', '=', userId)
+    .where('failed_logins', '>=', max)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) return null;
+  const row = await db.selectFrom('users').select('failed_logins').where('id', '=', userId).executeTakeFirstOrThrow();
+  return row.failed_logins;
 }
 
 export async function recordLoginSuccess(db: Kysely<DB>, userId: string, now: string): Promise<void> {

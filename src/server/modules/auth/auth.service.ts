@@ -18,14 +18,16 @@ import { lockAccessChanges, requireReach } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import {
-  countMasterCodeFailure,
+  acceptMasterCode,
   currentMasterCode,
-  disableMasterCode,
+  disableMasterCodeIfFull,
   findApiKeyForAuth,
-  resetMasterCodeFailures,
+  masterCodeFailures,
+  reserveMasterCodeAttempt,
+  revokeUserApiKeys,
   touchApiKey,
 } from '../security/security.repository.ts';
-import { clearFailures, lockedFor, recordFailure } from '../security/throttle.ts';
+import { clearFailures, lockedFor, lockIfFull, releaseAttempt, reserveAttempt } from '../security/throttle.ts';
 import { getSettings } from '../settings/settings.repository.ts';
 import {
   type Business,
@@ -43,8 +45,9 @@ import {
   findUserById,
   insertSession,
   listOpenSessions,
-  recordLoginFailure,
+  lockLoginIfFull,
   recordLoginSuccess,
+  reserveLoginAttempt,
   setPassword,
   setSessionElevation,
   touchSession,
@@ -106,58 +109,77 @@ export class AuthService {
     return loadSecurity(this.deps.database.db);
   }
 
-  /** Verifies the credentials and opens a new session (a new id at every login). */
+  /**
+   * Verifies the credentials and opens a new session (a new id at every login).
+   *
+   * Limits hold under bursts: the address and the account each reserve a place under their
+   * limit in one transaction *before* bcrypt runs. An attempt past either limit is refused
+   * without a comparison (the account one after a pause as long as a comparison, with the same
+   * generic answer), so N parallel wrong passwords check at most the limit.
+   */
   async login(email: string, password: string, ctx: RequestContext): Promise<SessionResult> {
     const { db } = this.deps.database;
     const security = await this.security();
     const now = this.deps.now();
+    const nowIso = this.iso(now);
     const addressKey = `login-ip:${ctx.ip ?? 'unknown'}`;
-    const wait = await lockedFor(db, addressKey, now);
-    if (wait > 0) {
-      await transaction(db, (trx) =>
-        this.deps.audit.record(trx, {
-          action: 'auth.login',
-          outcome: 'failure',
-          actor: { userId: null, label: email },
-          after: { why: 'address-throttled' },
-          context: ctx,
-        }),
-      );
+    const lockMs = security.loginLockMinutes * 60_000;
+    const addressRule = { max: security.loginAddressMaxFailures, windowMs: lockMs, lockMs };
+    const failure = (trx: Tx, userId: string | null, why: string) =>
+      this.deps.audit.record(trx, {
+        action: 'auth.login',
+        outcome: 'failure',
+        actor: { userId, label: email },
+        target: userId ? { type: 'user', id: userId } : null,
+        after: { why },
+        context: ctx,
+      });
+    const gate = await transaction(db, async (trx) => {
+      if (!(await reserveAttempt(trx, addressKey, addressRule, now))) {
+        await lockIfFull(trx, addressKey, addressRule, now);
+        await failure(trx, null, 'address-throttled');
+        return { open: false as const, user: undefined };
+      }
+      const user = await findUserByEmail(trx, email);
+      const open = user ? await reserveLoginAttempt(trx, user.id, security.loginMaxFailures, nowIso) : true;
+      return { open, user };
+    });
+    const { user } = gate;
+    if (!gate.open && !user) {
+      const wait = Math.max(await lockedFor(db, addressKey, now), 60);
       throw new TooManyRequestsError(
         `Too many failed sign-ins from this address. Try again in ${Math.ceil(wait / 60)} minutes.`,
         wait,
       );
     }
-    const user = await findUserByEmail(db, email);
-    // Always one bcrypt comparison, whether or not the account exists, is locked or deactivated.
-    const passwordOk = await this.deps.hasher.verify(password, user?.password_hash ?? null);
-    const locked = user?.locked_until != null && Date.parse(user.locked_until) > now;
-    if (!user || !passwordOk || locked || user.active !== 1) {
+    // One bcrypt comparison when the attempt holds a place (known account or not); a refused
+    // attempt waits as long without computing one.
+    let passwordOk = false;
+    if (gate.open) passwordOk = await this.deps.hasher.verify(password, user?.password_hash ?? null);
+    else await this.deps.hasher.pause();
+    if (!user || !passwordOk || user.active !== 1) {
       await transaction(db, async (trx) => {
-        let lockedNow = false;
-        if (user && !locked) {
-          lockedNow = user.failed_logins + 1 >= security.loginMaxFailures;
-          const until = lockedNow ? this.iso(now + security.loginLockMinutes * 60_000) : null;
-          await recordLoginFailure(trx, user.id, until, this.iso(now));
+        let lockedNow: number | null = null;
+        if (user) {
+          const until = this.iso(now + lockMs);
+          lockedNow = await lockLoginIfFull(trx, user.id, security.loginMaxFailures, until, nowIso);
         }
-        const lockMs = security.loginLockMinutes * 60_000;
-        await recordFailure(trx, addressKey, { max: security.loginAddressMaxFailures, windowMs: lockMs, lockMs }, now);
-        const why = !user ? 'unknown-email' : user.active !== 1 ? 'deactivated' : locked ? 'locked' : 'wrong-password';
-        await this.deps.audit.record(trx, {
-          action: 'auth.login',
-          outcome: 'failure',
-          actor: { userId: user?.id ?? null, label: email },
-          target: user ? { type: 'user', id: user.id } : null,
-          after: { why },
-          context: ctx,
-        });
-        if (lockedNow && user) {
+        await lockIfFull(trx, addressKey, addressRule, now);
+        const why = !user
+          ? 'unknown-email'
+          : !gate.open
+            ? 'locked'
+            : user.active !== 1
+              ? 'deactivated'
+              : 'wrong-password';
+        await failure(trx, user?.id ?? null, why);
+        if (lockedNow !== null && user) {
           await this.deps.audit.record(trx, {
             action: 'auth.lockout',
             outcome: 'failure',
             actor: { userId: user.id, label: email },
             target: { type: 'user', id: user.id },
-            after: { minutes: security.loginLockMinutes, failures: user.failed_logins + 1 },
+            after: { minutes: security.loginLockMinutes, failures: lockedNow },
             context: ctx,
           });
         }
@@ -168,6 +190,7 @@ export class AuthService {
     return transaction(db, async (trx) => {
       const opened = await this.openSession(trx, user.id, security, ctx);
       await recordLoginSuccess(trx, user.id, this.iso(now));
+      await releaseAttempt(trx, addressKey);
       await this.deps.audit.record(trx, {
         action: 'auth.login',
         actor: { userId: user.id, label: user.email },
@@ -296,73 +319,108 @@ export class AuthService {
    * Master-code elevation of this session: checked against the current code's hash; throttled
    * per user, per address and per code. Success replaces the session (a new id) with one
    * elevated for the configured minutes, not extended by activity.
+   *
+   * Limits hold under bursts: the user, the address and the code each reserve a place under
+   * their limit in one transaction before bcrypt runs; an attempt past any limit is refused
+   * without a comparison and counts nowhere. A right code is accepted only while the code is
+   * still live, so nothing elevates once a burst has disabled it.
    */
   async elevate(actor: Actor, code: string, ctx: RequestContext): Promise<SessionResult> {
     const session = actor.session;
     if (!session) throw new ForbiddenError('API keys cannot be elevated; sign in and enter the master code.');
     const { db } = this.deps.database;
+    const engine = await this.deps.roles.engineAt(actor.rolesVersion);
+    if (!engine.effective(actor.subject).some((e) => e.elevatable)) {
+      // Nothing to unlock: such users may not spend the code's limited wrong entries.
+      throw new ForbiddenError(
+        'None of your permissions needs the master code, so there is nothing to unlock. Ask an admin if you expected one.',
+      );
+    }
     const security = await this.security();
     const now = this.deps.now();
+    const nowIso = this.iso(now);
     const userKey = `elevate-user:${actor.user.id}`;
     const addressKey = `elevate-ip:${ctx.ip ?? 'unknown'}`;
-    const wait = Math.max(await lockedFor(db, userKey, now), await lockedFor(db, addressKey, now));
-    const fail = (why: string) =>
-      transaction(db, (trx) =>
-        this.deps.audit.record(trx, {
-          action: 'auth.elevate',
-          outcome: 'failure',
-          actor,
-          target: { type: 'session', id: session.handle },
-          after: { why },
-          context: ctx,
-        }),
-      );
-    if (wait > 0) {
-      await fail('throttled');
+    const lockMs = security.loginLockMinutes * 60_000;
+    const userRule = { max: security.elevationMaxFailuresPerUser, windowMs: lockMs, lockMs };
+    const addressRule = { max: security.elevationMaxFailuresPerAddress, windowMs: lockMs, lockMs };
+    const codeMax = security.masterCodeMaxFailures;
+    const failure = (trx: Tx, why: string, extra: Record<string, unknown> = {}) =>
+      this.deps.audit.record(trx, {
+        action: 'auth.elevate',
+        outcome: 'failure',
+        actor,
+        target: { type: 'session', id: session.handle },
+        after: { why, ...extra },
+        context: ctx,
+      });
+    const disabledEvent = (trx: Tx, codeId: string, failures: number) =>
+      this.deps.audit.record(trx, {
+        action: 'security.master_code.disabled',
+        outcome: 'failure',
+        actor,
+        target: { type: 'master_code', id: codeId },
+        after: { failures },
+        context: ctx,
+      });
+    type Gate =
+      | { kind: 'open'; codeId: string; codeHash: string }
+      | { kind: 'throttled' }
+      | { kind: 'no-code' }
+      | { kind: 'disabled' };
+    const gate = await transaction(db, async (trx): Promise<Gate> => {
+      const current = await currentMasterCode(trx);
+      if (!current) {
+        await failure(trx, 'no-code');
+        return { kind: 'no-code' };
+      }
+      if (current.disabled_at !== null) {
+        await failure(trx, 'code-disabled');
+        return { kind: 'disabled' };
+      }
+      if (!(await reserveAttempt(trx, userKey, userRule, now))) {
+        await lockIfFull(trx, userKey, userRule, now);
+        await failure(trx, 'throttled');
+        return { kind: 'throttled' };
+      }
+      if (!(await reserveAttempt(trx, addressKey, addressRule, now))) {
+        await releaseAttempt(trx, userKey);
+        await lockIfFull(trx, addressKey, addressRule, now);
+        await failure(trx, 'throttled');
+        return { kind: 'throttled' };
+      }
+      if (!(await reserveMasterCodeAttempt(trx, current.id, codeMax))) {
+        await releaseAttempt(trx, userKey);
+        await releaseAttempt(trx, addressKey);
+        // At the limit: the code is disabled now if the entries that reached it have not done so yet.
+        if (await disableMasterCodeIfFull(trx, current.id, codeMax, nowIso)) {
+          await disabledEvent(trx, current.id, await masterCodeFailures(trx, current.id));
+        }
+        await failure(trx, 'code-disabled');
+        return { kind: 'disabled' };
+      }
+      return { kind: 'open', codeId: current.id, codeHash: current.code_hash };
+    });
+    if (gate.kind === 'no-code') {
+      throw new ConflictError('No master code has been set yet. An admin sets one in Settings → Security.');
+    }
+    if (gate.kind === 'disabled') throw masterCodeDisabled();
+    if (gate.kind === 'throttled') {
+      const wait = Math.max(await lockedFor(db, userKey, now), await lockedFor(db, addressKey, now), 60);
       throw new TooManyRequestsError(
         `Too many wrong master codes. Try again in ${Math.ceil(wait / 60)} minutes.`,
         wait,
       );
     }
-    const current = await currentMasterCode(db);
-    if (!current) {
-      await fail('no-code');
-      throw new ConflictError('No master code has been set yet. An admin sets one in Settings → Security.');
-    }
-    if (current.disabled_at !== null) {
-      await fail('code-disabled');
-      throw masterCodeDisabled();
-    }
-    const ok = await this.deps.hasher.verify(code, current.code_hash);
+    const ok = await this.deps.hasher.verify(code, gate.codeHash);
     if (!ok) {
       const disabledNow = await transaction(db, async (trx) => {
-        const lockMs = security.loginLockMinutes * 60_000;
-        await recordFailure(trx, userKey, { max: security.elevationMaxFailuresPerUser, windowMs: lockMs, lockMs }, now);
-        await recordFailure(
-          trx,
-          addressKey,
-          { max: security.elevationMaxFailuresPerAddress, windowMs: lockMs, lockMs },
-          now,
-        );
-        const failures = await countMasterCodeFailure(trx, current.id);
-        await this.deps.audit.record(trx, {
-          action: 'auth.elevate',
-          outcome: 'failure',
-          actor,
-          target: { type: 'session', id: session.handle },
-          after: { why: 'wrong-code', codeFailures: failures },
-          context: ctx,
-        });
-        if (failures < security.masterCodeMaxFailures) return false;
-        await disableMasterCode(trx, current.id, this.iso(now));
-        await this.deps.audit.record(trx, {
-          action: 'security.master_code.disabled',
-          outcome: 'failure',
-          actor,
-          target: { type: 'master_code', id: current.id },
-          after: { failures },
-          context: ctx,
-        });
+        await lockIfFull(trx, userKey, userRule, now);
+        await lockIfFull(trx, addressKey, addressRule, now);
+        const failures = await masterCodeFailures(trx, gate.codeId);
+        await failure(trx, 'wrong-code', { codeFailures: failures });
+        if (!(await disableMasterCodeIfFull(trx, gate.codeId, codeMax, nowIso))) return false;
+        await disabledEvent(trx, gate.codeId, failures);
         return true;
       });
       if (disabledNow) throw masterCodeDisabled();
@@ -371,20 +429,27 @@ export class AuthService {
       ]);
     }
     const until = now + security.elevationMinutes * 60_000;
-    return transaction(db, async (trx) => {
-      await endSession(trx, session.id, this.iso(now));
-      const opened = await this.openSession(trx, actor.user.id, security, ctx, until);
+    const opened = await transaction(db, async (trx) => {
+      // Right, but disabled (or rotated) while it was being checked: nothing elevates.
+      if (!(await acceptMasterCode(trx, gate.codeId))) {
+        await failure(trx, 'code-disabled');
+        return null;
+      }
+      await endSession(trx, session.id, nowIso);
+      const result = await this.openSession(trx, actor.user.id, security, ctx, until);
       await clearFailures(trx, userKey);
-      await resetMasterCodeFailures(trx, current.id);
+      await releaseAttempt(trx, addressKey);
       await this.deps.audit.record(trx, {
         action: 'auth.elevate',
         actor: { userId: actor.user.id, label: actor.user.email, elevated: true },
-        target: { type: 'session', id: opened.me.session?.handle ?? null },
+        target: { type: 'session', id: result.me.session?.handle ?? null },
         after: { until: this.iso(until), minutes: security.elevationMinutes },
         context: ctx,
       });
-      return opened;
+      return result;
     });
+    if (!opened) throw masterCodeDisabled();
+    return opened;
   }
 
   /** Ends this session's elevation early. */
@@ -409,26 +474,58 @@ export class AuthService {
     const security = await this.security();
     const user = await findUserById(db, actor.user.id);
     if (!user) throw new UnauthorizedError();
-    const ok = await this.deps.hasher.verify(current, user.password_hash);
-    if (!ok) {
-      await transaction(db, (trx) =>
-        this.deps.audit.record(trx, {
-          action: 'auth.password_change',
-          outcome: 'failure',
-          actor,
-          target: { type: 'user', id: user.id },
-          after: { why: 'wrong-current-password' },
-          context: ctx,
-        }),
-      );
-      throw new ValidationError('The current password is not correct.', [
-        { path: 'currentPassword', message: 'The current password is not correct.' },
-      ]);
-    }
+    // The new password's own checks first: they need no comparison.
     assertPasswordAcceptable(next, security.passwordPolicy, 'newPassword');
     if (next === current) {
       throw new ValidationError('Choose a new password that differs from the current one.', [
         { path: 'newPassword', message: 'Choose a password that differs from the current one.' },
+      ]);
+    }
+    // The current password is guessed against the account's sign-in limit, reserved before bcrypt:
+    // a stolen session cannot try more passwords than the sign-in page allows.
+    const now = this.deps.now();
+    const nowIso = this.iso(now);
+    const lockMs = security.loginLockMinutes * 60_000;
+    const open = await transaction(db, (trx) => reserveLoginAttempt(trx, user.id, security.loginMaxFailures, nowIso));
+    let ok = false;
+    if (open) ok = await this.deps.hasher.verify(current, user.password_hash);
+    else await this.deps.hasher.pause();
+    if (!ok) {
+      await transaction(db, async (trx) => {
+        const lockedNow = await lockLoginIfFull(
+          trx,
+          user.id,
+          security.loginMaxFailures,
+          this.iso(now + lockMs),
+          nowIso,
+        );
+        await this.deps.audit.record(trx, {
+          action: 'auth.password_change',
+          outcome: 'failure',
+          actor,
+          target: { type: 'user', id: user.id },
+          after: { why: open ? 'wrong-current-password' : 'locked' },
+          context: ctx,
+        });
+        if (lockedNow !== null) {
+          await this.deps.audit.record(trx, {
+            action: 'auth.lockout',
+            outcome: 'failure',
+            actor,
+            target: { type: 'user', id: user.id },
+            after: { minutes: security.loginLockMinutes, failures: lockedNow },
+            context: ctx,
+          });
+        }
+      });
+      if (!open) {
+        throw new TooManyRequestsError(
+          `Too many wrong passwords: the account is locked for ${security.loginLockMinutes} minutes.`,
+          lockMs / 1000,
+        );
+      }
+      throw new ValidationError('The current password is not correct.', [
+        { path: 'currentPassword', message: 'The current password is not correct.' },
       ]);
     }
     const hash = await this.deps.hasher.hash(next);
@@ -436,12 +533,13 @@ export class AuthService {
       const now = this.iso();
       await setPassword(trx, user.id, hash, false, now);
       const ended = await endUserSessions(trx, user.id, now);
+      const apiAccessRevoked = await revokeUserApiKeys(trx, user.id, user.id, now);
       const opened = await this.openSession(trx, user.id, security, ctx);
       await this.deps.audit.record(trx, {
         action: 'auth.password_change',
         actor,
         target: { type: 'user', id: user.id },
-        after: { sessionsEnded: ended },
+        after: { sessionsEnded: ended, apiAccessRevoked },
         context: ctx,
       });
       return opened;

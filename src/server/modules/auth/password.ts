@@ -24,6 +24,8 @@ export async function hashPassword(password: string, cost: number): Promise<stri
 export class PasswordHasher {
   private readonly cost: number;
   private dummy: Promise<string> | null = null;
+  /** Recent duration of one comparison (ms), so a refused attempt can answer in the same time. */
+  private typicalMs = 0;
   constructor(cost: number) {
     this.cost = cost;
   }
@@ -41,7 +43,25 @@ export class PasswordHasher {
     const tooLong = Buffer.byteLength(password) > PASSWORD_MAX_BYTES;
     this.dummy ??= bcrypt.hash('steward-dummy-password', this.cost);
     const target = hash ?? (await this.dummy);
+    const started = performance.now();
     const ok = await bcrypt.compare(tooLong ? password.slice(0, 1) : password, target);
+    const took = performance.now() - started;
+    this.typicalMs = this.typicalMs === 0 ? took : this.typicalMs * 0.8 + took * 0.2;
     return ok && hash !== null && !tooLong;
+  }
+
+  /**
+   * Waits about as long as one comparison takes, without computing one: an attempt refused
+   * before its check (a locked account, a limit reached) answers in the same time as a checked
+   * one, but costs no CPU.
+   */
+  async pause(): Promise<void> {
+    if (this.typicalMs === 0) {
+      // No comparison yet to measure: time one against the dummy hash.
+      await this.verify('steward-timing', null);
+      return;
+    }
+    const ms = this.typicalMs;
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

@@ -406,11 +406,14 @@ export class PermissionsService {
         throw new ConflictError('This grant would already have expired; reject it and ask again.');
       }
       const now = this.iso();
-      await trx
+      // Decided once, even without the access-change lock: only a still-pending request changes.
+      const decided = await trx
         .updateTable('permission_requests')
         .set({ status: approve ? 'approved' : 'rejected', decided_by: actor.user.id, decided_at: now })
         .where('id', '=', id)
-        .execute();
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (Number(decided.numUpdatedRows) === 0) throw new ConflictError('This request was already decided.');
       if (approve) {
         const holdings = await requireReach(trx, this.deps.roles, actor, req.user_id);
         assertHolds(holdings, req.permission, req.scope);

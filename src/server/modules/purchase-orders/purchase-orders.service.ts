@@ -375,7 +375,7 @@ export class PurchaseOrdersService {
         .slice(0, 120) || 'invoice.pdf';
     await transaction(this.deps.database.db, async (trx) => {
       const order = await this.get(id, trx);
-      mkdirSync(path.dirname(this.invoicePath(id)), { recursive: true });
+      mkdirSync(path.dirname(this.invoicePath(id)), { recursive: true, mode: 0o700 });
       writeFileSync(this.invoicePath(id), file.data, { mode: 0o600 });
       await trx
         .updateTable('purchase_orders')

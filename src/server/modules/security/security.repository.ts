@@ -41,28 +41,68 @@ export async function insertMasterCode(
     .execute();
 }
 
-/** Counts a wrong entry against the code; returns the new count (atomic on both engines). */
-export async function countMasterCodeFailure(trx: Kysely<DB>, id: string): Promise<number> {
-  await trx
+/**
+ * Reserves one entry against the code before it is checked (atomic conditional UPDATE): the
+ * reservation counts as a wrong entry until a right one resets the count. False when the code
+ * is disabled, retired, or already at `max` entries in a row.
+ */
+export async function reserveMasterCodeAttempt(trx: Kysely<DB>, id: string, max: number): Promise<boolean> {
+  const r = await trx
     .updateTable('master_codes')
     .set((eb) => ({ failures: eb('failures', '+', 1) }))
     .where('id', '=', id)
-    .execute();
+    .where('disabled_at', 'is', null)
+    .where('retired_at', 'is', null)
+    .where('failures', '<', max)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function masterCodeFailures(trx: Kysely<DB>, id: string): Promise<number> {
   const row = await trx.selectFrom('master_codes').select('failures').where('id', '=', id).executeTakeFirstOrThrow();
   return row.failures;
 }
 
-export async function disableMasterCode(trx: Kysely<DB>, id: string, now: string): Promise<void> {
-  await trx
+/** Disables the code when it has reached `max` wrong entries; true when this call disabled it. */
+export async function disableMasterCodeIfFull(trx: Kysely<DB>, id: string, max: number, now: string): Promise<boolean> {
+  const r = await trx
     .updateTable('master_codes')
     .set({ disabled_at: now })
     .where('id', '=', id)
     .where('disabled_at', 'is', null)
-    .execute();
+    .where('failures', '>=', max)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
-export async function resetMasterCodeFailures(trx: Kysely<DB>, id: string): Promise<void> {
-  await trx.updateTable('master_codes').set({ failures: 0 }).where('id', '=', id).execute();
+/** A right entry: resets the count, only while the code is still live. False when it was disabled or rotated meanwhile. */
+export async function acceptMasterCode(trx: Kysely<DB>, id: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('master_codes')
+    .set({ failures: 0 })
+    .where('id', '=', id)
+    .where('disabled_at', 'is', null)
+    .where('retired_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Revokes every live API key of a user (password change, reset, deactivation); returns their ids. */
+export async function revokeUserApiKeys(trx: Kysely<DB>, userId: string, by: string, now: string): Promise<string[]> {
+  const rows = await trx
+    .selectFrom('api_keys')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  if (rows.length === 0) return [];
+  await trx
+    .updateTable('api_keys')
+    .set({ revoked_at: now, revoked_by: by })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
+  return rows.map((r) => r.id);
 }
 
 const apiKeyColumns = [

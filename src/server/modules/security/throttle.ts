@@ -3,8 +3,13 @@ import type { DB } from '../../db/schema.ts';
 
 /**
  * Failure counters with a window and a lock, keyed by what is being throttled
- * (`login-ip:…`, `elevate-user:…`, `elevate-ip:…`). Every statement is a single atomic
- * update, so concurrent failures on PostgreSQL are all counted.
+ * (`login-ip:…`, `elevate-user:…`, `elevate-ip:…`).
+ *
+ * Limits hold under bursts: an attempt first *reserves* a place under the limit with one
+ * atomic conditional UPDATE (`failures < max`), before any expensive check. The reservation
+ * counts as a failure unless the attempt succeeds and releases it. So N parallel attempts
+ * check at most `max`, on SQLite (one writer) and PostgreSQL (the row lock re-evaluates the
+ * condition), across server instances.
  */
 export type ThrottleRule = { max: number; windowMs: number; lockMs: number };
 
@@ -15,8 +20,11 @@ export async function lockedFor(db: Kysely<DB>, key: string, now: number): Promi
   return until > now ? Math.ceil((until - now) / 1000) : 0;
 }
 
-/** Counts one failure; returns true when this failure locked the key. */
-export async function recordFailure(trx: Kysely<DB>, key: string, rule: ThrottleRule, now: number): Promise<boolean> {
+/**
+ * Reserves one attempt under `key`: true when it is within the limit (and now counted), false
+ * when the key is locked or already at its limit (nothing counted).
+ */
+export async function reserveAttempt(trx: Kysely<DB>, key: string, rule: ThrottleRule, now: number): Promise<boolean> {
   const iso = new Date(now).toISOString();
   await trx
     .insertInto('throttles')
@@ -31,11 +39,35 @@ export async function recordFailure(trx: Kysely<DB>, key: string, rule: Throttle
     .where('window_started_at', '<', new Date(now - rule.windowMs).toISOString())
     .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso)]))
     .execute();
-  await trx
+  const r = await trx
     .updateTable('throttles')
     .set((eb) => ({ failures: eb('failures', '+', 1) }))
     .where('key', '=', key)
+    .where('failures', '<', rule.max)
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', iso)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Gives back a reservation (the attempt succeeded, or another limit refused it). */
+export async function releaseAttempt(trx: Kysely<DB>, key: string): Promise<void> {
+  await trx
+    .updateTable('throttles')
+    .set((eb) => ({
+      failures: eb
+        .case()
+        .when('failures', '>', 0)
+        .then(eb('failures', '-', 1))
+        .else(0)
+        .end(),
+    }))
+    .where('key', '=', key)
     .execute();
+}
+
+/** Locks `key` when its count has reached the limit; true when this call locked it. */
+export async function lockIfFull(trx: Kysely<DB>, key: string, rule: ThrottleRule, now: number): Promise<boolean> {
+  const iso = new Date(now).toISOString();
   const locked = await trx
     .updateTable('throttles')
     .set({ locked_until: new Date(now + rule.lockMs).toISOString() })

@@ -22,6 +22,7 @@ import {
 } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
+import { revokeUserApiKeys } from '../security/security.repository.ts';
 import { loadSecurity } from '../settings/settings.service.ts';
 import { getUser, listUsers, type UserRow, updateUser } from './users.repository.ts';
 
@@ -261,13 +262,15 @@ export class UsersService {
       const now = this.iso();
       await updateUser(trx, id, { active: 0 }, now);
       const sessions = await endUserSessions(trx, id, now);
+      // Revoked for good: reactivation does not bring the keys back.
+      const apiAccessRevoked = await revokeUserApiKeys(trx, id, actor.user.id, now);
       await assertManagerRemains(trx, await this.deps.roles.engine(trx));
       await this.deps.audit.record(trx, {
         action: 'users.deactivate',
         actor,
         target: { type: 'user', id },
         before: { active: true },
-        after: { active: false, sessionsEnded: sessions },
+        after: { active: false, sessionsEnded: sessions, apiAccessRevoked },
         reason: reason ?? null,
         context: ctx,
       });
@@ -303,7 +306,7 @@ export class UsersService {
     return this.get(scope, id);
   }
 
-  /** Sets a temporary password (returned once), unlocks the account and ends its sessions. */
+  /** Sets a temporary password (returned once), unlocks the account, ends its sessions and revokes its API keys. */
   async resetPassword(actor: Actor, scope: Scope<'user'>, id: string, given: string | undefined, ctx: RequestContext) {
     const { db, engine: kind } = this.deps.database;
     const target = await this.row(db, scope, id);
@@ -315,11 +318,12 @@ export class UsersService {
       const now = this.iso();
       await setPassword(trx, id, password.hash, true, now);
       const sessions = await endUserSessions(trx, id, now);
+      const apiAccessRevoked = await revokeUserApiKeys(trx, id, actor.user.id, now);
       await this.deps.audit.record(trx, {
         action: 'users.reset_password',
         actor,
         target: { type: 'user', id },
-        after: { mustChangePassword: true, sessionsEnded: sessions },
+        after: { mustChangePassword: true, sessionsEnded: sessions, apiAccessRevoked },
         context: ctx,
       });
     });
