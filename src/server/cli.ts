@@ -6,6 +6,7 @@ import { SetupBody } from '../shared/contracts/setup.ts';
 import type { Config } from './config.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
+import { ServerLockError } from './db/server-lock.ts';
 import { HttpError } from './http/errors.ts';
 import { AuditService } from './modules/audit/audit.service.ts';
 import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
@@ -315,7 +316,7 @@ export async function main(argv: string[]): Promise<number> {
         return await dev();
     }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof HttpError) {
+    if (err instanceof ConfigError || err instanceof HttpError || err instanceof ServerLockError) {
       console.error(err.message);
       return 2;
     }

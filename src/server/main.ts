@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
+import { acquireServerLock } from './db/server-lock.ts';
 
 /** Builds the app, listens, and closes gracefully on SIGTERM / SIGINT (in-flight requests finish). */
 export async function startServer(config: Config): Promise<FastifyInstance> {
-  const app = await buildApp(config);
+  // SQLite: one server per data directory (several instances need PostgreSQL).
+  const releaseLock = config.database.kind === 'sqlite' ? acquireServerLock(config.dataDir, config.port) : null;
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config);
+  } catch (err) {
+    releaseLock?.();
+    throw err;
+  }
+  if (releaseLock) app.addHook('onClose', async () => releaseLock());
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

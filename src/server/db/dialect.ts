@@ -2,10 +2,10 @@
  * Everything that differs between SQLite and PostgreSQL lives here, so repositories
  * stay identical on both engines.
  */
-import { type Dialect, type Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { type Dialect, type Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
-import { openSqlite, SQLITE_PRAGMAS } from './sqlite.ts';
+import { SQLITE_PRAGMAS, SqliteWalDialect } from './sqlite.ts';
 
 export type Engine = DatabaseConfig['kind'];
 
@@ -13,7 +13,7 @@ export type Engine = DatabaseConfig['kind'];
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export function createDialect(config: DatabaseConfig): Dialect {
-  if (config.kind === 'sqlite') return new SqliteDialect({ database: async () => openSqlite(config.file) });
+  if (config.kind === 'sqlite') return new SqliteWalDialect(config.file);
   const pool = new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 5000 });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});

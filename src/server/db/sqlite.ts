@@ -1,7 +1,22 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import {
+  type CompiledQuery,
+  createQueryId,
+  type DatabaseConnection,
+  type DialectAdapter,
+  type Driver,
+  IdentifierNode,
+  type QueryCompiler,
+  type QueryResult,
+  RawNode,
+  SelectQueryNode,
+  SqliteAdapter,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteStatement,
+} from 'kysely';
 
 type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
 
@@ -51,5 +66,198 @@ export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync }
       cache.set(sql, adapted);
       return adapted;
     },
+  };
+}
+
+/**
+ * SQLite with one writer and one reader connection (WAL lets readers run beside a writer).
+ *
+ * - A transaction takes the writer for its whole life and starts `BEGIN IMMEDIATE`, so it holds
+ *   the write lock from its first statement: another process writing at the same time makes it
+ *   wait (busy timeout) instead of failing later with "database is locked" on the upgrade.
+ * - A SELECT outside a transaction runs on the reader, so a long write transaction (an import)
+ *   never holds up a page load; it sees the last committed state.
+ * - Any other statement outside a transaction takes the writer for that one statement.
+ */
+export class SqliteWalDialect extends SqliteDialect {
+  readonly #file: string;
+
+  constructor(file: string) {
+    super({ database: async () => openSqlite(file) });
+    this.#file = file;
+  }
+
+  override createDriver(): Driver {
+    return new WalDriver(this.#file);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new WalAdapter();
+  }
+}
+
+class WalAdapter extends SqliteAdapter {
+  // The driver hands out a handle per operation and serialises writes itself.
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
+/** Waits in line for the single writer connection. */
+class WriterLock {
+  #tail: Promise<void> = Promise.resolve();
+
+  async acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const previous = this.#tail;
+    this.#tail = previous.then(() => next);
+    await previous;
+    return release;
+  }
+}
+
+class WalDriver implements Driver {
+  readonly #file: string;
+  #writer: ReturnType<typeof openSqlite> | null = null;
+  #reader: ReturnType<typeof openSqlite> | null = null;
+  readonly #lock = new WriterLock();
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  async init(): Promise<void> {
+    this.#writer = openSqlite(this.#file);
+    // An in-memory database is private to its connection: read through the writer.
+    this.#reader = this.#file === ':memory:' ? this.#writer : openSqlite(this.#file);
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new WalConnection(
+      this.#writer as ReturnType<typeof openSqlite>,
+      this.#reader as ReturnType<typeof openSqlite>,
+      this.#lock,
+    );
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as WalConnection).begin();
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as WalConnection).end('commit');
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as WalConnection).end('rollback');
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    await connection.executeQuery(compile(parseSavepoint('savepoint', name), createQueryId()));
+  }
+
+  async rollbackToSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await connection.executeQuery(compile(parseSavepoint('rollback to', name), createQueryId()));
+  }
+
+  async releaseSavepoint(
+    connection: DatabaseConnection,
+    name: string,
+    compile: QueryCompiler['compileQuery'],
+  ): Promise<void> {
+    await connection.executeQuery(compile(parseSavepoint('release', name), createQueryId()));
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as WalConnection).release();
+  }
+
+  async destroy(): Promise<void> {
+    this.#reader?.close();
+    this.#writer?.close();
+  }
+}
+
+function parseSavepoint(command: 'savepoint' | 'rollback to' | 'release', name: string): RawNode {
+  return RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)]);
+}
+
+/** One operation's handle: bound to the writer while in a transaction, else routed per statement. */
+class WalConnection implements DatabaseConnection {
+  readonly #writer: ReturnType<typeof openSqlite>;
+  readonly #reader: ReturnType<typeof openSqlite>;
+  readonly #lock: WriterLock;
+  #release: (() => void) | null = null;
+
+  constructor(writer: ReturnType<typeof openSqlite>, reader: ReturnType<typeof openSqlite>, lock: WriterLock) {
+    this.#writer = writer;
+    this.#reader = reader;
+    this.#lock = lock;
+  }
+
+  async begin(): Promise<void> {
+    this.#release = await this.#lock.acquire();
+    try {
+      this.#writer.raw.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      this.release();
+      throw err;
+    }
+  }
+
+  async end(command: 'commit' | 'rollback'): Promise<void> {
+    try {
+      // A failed statement (e.g. a full disk) may already have rolled SQLite back.
+      if (command === 'commit' || this.#writer.raw.isTransaction) this.#writer.raw.exec(command.toUpperCase());
+    } finally {
+      this.release();
+    }
+  }
+
+  release(): void {
+    const release = this.#release;
+    this.#release = null;
+    release?.();
+  }
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#release) return run<R>(this.#writer, compiled);
+    if (SelectQueryNode.is(compiled.query)) return run<R>(this.#reader, compiled);
+    const release = await this.#lock.acquire();
+    try {
+      return run<R>(this.#writer, compiled);
+    } finally {
+      release();
+    }
+  }
+
+  async *streamQuery<R>(compiled: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(compiled.query)) throw new Error('SQLite streams only SELECT queries.');
+    // Its own statement: a cached one would be reset by the next query with the same text.
+    const db = this.#release ? this.#writer : this.#reader;
+    const stmt = db.raw.prepare(compiled.sql);
+    for (const row of stmt.iterate(...(compiled.parameters as Param[]))) yield { rows: [row as R] };
+  }
+}
+
+function run<R>(db: ReturnType<typeof openSqlite>, compiled: CompiledQuery): QueryResult<R> {
+  const stmt = db.prepare(compiled.sql);
+  const params = compiled.parameters as unknown[];
+  if (stmt.reader) return { rows: stmt.all(params) as R[] };
+  const { changes, lastInsertRowid } = stmt.run(params) as {
+    changes: number | bigint;
+    lastInsertRowid: number | bigint;
+  };
+  return {
+    insertId: lastInsertRowid != null ? BigInt(lastInsertRowid) : undefined,
+    numAffectedRows: changes != null ? BigInt(changes) : undefined,
+    rows: [],
   };
 }
