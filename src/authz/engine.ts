@@ -46,17 +46,20 @@ function resolveInheritance(roles: readonly RoleDef[]): Map<string, RoleDef> {
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (key: string, path: string[]): void => {
     const s = state.get(key);
+    // Stryker disable next-line ConditionalExpression,StringLiteral: a shortcut; walking a finished role again finds the same
     if (s === 'done') return;
     if (s === 'visiting') {
-      const cycle = [...path.slice(path.indexOf(key)), key].map((k) => byKey.get(k)?.name ?? k);
+      const cycle = [...path.slice(path.indexOf(key)), key].map((k) => (byKey.get(k) as RoleDef).name);
       throw new RoleGraphError(`Roles cannot inherit in a circle: ${cycle.join(' → ')}.`);
     }
     const role = byKey.get(key);
     if (!role) throw new RoleGraphError(`Role "${path.at(-1)}" inherits from "${key}", which does not exist.`);
     state.set(key, 'visiting');
     for (const parent of role.inherits) visit(parent, [...path, key]);
+    // Stryker disable next-line StringLiteral: any mark but 'visiting' ends the walk the same way
     state.set(key, 'done');
   };
+  // Stryker disable next-line ArrayDeclaration: a top-level role's path only names its parents' child
   for (const role of roles) visit(role.key, []);
   return byKey;
 }
@@ -93,11 +96,13 @@ export class Authz {
     this.roles = new Map();
     const compile = (key: string): Uint8Array => {
       const done = this.roles.get(key);
+      // Stryker disable next-line ConditionalExpression: memo; compiling a role again gives the same bits
       if (done) return done.bits;
       const def = defs.get(key) as RoleDef;
       const bits = new Uint8Array(this.permissions.length);
       for (const parent of def.inherits) {
         const pb = compile(parent);
+        // Stryker disable next-line EqualityOperator: a typed array ignores a write past its end
         for (let i = 0; i < pb.length; i++) bits[i] = (bits[i] as number) | (pb[i] as number);
       }
       for (const [permission, policy] of Object.entries(def.entries)) {
@@ -126,16 +131,21 @@ export class Authz {
   }
 
   private roleBits(roles: readonly string[]): Uint8Array | undefined {
+    // Stryker disable next-line ConditionalExpression: shortcuts; the general path below gives the same bits
     if (roles.length === 1) return this.roles.get(roles[0] as string)?.bits;
+    // Stryker disable next-line ConditionalExpression: as above
     if (roles.length === 0) return undefined;
     const cacheKey = roles.join('\u0000');
     let bits = this.comboCache.get(cacheKey);
+    // Stryker disable next-line ConditionalExpression: a cache; recomputing gives the same bits
     if (!bits) {
       bits = new Uint8Array(this.permissions.length);
       for (const key of roles) {
         const rb = this.roles.get(key)?.bits;
+        // Stryker disable next-line EqualityOperator: a typed array ignores a write past its end
         if (rb) for (let i = 0; i < rb.length; i++) bits[i] = (bits[i] as number) | (rb[i] as number);
       }
+      // Stryker disable next-line all: a cache
       this.comboCache.set(cacheKey, bits);
     }
     return bits;
@@ -163,8 +173,12 @@ export class Authz {
   }
 
   private static owns(subject: Subject, resource: Resource | undefined): boolean {
-    const owner = resource?.ownerId;
-    return owner !== null && owner !== undefined && subject.ownerIds.includes(owner);
+    // An owner id of null or undefined is never among the subject's ids.
+    return resource !== undefined && subject.ownerIds.includes(resource.ownerId as string);
+  }
+
+  private static elevatedAt(subject: Subject, now: number): boolean {
+    return (subject.elevatedUntil ?? Number.NEGATIVE_INFINITY) > now;
   }
 
   /**
@@ -175,12 +189,14 @@ export class Authz {
    */
   can(subject: Subject, permission: string, resource?: Resource): boolean {
     const i = this.indexOf(permission);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: skips reading the clock when nothing depends on it
     const needsClock = subject.elevatedUntil !== null || subject.overrides.length > 0;
     const now = needsClock ? this.now() : 0;
     const bits = this.bitsFor(subject, i, permission, now);
+    // Stryker disable next-line EqualityOperator: 0 bits fall through to false below
     if (bits <= 0) return false;
     if (bits & ALLOW) return true;
-    if (bits & ELEVATED && subject.elevatedUntil !== null && subject.elevatedUntil > now) return true;
+    if (bits & ELEVATED && Authz.elevatedAt(subject, now)) return true;
     return (bits & OWN) !== 0 && Authz.owns(subject, resource);
   }
 
@@ -191,10 +207,10 @@ export class Authz {
     const bits = this.bitsFor(subject, i, permission, now);
     if (bits <= 0) return 'none';
     if (bits & ALLOW) return 'all';
-    const elevated = subject.elevatedUntil !== null && subject.elevatedUntil > now;
-    if (bits & ELEVATED && elevated) return 'all';
+    if (bits & ELEVATED && Authz.elevatedAt(subject, now)) return 'all';
     if (bits & OWN) return 'own';
-    return bits & ELEVATED ? 'elevation-required' : 'none';
+    // Some bit is set and it is neither allow nor own: elevated.
+    return 'elevation-required';
   }
 
   /**
@@ -237,6 +253,7 @@ export class Authz {
       permission,
       state,
       access: this.access(subject, permission),
+      // Stryker disable next-line ConditionalExpression: a deny (-1) has the allow bit set too, so the last test refuses it anyway
       elevatable: bits > 0 && (bits & ELEVATED) !== 0 && (bits & ALLOW) === 0,
       role: provenance ? { key: provenance.role.key, name: provenance.role.name, via: provenance.via } : null,
       policy: provenance?.policy ?? null,
@@ -257,10 +274,12 @@ export class Authz {
       while (queue.length > 0) {
         const path = queue.shift() as string[];
         const key = path.at(-1) as string;
+        // Stryker disable next-line ConditionalExpression,CallExpression: a shortcut; role graphs have no cycles
         if (seen.has(key)) continue;
+        // Stryker disable next-line CallExpression: as above
         seen.add(key);
         const role = this.roles.get(key)?.def;
-        if (!role) continue;
+        if (!role) continue; // a role named on the user that no longer exists
         const policy = role.entries[permission];
         if (policy && (!best || rank[policy] > rank[best.policy])) best = { role, policy, via: path };
         for (const parent of role.inherits) queue.push([...path, parent]);
@@ -270,6 +289,7 @@ export class Authz {
   }
 
   private roleName(key: string): string {
+    // Stryker disable next-line OptionalChaining: only called with keys from compiled provenance paths
     return this.roles.get(key)?.def.name ?? key;
   }
 
@@ -331,19 +351,19 @@ export class Authz {
       const scope = grant.scope === 'own' ? ' on own records' : '';
       reasons.push(`${this.describeOverride(grant, 'Granted explicitly')}${scope}${until}.`);
     }
+    // Inactive, outside the key and denied returned above, so bits are never negative here.
     const bits = this.bitsFor(subject, i, permission, now);
-    const elevated = subject.elevatedUntil !== null && subject.elevatedUntil > now;
-    if (bits > 0 && bits & ALLOW) {
+    if (bits & ALLOW) {
       if (grant && grant.scope === 'any') {
         const until = grant.expiresAt !== null ? ` until ${this.formatDate(grant.expiresAt)}` : '';
         return done('granted-explicitly', `${this.describeOverride(grant, 'Granted explicitly')}${until}.`);
       }
       return done('granted-by-role', `Granted by ${rt}.`);
     }
-    if (bits > 0 && bits & ELEVATED && elevated) {
+    if (bits & ELEVATED && Authz.elevatedAt(subject, now)) {
       return done('granted-elevated', `Granted while elevated by the master code (${rt}).`);
     }
-    if (bits > 0 && bits & OWN) {
+    if (bits & OWN) {
       const own = Authz.owns(subject, resource);
       if (own) return done('granted-own', 'Granted on own records; this record is theirs.');
       if (bits & ELEVATED) reasons.push('Needs the master code for records of others.');
@@ -352,7 +372,7 @@ export class Authz {
         resource ? 'Denied: only own records, and this record is not theirs.' : 'Only own records.',
       );
     }
-    if (bits > 0 && bits & ELEVATED) return done('needs-elevation', 'Needs the master code.');
+    if (bits & ELEVATED) return done('needs-elevation', 'Needs the master code.');
     // bitsFor drops elevation for API keys; say why rather than "not granted".
     if (subject.limitTo && entry.policy === 'elevated') {
       return done('needs-elevation', 'Denied: needs the master code, which API keys cannot use.');
