@@ -276,9 +276,11 @@ describe.each(ENGINES)('foundation on %s', (engine) => {
     );
     expect(ops.length).toBeGreaterThanOrEqual(5);
     for (const op of ops) {
-      expect(op.guard === 'public' || op.guard === 'authenticated' || PERMISSION_KEYS.includes(op.guard ?? '')).toBe(
-        true,
-      );
+      expect(
+        op.guard === 'public' ||
+          op.guard === 'authenticated' ||
+          (PERMISSION_KEYS as readonly string[]).includes(op.guard ?? ''),
+      ).toBe(true);
     }
     expect(doc.paths['/api/v1/auth/login'].post['x-permission']).toBe('public');
     expect((await t.app.inject('/api/docs')).statusCode).toBe(200);

@@ -11,7 +11,7 @@ import { transaction } from '../src/server/db/database.ts';
 import { RESOURCES } from '../src/server/http/scope.ts';
 import { insertRoles } from '../src/server/modules/roles/roles.repository.ts';
 import { RolesService } from '../src/server/modules/roles/roles.service.ts';
-import { PERMISSION_KEYS } from '../src/shared/permissions/catalog.ts';
+import { PERMISSION_KEYS, type Permission } from '../src/shared/permissions/catalog.ts';
 import { TEMPLATES } from '../src/shared/permissions/templates.ts';
 import {
   ADMIN_PASSWORD,
@@ -26,7 +26,10 @@ import {
 } from './harness.ts';
 
 /** The guard each route must have: the spec, written down here. */
-const GUARDS: Record<string, string> = {
+/** A route's guard as the matrix states it: a catalog permission on a resource, or public / authenticated. */
+type GuardSpec = 'public' | 'authenticated' | `${Permission} on ${string}`;
+
+const GUARDS: Record<string, GuardSpec> = {
   'GET /healthz': 'public',
   'GET /readyz': 'public',
   'GET /api/openapi.json': 'public',
@@ -608,7 +611,7 @@ describe.each(ENGINES)('route × principal matrix on %s', (engine) => {
       await overrides(t, denied.id, a.adminId, 'deny', 'any', () => true);
       principals.push(sessionPrincipal(t, 'admin + deny of all', denied.session, () => 'forbidden'));
       // An API key of the admin carrying every other permission.
-      const carried = PERMISSION_KEYS.filter((_, i) => i % 2 === 0);
+      const carried: readonly string[] = PERMISSION_KEYS.filter((_, i) => i % 2 === 0);
       const key = await admin.inject({
         method: 'POST',
         url: '/api/v1/api-keys',

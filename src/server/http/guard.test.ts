@@ -12,6 +12,7 @@ describe('routeDeclarationProblem', () => {
     expect(routeDeclarationProblem(undefined)).toMatch(/declares neither/);
     expect(routeDeclarationProblem({ public: false })).toMatch(/declares neither/);
     expect(routeDeclarationProblem({ public: true, permission: 'inventory.view' })).toMatch(/more than one/);
+    // @ts-expect-error: the Permission type refuses it already; the run-time check covers computed names
     expect(routeDeclarationProblem({ permission: 'inventory.fly' })).toMatch(/not in the permission catalog/);
   });
 });
@@ -37,6 +38,7 @@ describe('the app refuses to start with an unguarded route', () => {
     await expect(
       createTestApp('sqlite', {
         extraRoutes: (api) => {
+          // @ts-expect-error: a misspelt permission fails the type-check; this proves start-up refuses it too
           api.get('/typo', { config: { permission: 'inventroy.view' } }, async () => 'oops');
         },
       }),

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../../authz/index.ts';
-import { isPermission } from '../../shared/permissions/catalog.ts';
+import { isPermission, type Permission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
 import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
 import { isResourceName, RESOURCES, type ResourceName, scopeFor } from './scope.ts';
@@ -9,7 +9,7 @@ import { isResourceName, RESOURCES, type ResourceName, scopeFor } from './scope.
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The catalog permission this route needs. */
-    permission?: string;
+    permission?: Permission;
     /**
      * The resource the route acts on (a key of RESOURCES in scope.ts). It decides what `own`
      * access means here: the owner filter of an owned resource, or a refusal (fail closed).

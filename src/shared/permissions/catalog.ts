@@ -9,7 +9,7 @@ export type Risk = 'normal' | 'sensitive' | 'critical';
 export type AreaDef = { readonly key: string; readonly label: string; readonly description: string };
 
 export type PermissionDef = {
-  readonly key: string;
+  readonly key: Permission;
   readonly area: string;
   readonly action: string;
   readonly label: string;
@@ -43,7 +43,7 @@ export type Area = (typeof AREAS)[number]['key'];
 
 type Row = readonly [action: string, label: string, description: string, risk?: Risk];
 
-const DEFINITIONS: Readonly<Record<Area, readonly Row[]>> = {
+const DEFINITIONS = {
   inventory: [
     ['view', 'View inventory', 'See items, stock levels and movement history.'],
     ['add', 'Add items', 'Create new inventory items.'],
@@ -163,11 +163,17 @@ const DEFINITIONS: Readonly<Record<Area, readonly Row[]>> = {
   ],
   system: [['manage', 'Manage the system', 'Access system management features.', 'sensitive']],
   migration: [['execute', 'Run migrations', 'Apply database schema migrations.', 'critical']],
-};
+} as const satisfies Readonly<Record<Area, readonly Row[]>>;
+
+/**
+ * Every catalog permission name as a literal type: route configs, the guard, `hasPermission`
+ * in the web app and the tests take it, so a misspelt permission fails the type-check.
+ */
+export type Permission = { [A in Area]: `${A}.${(typeof DEFINITIONS)[A][number][0]}` }[Area];
 
 export const PERMISSIONS: readonly PermissionDef[] = AREAS.flatMap((area) =>
-  DEFINITIONS[area.key].map(([action, label, description, risk = 'normal']) => ({
-    key: `${area.key}.${action}`,
+  (DEFINITIONS[area.key] as readonly Row[]).map(([action, label, description, risk = 'normal']) => ({
+    key: `${area.key}.${action}` as Permission,
     area: area.key,
     action,
     label,
@@ -177,12 +183,12 @@ export const PERMISSIONS: readonly PermissionDef[] = AREAS.flatMap((area) =>
 );
 
 /** Catalog permission names, in catalog order. */
-export const PERMISSION_KEYS: readonly string[] = PERMISSIONS.map((p) => p.key);
+export const PERMISSION_KEYS: readonly Permission[] = PERMISSIONS.map((p) => p.key);
 
 const BY_KEY: ReadonlyMap<string, PermissionDef> = new Map(PERMISSIONS.map((p) => [p.key, p]));
 
 /** True when `key` names a catalog permission. */
-export function isPermission(key: string): boolean {
+export function isPermission(key: string): key is Permission {
   return BY_KEY.has(key);
 }
 

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Me } from '../../shared/contracts/auth.ts';
 import type { SetupStatus } from '../../shared/contracts/setup.ts';
+import type { Permission } from '../../shared/permissions/catalog.ts';
 import { ApiError, api, setCsrfToken } from './api.ts';
 
 export const meKey = ['me'] as const;
@@ -30,7 +31,7 @@ export function useSetupStatus() {
 }
 
 /** True when the user may use the permission on at least some records (or with the master code). */
-export function hasPermission(me: Me, permission: string): boolean {
+export function hasPermission(me: Me, permission: Permission): boolean {
   const p = me.permissions.find((x) => x.permission === permission);
   return p !== undefined && p.access !== 'none';
 }

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Item, MovementList } from '../../../shared/contracts/inventory.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { api } from '../../app/api.ts';
 import { formatDateTime, formatMoney, formatRate } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -30,7 +31,7 @@ export function ItemPage() {
   const { id } = useParams() as { id: string };
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const can = (p: string) => hasPermission(me, p);
+  const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'in' | 'out' | 'adjustment' | 'archive' | null>(null);
   const item = useQuery({ queryKey: ['item', id], queryFn: () => api.get<Item>(`/api/v1/items/${id}`) });
   const moves = useInfiniteQuery({

@@ -24,6 +24,7 @@ import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { ItemList } from '../../../shared/contracts/inventory.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { api, generalError } from '../../app/api.ts';
 import { formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -38,7 +39,7 @@ type Sort = 'name' | 'sku' | 'onHand' | 'price' | 'updatedAt';
 export function ItemsPage() {
   const me = useOutletContext<Me>();
   const navigate = useNavigate();
-  const can = (p: string) => hasPermission(me, p);
+  const can = (p: Permission) => hasPermission(me, p);
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 200);
   const [categoryId, setCategoryId] = useState<string | null>(null);

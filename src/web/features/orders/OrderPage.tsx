@@ -18,6 +18,7 @@ import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PurchaseOrder } from '../../../shared/contracts/inventory.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { formatDateTime, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -31,7 +32,7 @@ export function OrderPage() {
   const { id } = useParams() as { id: string };
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const can = (p: string) => hasPermission(me, p);
+  const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'receive' | 'place' | 'cancel' | 'delete' | null>(null);
   const order = useQuery({
     queryKey: [...ordersKey, id],

@@ -1,11 +1,12 @@
 import { Stack, Tabs, Title } from '@mantine/core';
 import { Navigate, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { hasPermission } from '../../app/session.ts';
 
 /** The settings tabs a user may open. */
 export function settingsTabs(me: Me) {
-  const can = (p: string) => hasPermission(me, p);
+  const can = (p: Permission) => hasPermission(me, p);
   return [
     { path: 'users', label: 'Users', visible: can('users.view') },
     { path: 'permissions', label: 'Permissions', visible: can('settings.permissions') },

@@ -25,6 +25,7 @@ import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { RoleList } from '../../../shared/contracts/permissions.ts';
 import type { User, UserList } from '../../../shared/contracts/users.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, api } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -84,7 +85,7 @@ export function UsersPage() {
     },
   });
 
-  const can = (p: string) => hasPermission(me, p);
+  const can = (p: Permission) => hasPermission(me, p);
   const rows = users.data?.items ?? [];
   return (
     <Stack>
