@@ -30,7 +30,9 @@ function withDatabase(url: string, name: string): string {
 export async function setup(project: TestProject): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL ?? '';
   let source = 'TEST_DATABASE_URL';
-  if (!adminUrl) {
+  // Mutation testing runs the route tests many times over: SQLite alone (STEWARD_TEST_ENGINES=sqlite).
+  const sqliteOnly = process.env.STEWARD_TEST_ENGINES === 'sqlite' && process.env.CI !== 'true';
+  if (!adminUrl && !sqliteOnly) {
     const bin = findPostgresBin();
     if (bin) {
       cluster = await startCluster(bin);
@@ -39,7 +41,9 @@ export async function setup(project: TestProject): Promise<void> {
     }
   }
   if (!adminUrl) {
-    const why = 'PostgreSQL server binaries not found (apt-get install postgresql) and TEST_DATABASE_URL not set';
+    const why = sqliteOnly
+      ? 'STEWARD_TEST_ENGINES=sqlite'
+      : 'PostgreSQL server binaries not found (apt-get install postgresql) and TEST_DATABASE_URL not set';
     if (process.env.CI === 'true') throw new Error(`CI=true requires PostgreSQL tests: ${why}.`);
     summary = `Engines: SQLite only. PostgreSQL was SKIPPED: ${why}.`;
     project.provide('engines', ['sqlite']);
