@@ -27,7 +27,7 @@ import {
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
-import { actorOf } from '../../http/guard.ts';
+import { actorOf, requirePermission } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
 import type { CatalogService } from './catalog.service.ts';
@@ -36,6 +36,11 @@ import type { ItemsService } from './items.service.ts';
 
 const IdParams = z.object({ id: z.string().max(64) });
 const Archived = z.object({ archived: z.enum(['true', 'false']).default('false') });
+/**
+ * Bulk-edit fields whose single-item route needs more than `inventory.bulk_edit` implies
+ * (VAT rate, category and reorder level are `inventory.edit` fields, which bulk edit covers).
+ */
+const BULK_FIELD_PERMISSIONS: Partial<Record<keyof BulkEditBody['set'], string>> = { active: 'inventory.delete' };
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 export async function inventoryRoutes(
@@ -252,7 +257,15 @@ export async function inventoryRoutes(
         response: responses({ 200: BulkEditResult }, 422),
       },
     },
-    async (request) => items.bulkEdit(actorOf(request), request.body, contextOf(request)),
+    async (request) => {
+      // Each field needs what its single-item route needs: archiving or restoring is inventory.delete.
+      for (const [field, permission] of Object.entries(BULK_FIELD_PERMISSIONS)) {
+        if (request.body.set[field as keyof typeof request.body.set] !== undefined) {
+          await requirePermission(request, permission);
+        }
+      }
+      return items.bulkEdit(actorOf(request), request.body, contextOf(request));
+    },
   );
   r.get(
     '/items/:id',

@@ -9,7 +9,7 @@ import {
   type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
-import { lockChain } from '../../db/dialect.ts';
+import { lockChain, lockRow } from '../../db/dialect.ts';
 import type { PurchaseOrderStatus } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
@@ -190,6 +190,7 @@ export class PurchaseOrdersService {
   /** Changes an order while nothing has been received on it. */
   async update(actor: Actor, id: string, body: PurchaseOrderBody, ctx: RequestContext): Promise<PurchaseOrder> {
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const before = await this.get(id, trx);
       if (before.status !== 'draft' && before.status !== 'ordered') {
         throw new ConflictError(
@@ -232,6 +233,7 @@ export class PurchaseOrdersService {
     ctx: RequestContext,
   ): Promise<PurchaseOrder> {
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const before = await this.get(id, trx);
       if (!from.includes(before.status)) {
         throw new ConflictError(
@@ -269,9 +271,24 @@ export class PurchaseOrdersService {
     return this.transition(actor, id, ['draft', 'ordered', 'partially_received'], 'cancelled', 'orders.cancel', ctx);
   }
 
-  /** Receives part or all of some lines: receipt movements raise the stock in the same transaction. */
+  /**
+   * Receives part or all of some lines: receipt movements raise the stock in the same transaction.
+   * Exactly once per unit: the order row is locked for the transaction (PostgreSQL `for update`;
+   * SQLite runs one writer at a time), a line may appear once per request, and each line's
+   * `received` only moves by a conditional update that cannot pass the ordered quantity.
+   */
   async receive(actor: Actor, id: string, body: ReceiveBody, ctx: RequestContext): Promise<PurchaseOrder> {
+    const seen = new Set<number>();
+    for (const r of body.lines) {
+      if (seen.has(r.lineId)) {
+        throw new ValidationError('A line appears twice; send each line once with the total quantity received.', [
+          { path: 'lines', message: `Line ${r.lineId} is listed more than once.` },
+        ]);
+      }
+      seen.add(r.lineId);
+    }
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const order = await this.get(id, trx);
       if (order.status !== 'ordered' && order.status !== 'partially_received') {
         throw new ConflictError(
@@ -287,17 +304,20 @@ export class PurchaseOrdersService {
           throw new ValidationError('A line is not part of this order.', [
             { path: 'lines', message: `No line ${r.lineId} on ${order.reference}.` },
           ]);
-        if (line.received + r.quantity > line.quantity) {
-          throw new ValidationError(
-            `Only ${line.quantity - line.received} ${line.unit} of ${line.name} are still due.`,
+        const due = () =>
+          new ValidationError(
+            `Only ${line.quantity - line.received} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
             [{ path: 'lines', message: `${line.sku}: at most ${line.quantity - line.received}.` }],
           );
-        }
-        await trx
+        if (line.received + r.quantity > line.quantity) throw due();
+        const moved = await trx
           .updateTable('purchase_order_lines')
           .set((eb) => ({ received: eb('received', '+', r.quantity) }))
           .where('id', '=', r.lineId)
-          .execute();
+          .where('order_id', '=', id)
+          .where((eb) => eb(eb('received', '+', r.quantity), '<=', eb.ref('quantity')))
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) throw due();
         await this.deps.items.changeStock(
           trx,
           actor,
@@ -340,6 +360,7 @@ export class PurchaseOrdersService {
   /** Deletes an order on which nothing was received (the audit log keeps what it was). */
   async remove(actor: Actor, id: string, ctx: RequestContext): Promise<void> {
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const order = await this.get(id, trx);
       if (order.lines.some((l) => l.received > 0)) {
         throw new ConflictError(`Goods were received on ${order.reference}; it can be cancelled but not deleted.`);
