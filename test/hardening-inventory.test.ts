@@ -197,4 +197,35 @@ describe.each(ENGINES)('inventory hardening on %s', (engine) => {
     ]);
     expect(await stockDiscrepancies(t.app.services.database.db)).toEqual([]);
   });
+
+  // --- L8 -------------------------------------------------------------------------------------------
+
+  it('checks invoices are PDFs and serves them as attachment PDFs under a generated name (L8)', async () => {
+    const it = await item();
+    const po = await placedOrder(it.id, 1);
+    const upload = (name: string, data: string | Buffer, type = 'application/pdf') =>
+      admin.inject({ method: 'POST', url: `/api/v1/purchase-orders/${po.id}/invoice`, ...multipart(name, data, type) });
+    // A polyglot: PDF magic bytes on an HTML page, with no PDF end-of-file marker.
+    const poly = await upload(
+      'poly.html',
+      '%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n',
+      'text/html',
+    );
+    expect(poly.statusCode).toBe(415);
+    expect(poly.json().detail).toMatch(/poly\.html is not a PDF file \(no end-of-file marker\)/);
+    expect((await upload('tiny.pdf', '%PDF-')).statusCode).toBe(415);
+    expect((await upload('fake.pdf', '<html>%%EOF</html>')).statusCode).toBe(415);
+    const order = (await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${po.id}` })).json();
+    expect(order.invoice).toBeNull();
+
+    const pdf = Buffer.from('%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const ok = await upload('evil".html', pdf, 'text/html');
+    expect(ok.statusCode).toBe(200);
+    const down = await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${po.id}/invoice` });
+    expect(down.statusCode).toBe(200);
+    expect(down.headers['content-type']).toBe('application/pdf');
+    expect(down.headers['x-content-type-options']).toBe('nosniff');
+    expect(down.headers['content-disposition']).toBe(`attachment; filename="${po.reference}-invoice.pdf"`);
+    expect(down.rawPayload.equals(pdf)).toBe(true);
+  });
 });

@@ -20,6 +20,21 @@ type Deps = { database: Database; audit: AuditService; items: ItemsService; data
 
 const NUMBER_LOCK = 0x5354_504f; // "STPO"
 export const INVOICE_MAX_BYTES = 10 * 1024 * 1024;
+/** The smallest file that can be a PDF: a header, a body and the end-of-file marker. */
+const INVOICE_MIN_BYTES = 14;
+
+/**
+ * Why `data` is not a PDF, or null when it looks like one: it must start with the `%PDF-1.x`/`2.x`
+ * header and end with an `%%EOF` marker in its last 1 KB (PDF 32000-1 §7.5.2, §7.5.5). A file that
+ * is HTML, script or an image with a PDF header pasted on top fails the trailer check.
+ */
+export function pdfProblem(data: Buffer): string | null {
+  if (data.length < INVOICE_MIN_BYTES) return 'too small';
+  if (data.length > INVOICE_MAX_BYTES) return 'too large';
+  if (!/^%PDF-[12]\.\d/.test(data.subarray(0, 8).toString('latin1'))) return 'no PDF header';
+  if (!data.subarray(Math.max(0, data.length - 1024)).includes('%%EOF', 0, 'latin1')) return 'no end-of-file marker';
+  return null;
+}
 const reference = purchaseOrderReference;
 
 /** Purchase orders: draft → ordered → partially received → received, or cancelled. */
@@ -381,12 +396,13 @@ export class PurchaseOrdersService {
   async attachInvoice(actor: Actor, id: string, file: { name: string; data: Buffer }, ctx: RequestContext) {
     if (file.data.length === 0)
       throw new ValidationError('The file is empty.', [{ path: 'file', message: 'Choose a PDF file.' }]);
-    if (file.data.subarray(0, 5).toString('latin1') !== '%PDF-') {
+    const problem = pdfProblem(file.data);
+    if (problem) {
       throw new HttpError(
         415,
         'not-a-pdf',
         'Not a PDF',
-        `${file.name} is not a PDF file; upload the invoice as a PDF.`,
+        `${path.basename(file.name).slice(0, 120)} is not a PDF file (${problem}); upload the invoice as a PDF.`,
       );
     }
     const name =
@@ -420,11 +436,19 @@ export class PurchaseOrdersService {
     return this.get(id);
   }
 
+  /**
+   * The stored invoice, always downloaded as a PDF under a generated name (`PO-000042-invoice.pdf`):
+   * the uploader's file name is kept for display only, never for the download.
+   */
   async invoice(id: string) {
     const order = await this.get(id);
     if (!order.invoice || !existsSync(this.invoicePath(id)))
       throw new NotFoundError('No invoice has been uploaded for this order.');
-    return { name: order.invoice.name, size: order.invoice.size, stream: createReadStream(this.invoicePath(id)) };
+    return {
+      name: `${order.reference}-invoice.pdf`,
+      size: order.invoice.size,
+      stream: createReadStream(this.invoicePath(id)),
+    };
   }
 
   /** Low-stock items grouped by their preferred (else cheapest) supplier, with a quantity to order. */
