@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { storedQuantity } from '../../../shared/contracts/bounds.ts';
 import type { StockCount, StockCountSummary } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { lockRow } from '../../db/dialect.ts';
@@ -91,9 +92,9 @@ export class CountsService {
         name: l.name,
         location: l.location,
         unit: l.unit,
-        expected: Number(l.expected),
-        counted: l.counted === null ? null : Number(l.counted),
-        difference: l.counted === null ? null : Number(l.counted) - Number(l.expected),
+        expected: storedQuantity(l.expected),
+        counted: l.counted === null ? null : storedQuantity(l.counted),
+        difference: l.counted === null ? null : storedQuantity(l.counted) - storedQuantity(l.expected),
       })),
     };
   }

@@ -228,7 +228,7 @@ export async function inventoryRoutes(
     },
     async (request) => {
       const file = await uploadedFile(request, IMPORT_MAX_BYTES);
-      return items.previewImport(file.data, file.name);
+      return items.previewImport(file.data);
     },
   );
   r.post(
@@ -330,7 +330,7 @@ export async function inventoryRoutes(
         summary: 'The item’s stock ledger, newest first',
         params: IdParams,
         querystring: z.object({
-          before: z.coerce.number().int().optional(),
+          before: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: responses({ 200: MovementList }, 404),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { MAX_MONEY_MINOR, MAX_QUANTITY, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type PurchaseOrder,
   type PurchaseOrderBody,
@@ -87,9 +88,9 @@ export class PurchaseOrdersService {
           sku: l.sku,
           name: l.name,
           unit: l.unit,
-          quantity: Number(l.quantity),
-          received: Number(l.received),
-          unitCost: Number(l.unit_cost),
+          quantity: storedQuantity(l.quantity),
+          received: storedQuantity(l.received),
+          unitCost: storedMoney(l.unit_cost),
         }));
       return {
         id: o.id,
@@ -101,10 +102,14 @@ export class PurchaseOrdersService {
         expectedAt: o.expected_at,
         orderedAt: o.ordered_at,
         closedAt: o.closed_at,
-        total: mine.reduce((sum, l) => sum + l.quantity * l.unitCost, 0),
+        // Bounded by the schema when written; a stored row past the bounds reads as the limit, never a 500.
+        total: Math.min(
+          MAX_MONEY_MINOR,
+          mine.reduce((sum, l) => sum + Math.min(MAX_MONEY_MINOR, l.quantity * l.unitCost), 0),
+        ),
         invoice:
           o.invoice_name && o.invoice_uploaded_at
-            ? { name: o.invoice_name, size: Number(o.invoice_size ?? 0), uploadedAt: o.invoice_uploaded_at }
+            ? { name: o.invoice_name, size: storedQuantity(o.invoice_size ?? 0), uploadedAt: o.invoice_uploaded_at }
             : null,
         lines: mine,
         createdAt: o.created_at,
@@ -494,12 +499,13 @@ export class PurchaseOrdersService {
       : [];
     const groups = new Map<string, SupplySuggestions['groups'][number]>();
     for (const item of low) {
-      const incoming = Number(due.find((d) => d.item_id === item.id)?.due ?? 0);
+      const incoming = storedQuantity(due.find((d) => d.item_id === item.id)?.due ?? 0);
       const target =
-        Number(item.reorder_quantity) > 0
-          ? Number(item.reorder_quantity)
-          : Number(item.reorder_level) * 2 - Number(item.on_hand);
-      const quantity = Math.max(0, target - incoming);
+        storedQuantity(item.reorder_quantity) > 0
+          ? storedQuantity(item.reorder_quantity)
+          : storedQuantity(item.reorder_level) * 2 - storedQuantity(item.on_hand);
+      // A suggestion is something one can order: at most one line's quantity.
+      const quantity = Math.min(MAX_QUANTITY, Math.max(0, target - incoming));
       if (quantity === 0) continue;
       const options = links
         .filter((l) => l.item_id === item.id)
@@ -511,10 +517,11 @@ export class PurchaseOrdersService {
         itemId: item.id,
         sku: item.sku,
         name: item.name,
-        onHand: Number(item.on_hand),
-        reorderLevel: Number(item.reorder_level),
+        onHand: storedQuantity(item.on_hand),
+        reorderLevel: storedQuantity(item.reorder_level),
         quantity,
-        unitCost: best && Number(best.supplier_price) > 0 ? Number(best.supplier_price) : Number(item.cost),
+        unitCost:
+          best && storedMoney(best.supplier_price) > 0 ? storedMoney(best.supplier_price) : storedMoney(item.cost),
       });
     }
     return {
