@@ -533,6 +533,7 @@ export class ItemsService {
         .where('sku', 'in', skus.slice(i, i + 500))
         .execute();
       for (const f of found) existing.set(f.sku, f.id);
+      await yieldToLoop();
     }
     const rows = read.rows.map((r) => {
       const bad = (column: string, message: string) => errors.push({ row: r.rowNo, column, message });
@@ -595,6 +596,7 @@ export class ItemsService {
         .execute()) {
         current.set(r.id, Number(r.on_hand));
       }
+      await yieldToLoop();
     }
     for (const r of a.rows) {
       if (!r.id || r.onHandCheck === null) continue;
@@ -608,7 +610,14 @@ export class ItemsService {
     }
   }
 
-  /** Writes every row in one transaction, or nothing when any row has a problem. */
+  /**
+   * Writes the rows when none has a problem (every row is checked before anything is written).
+   * The rows are written IMPORT_CHUNK at a time, one transaction each, with a turn of the event
+   * loop between: a 50,000-row import never holds the database (SQLite's one connection) or the
+   * event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
+   * (someone created the same SKU meanwhile), the rows before it stay imported and the answer
+   * says so; importing the same file again finishes the job (imported rows become updates).
+   */
   async import(actor: Actor, data: Buffer, filename: string, ctx: RequestContext) {
     const { db } = this.deps.database;
     const a = await this.analyse(data);
@@ -622,56 +631,102 @@ export class ItemsService {
     const now = this.iso();
     let created = 0;
     let updated = 0;
-    await transaction(db, async (trx) => {
-      for (const r of a.rows) {
-        const { values, openingStock: onHand } = r;
-        if (r.id) {
-          const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
-          const next = { ...before, ...values } as ItemsTable;
-          await trx
-            .updateTable('items')
-            .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
-            .where('id', '=', r.id)
-            .execute();
-          await this.deps.audit.record(trx, {
-            action: 'inventory.import',
-            actor,
-            target: { type: 'item', id: r.id },
-            before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
-            after: values,
-            context: ctx,
-          });
-          updated++;
-        } else {
-          const id = randomUUID();
-          await insertItem(
+    for (let start = 0; start < a.rows.length; start += IMPORT_CHUNK) {
+      const chunk = a.rows.slice(start, start + IMPORT_CHUNK);
+      try {
+        await transaction(db, (trx) =>
+          this.importChunk(
             trx,
-            { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
-            now,
-          );
-          if (onHand) {
-            await applyStockChange(trx, {
-              itemId: id,
-              delta: onHand,
-              kind: 'import',
-              reason: `Imported from ${filename}`,
-              reference: null,
-              actorId: actor.user.id,
-              allowNegative: true,
-              now,
-            });
-          }
-          await this.deps.audit.record(trx, {
-            action: 'inventory.import',
             actor,
-            target: { type: 'item', id },
-            after: { ...values, on_hand: onHand ?? 0, file: filename },
-            context: ctx,
-          });
-          created++;
-        }
+            chunk,
+            filename,
+            now,
+            ctx,
+            () => created++,
+            () => updated++,
+          ),
+        );
+      } catch (err) {
+        if (start === 0) throw this.skuTaken(err);
+        const first = chunk[0]?.rowNo ?? 0;
+        throw new ConflictError(
+          `Rows 2–${first - 1} were imported; the import stopped at rows ${first}–${first + chunk.length - 1} (${
+            isUniqueViolation(err)
+              ? 'an item with one of their SKUs was created meanwhile'
+              : 'they could not be written'
+          }). Import the same file again to finish: imported rows are then updates.`,
+        );
       }
-    });
+      await yieldToLoop();
+    }
     return { created, updated };
   }
+
+  private async importChunk(
+    trx: Tx,
+    actor: Actor,
+    rows: Awaited<ReturnType<ItemsService['analyse']>>['rows'],
+    filename: string,
+    now: string,
+    ctx: RequestContext,
+    onCreated: () => void,
+    onUpdated: () => void,
+  ) {
+    for (const r of rows) {
+      const { values, openingStock: onHand } = r;
+      if (r.id) {
+        const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+        const next = { ...before, ...values } as ItemsTable;
+        await trx
+          .updateTable('items')
+          .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
+          .where('id', '=', r.id)
+          .execute();
+        await this.deps.audit.record(trx, {
+          action: 'inventory.import',
+          actor,
+          target: { type: 'item', id: r.id },
+          before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+          after: values,
+          context: ctx,
+        });
+        onUpdated();
+      } else {
+        const id = randomUUID();
+        await insertItem(
+          trx,
+          { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+          now,
+        );
+        if (onHand) {
+          await applyStockChange(trx, {
+            itemId: id,
+            delta: onHand,
+            kind: 'import',
+            reason: `Imported from ${filename}`,
+            reference: null,
+            actorId: actor.user.id,
+            allowNegative: true,
+            now,
+          });
+        }
+        await this.deps.audit.record(trx, {
+          action: 'inventory.import',
+          actor,
+          target: { type: 'item', id },
+          after: { ...values, on_hand: onHand ?? 0, file: filename },
+          context: ctx,
+        });
+        onCreated();
+      }
+    }
+  }
+}
+
+/** Rows written per transaction by an import. */
+const IMPORT_CHUNK = 25;
+
+/** Lets the event loop run timers and I/O (SQLite's driver is synchronous: awaits alone never yield). */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
