@@ -4,15 +4,15 @@ import { formatMinor, MAX_MONEY_MINOR, MAX_QUANTITY } from './bounds.ts';
 const Money = (what: string) =>
   z
     .number({ error: `Enter the ${what} in cents, as a whole number.` })
-    .int(`Enter the ${what} in cents, as a whole number.`)
     .min(0, `The ${what} cannot be negative.`)
-    .max(MAX_MONEY_MINOR, `The ${what} is at most ${formatMinor(MAX_MONEY_MINOR)}.`);
+    .max(MAX_MONEY_MINOR, `The ${what} is at most ${formatMinor(MAX_MONEY_MINOR)}.`)
+    .int(`Enter the ${what} in cents, as a whole number.`);
 const Count = (what: string) =>
   z
     .number({ error: `Enter ${what} as a whole number.` })
-    .int(`Enter ${what} as a whole number.`)
     .min(0, `${what[0]?.toUpperCase()}${what.slice(1)} cannot be negative.`)
-    .max(MAX_QUANTITY, `${what[0]?.toUpperCase()}${what.slice(1)} is at most ${MAX_QUANTITY.toLocaleString('en')}.`);
+    .max(MAX_QUANTITY, `${what[0]?.toUpperCase()}${what.slice(1)} is at most ${MAX_QUANTITY.toLocaleString('en')}.`)
+    .int(`Enter ${what} as a whole number.`);
 /** A row id of a serial column (PostgreSQL `integer`): larger ids cannot exist. */
 const RowId = z.number().int().min(1).max(2_147_483_647);
 const Text = (max: number) => z.string().trim().max(max, `Use at most ${max} characters.`);
