@@ -103,6 +103,25 @@ describe.each(ENGINES)('inventory hardening on %s', (engine) => {
     expect((await admin.inject({ method: 'GET', url: `/api/v1/items/${a.id}` })).json().active).toBe(false);
   });
 
+  it('refuses a bulk edit of item fields without inventory.edit, whatever bulk_edit grants (M4)', async () => {
+    const a = await item();
+    const u = await createStaff(t.app, admin, 'user');
+    const grant = await admin.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${u.id}/permissions/inventory.bulk_edit`,
+      payload: { effect: 'grant', reason: 'stocktake week' },
+    });
+    expect(grant.statusCode, grant.body).toBeLessThan(300);
+    const res = await u.session.inject({
+      method: 'POST',
+      url: '/api/v1/items/bulk-edit',
+      payload: { itemIds: [a.id], set: { reorderLevel: 9 } },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json()).toMatchObject({ permission: 'inventory.edit' });
+    expect((await admin.inject({ method: 'GET', url: `/api/v1/items/${a.id}` })).json().reorderLevel).toBe(0);
+  });
+
   // --- M5 -------------------------------------------------------------------------------------------
 
   it('refuses the same PO line twice in one request, and receiving past the ordered quantity (M5)', async () => {

@@ -37,10 +37,16 @@ import type { ItemsService } from './items.service.ts';
 const IdParams = z.object({ id: z.string().max(64) });
 const Archived = z.object({ archived: z.enum(['true', 'false']).default('false') });
 /**
- * Bulk-edit fields whose single-item route needs more than `inventory.bulk_edit` implies
- * (VAT rate, category and reorder level are `inventory.edit` fields, which bulk edit covers).
+ * What each bulk-edit field needs besides `inventory.bulk_edit`: what its single-item route needs
+ * (PATCH /items/:id is inventory.edit; archive and restore are inventory.delete). A bulk edit is
+ * never a way around a single-item permission.
  */
-const BULK_FIELD_PERMISSIONS: Partial<Record<keyof BulkEditBody['set'], string>> = { active: 'inventory.delete' };
+const BULK_FIELD_PERMISSIONS: Record<keyof BulkEditBody['set'], string> = {
+  vatRateBp: 'inventory.edit',
+  categoryId: 'inventory.edit',
+  reorderLevel: 'inventory.edit',
+  active: 'inventory.delete',
+};
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 export async function inventoryRoutes(
