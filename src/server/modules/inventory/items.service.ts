@@ -612,8 +612,8 @@ export class ItemsService {
 
   /**
    * Writes the rows when none has a problem (every row is checked before anything is written).
-   * The rows are written IMPORT_CHUNK at a time, one transaction each, with a turn of the event
-   * loop between: a 50,000-row import never holds the database (SQLite's one connection) or the
+   * The rows are written a slice of time (IMPORT_SLICE_MS) at a time, one transaction each, with a
+   * turn of the event loop between: a 50,000-row import never holds the database (SQLite's one connection) or the
    * event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
    * (someone created the same SKU meanwhile), the rows before it stay imported and the answer
    * says so; importing the same file again finishes the job (imported rows become updates).
@@ -631,29 +631,35 @@ export class ItemsService {
     const now = this.iso();
     let created = 0;
     let updated = 0;
-    for (let start = 0; start < a.rows.length; start += IMPORT_CHUNK) {
-      const chunk = a.rows.slice(start, start + IMPORT_CHUNK);
+    let start = 0;
+    while (start < a.rows.length) {
+      const first = a.rows[start]?.rowNo ?? 0;
       try {
-        await transaction(db, (trx) =>
-          this.importChunk(
-            trx,
-            actor,
-            chunk,
-            filename,
-            now,
-            ctx,
-            () => created++,
-            () => updated++,
-          ),
-        );
+        start = await transaction(db, async (trx) => {
+          // As many rows as fit in a slice of time (at least one): each transaction holds the
+          // database and, on SQLite, the event loop for about IMPORT_SLICE_MS.
+          const began = performance.now();
+          let next = start;
+          do {
+            await this.importChunk(
+              trx,
+              actor,
+              a.rows.slice(next, next + 1),
+              filename,
+              now,
+              ctx,
+              () => created++,
+              () => updated++,
+            );
+            next++;
+          } while (next < a.rows.length && performance.now() - began < IMPORT_SLICE_MS);
+          return next;
+        });
       } catch (err) {
-        if (start === 0) throw this.skuTaken(err);
-        const first = chunk[0]?.rowNo ?? 0;
+        if (first <= 2) throw this.skuTaken(err);
         throw new ConflictError(
-          `Rows 2–${first - 1} were imported; the import stopped at rows ${first}–${first + chunk.length - 1} (${
-            isUniqueViolation(err)
-              ? 'an item with one of their SKUs was created meanwhile'
-              : 'they could not be written'
+          `Rows 2–${first - 1} were imported; the import stopped at row ${first} or soon after (${
+            isUniqueViolation(err) ? 'an item with one of its SKUs was created meanwhile' : 'it could not be written'
           }). Import the same file again to finish: imported rows are then updates.`,
         );
       }
@@ -723,8 +729,8 @@ export class ItemsService {
   }
 }
 
-/** Rows written per transaction by an import. */
-const IMPORT_CHUNK = 25;
+/** About how long one transaction of an import writes rows before it commits and lets others in. */
+const IMPORT_SLICE_MS = 40;
 
 /** Lets the event loop run timers and I/O (SQLite's driver is synchronous: awaits alone never yield). */
 export function yieldToLoop(): Promise<void> {
