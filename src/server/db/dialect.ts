@@ -35,6 +35,15 @@ export async function lockChain<T>(trx: Kysely<T>, engine: Engine, chainId: numb
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${chainId})`.execute(trx);
 }
 
+/**
+ * Locks one row (by its `id`) until the transaction ends, so read-check-write sequences on it run
+ * one at a time: `select … for update` on PostgreSQL. SQLite needs nothing: its single connection
+ * runs one transaction at a time.
+ */
+export async function lockRow<T>(trx: Kysely<T>, engine: Engine, table: string, id: string): Promise<void> {
+  if (engine === 'postgres') await sql`select 1 from ${sql.table(table)} where id = ${id} for update`.execute(trx);
+}
+
 /** The engine's durability settings as it reports them (for /readyz and tests). */
 export async function durability<T>(db: Kysely<T>, engine: Engine): Promise<Record<string, string>> {
   if (engine === 'postgres') {

@@ -18,7 +18,8 @@ export function sendDownload(
 ): FastifyReply {
   reply
     .header('content-type', CONTENT_TYPES[file.type])
-    .header('content-disposition', `attachment; filename="${file.name.replaceAll('"', '')}"`);
+    .header('content-disposition', `attachment; filename="${file.name.replace(/["\\\r\n]/g, '')}"`)
+    .header('x-content-type-options', 'nosniff');
   if (file.size !== undefined) reply.header('content-length', String(file.size));
   return reply.send(file.body instanceof Readable ? file.body : Readable.from(file.body));
 }

@@ -26,6 +26,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every route with its declared guard (for the route × principal matrix). */
     routeGuards(): RouteGuard[];
+    /** The actor's access to a further permission (for a body field that needs more than the route's). */
+    permissionAccess(actor: Actor, permission: string): Promise<Access>;
   }
 }
 
@@ -89,6 +91,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
   app.addHook('onRoute', (route) => {
     routes.push(route);
   });
+  app.decorate('permissionAccess', (actor: Actor, permission: string) => auth.access(actor, permission));
   app.addHook('onReady', async () => {
     const bad = routes
       .map((r) => ({ r, problem: routeDeclarationProblem(r.config) }))
@@ -160,6 +163,17 @@ export function markRoutesPublic(scope: FastifyInstance): void {
   scope.addHook('onRoute', (route) => {
     route.config = { ...(route.config ?? {}), public: true };
   });
+}
+
+/**
+ * Requires one more permission than the route declares, for what this request asks (e.g. a bulk
+ * edit that archives needs what the single-item archive route needs). Same refusals as the guard.
+ */
+export async function requirePermission(request: FastifyRequest, permission: string): Promise<void> {
+  const actor = actorOf(request);
+  const access = await request.server.permissionAccess(actor, permission);
+  if (access === 'elevation-required') throw new ElevationRequiredError(permission);
+  if (access === 'none') throw new ForbiddenError(`You do not have the permission "${permission}".`, { permission });
 }
 
 /** The signed-in actor of a guarded route (the guard guarantees one exists). */

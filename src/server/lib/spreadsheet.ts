@@ -1,6 +1,7 @@
 /**
  * Reading and writing tables as CSV (RFC 4180) and XLSX (ExcelJS), and JSON arrays. Writers
- * stream row by row, so an export's memory stays flat however many rows it has.
+ * stream row by row, so an export's memory stays flat however many rows it has. Imports are read
+ * by the import worker (import-worker.ts), which streams XLSX sheets under a memory ceiling.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
@@ -44,7 +45,7 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => r.some((f) => f.trim() !== ''));
 }
 
-function cellText(value: ExcelJS.CellValue): string {
+export function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   if (typeof value === 'object') {
@@ -54,20 +55,6 @@ function cellText(value: ExcelJS.CellValue): string {
     if ('error' in value) return '';
   }
   return String(value);
-}
-
-/** The first worksheet of an XLSX file as rows of text. */
-export async function parseXlsx(data: Buffer): Promise<string[][]> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(data as unknown as ArrayBuffer);
-  const sheet = workbook.worksheets[0];
-  if (!sheet) return [];
-  const rows: string[][] = [];
-  sheet.eachRow({ includeEmpty: false }, (r) => {
-    const values = (r.values as ExcelJS.CellValue[]).slice(1); // ExcelJS rows are 1-based
-    rows.push(Array.from({ length: values.length }, (_, i) => cellText(values[i] ?? null)));
-  });
-  return rows.filter((r) => r.some((f) => f.trim() !== ''));
 }
 
 /** True when the bytes start like an XLSX (a ZIP) file. */

@@ -1,17 +1,20 @@
 import { z } from 'zod';
+import { formatMinor, MAX_MONEY_MINOR, MAX_QUANTITY } from './bounds.ts';
 
 const Money = (what: string) =>
   z
     .number({ error: `Enter the ${what} in cents, as a whole number.` })
-    .int(`Enter the ${what} in cents, as a whole number.`)
     .min(0, `The ${what} cannot be negative.`)
-    .max(1_000_000_000_00, `The ${what} is too large.`);
+    .max(MAX_MONEY_MINOR, `The ${what} is at most ${formatMinor(MAX_MONEY_MINOR)}.`)
+    .int(`Enter the ${what} in cents, as a whole number.`);
 const Count = (what: string) =>
   z
     .number({ error: `Enter ${what} as a whole number.` })
-    .int(`Enter ${what} as a whole number.`)
     .min(0, `${what[0]?.toUpperCase()}${what.slice(1)} cannot be negative.`)
-    .max(1_000_000_000, `${what[0]?.toUpperCase()}${what.slice(1)} is too large.`);
+    .max(MAX_QUANTITY, `${what[0]?.toUpperCase()}${what.slice(1)} is at most ${MAX_QUANTITY.toLocaleString('en')}.`)
+    .int(`Enter ${what} as a whole number.`);
+/** A row id of a serial column (PostgreSQL `integer`): larger ids cannot exist. */
+const RowId = z.number().int().min(1).max(2_147_483_647);
 const Text = (max: number) => z.string().trim().max(max, `Use at most ${max} characters.`);
 
 // --- categories and suppliers -------------------------------------------------------------------
@@ -102,24 +105,39 @@ const SKU = z
   .max(64, 'Use at most 64 characters.')
   .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/, 'Use letters, digits and . _ - / only, starting with a letter or digit.');
 
-const ItemFields = {
+/** The rule of each item field, without defaults: the API's bodies and the import's rows use these. */
+const ItemRules = {
   sku: SKU,
   name: Text(200).min(1, 'Enter a name.'),
-  description: Text(2000).default(''),
-  categoryId: z.string().max(64).nullable().default(null),
-  unit: Text(20).min(1, 'Enter a unit, e.g. pcs.').default('pcs'),
-  cost: Money('cost').default(0),
-  price: Money('price').default(0),
+  description: Text(2000),
+  unit: Text(20).min(1, 'Enter a unit, e.g. pcs.'),
+  cost: Money('cost'),
+  price: Money('price'),
   vatRateBp: z
     .number({ error: 'Enter the VAT rate in basis points (2300 = 23 %).' })
     .int('Enter the VAT rate in basis points (2300 = 23 %).')
     .min(0, 'The VAT rate cannot be negative.')
-    .max(10_000, 'The VAT rate is at most 100 %.')
-    .default(0),
-  priceIncludesVat: z.boolean().default(true),
-  location: Text(80).default(''),
-  reorderLevel: Count('the reorder level').default(0),
-  reorderQuantity: Count('the reorder quantity').default(0),
+    .max(10_000, 'The VAT rate is at most 100 %.'),
+  priceIncludesVat: z.boolean(),
+  location: Text(80),
+  reorderLevel: Count('the reorder level'),
+  reorderQuantity: Count('the reorder quantity'),
+  openingStock: Count('the opening stock'),
+};
+
+const ItemFields = {
+  sku: ItemRules.sku,
+  name: ItemRules.name,
+  description: ItemRules.description.default(''),
+  categoryId: z.string().max(64).nullable().default(null),
+  unit: ItemRules.unit.default('pcs'),
+  cost: ItemRules.cost.default(0),
+  price: ItemRules.price.default(0),
+  vatRateBp: ItemRules.vatRateBp.default(0),
+  priceIncludesVat: ItemRules.priceIncludesVat.default(true),
+  location: ItemRules.location.default(''),
+  reorderLevel: ItemRules.reorderLevel.default(0),
+  reorderQuantity: ItemRules.reorderQuantity.default(0),
   suppliers: z
     .array(
       z.strictObject({
@@ -133,9 +151,29 @@ const ItemFields = {
     .default([]),
 };
 
+/**
+ * One row of an item import, checked by the same rules as the API's item bodies (a cell left
+ * empty changes nothing). `openingStock` is the `on_hand` column of a new item.
+ */
+export const ItemImportRow = z.strictObject({
+  sku: ItemRules.sku,
+  name: ItemRules.name,
+  description: ItemRules.description.optional(),
+  unit: ItemRules.unit.optional(),
+  cost: ItemRules.cost.optional(),
+  price: ItemRules.price.optional(),
+  vatRateBp: ItemRules.vatRateBp.optional(),
+  priceIncludesVat: ItemRules.priceIncludesVat.optional(),
+  location: ItemRules.location.optional(),
+  reorderLevel: ItemRules.reorderLevel.optional(),
+  reorderQuantity: ItemRules.reorderQuantity.optional(),
+  openingStock: ItemRules.openingStock.optional(),
+});
+export type ItemImportRow = z.infer<typeof ItemImportRow>;
+
 export const CreateItemBody = z.strictObject({
   ...ItemFields,
-  openingStock: Count('the opening stock').default(0).describe('Booked as a stock-in movement'),
+  openingStock: ItemRules.openingStock.default(0).describe('Booked as a stock-in movement'),
 });
 export type CreateItemBody = z.input<typeof CreateItemBody>;
 
@@ -204,8 +242,8 @@ export const StockChangeBody = z
     quantity: z
       .number({ error: 'Enter a whole number.' })
       .int('Enter a whole number.')
-      .min(-1_000_000, 'That is too many at once.')
-      .max(1_000_000, 'That is too many at once.')
+      .min(-MAX_QUANTITY, `At most ${MAX_QUANTITY.toLocaleString('en')} at once.`)
+      .max(MAX_QUANTITY, `At most ${MAX_QUANTITY.toLocaleString('en')} at once.`)
       .refine((q) => q !== 0, 'Enter a quantity other than 0.'),
     reason: Text(300).optional(),
   })
@@ -349,7 +387,24 @@ export const PurchaseOrderBody = z.strictObject({
       }),
     )
     .min(1, 'Add at least one line.')
-    .max(500),
+    .max(500)
+    .superRefine((lines, ctx) => {
+      let total = 0;
+      lines.forEach((l, i) => {
+        const line = l.quantity * l.unitCost;
+        total += line;
+        if (line > MAX_MONEY_MINOR) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'quantity'],
+            message: `A line totals at most ${formatMinor(MAX_MONEY_MINOR)} (quantity × unit cost).`,
+          });
+        }
+      });
+      if (total > MAX_MONEY_MINOR) {
+        ctx.addIssue({ code: 'custom', message: `An order totals at most ${formatMinor(MAX_MONEY_MINOR)}.` });
+      }
+    }),
 });
 export type PurchaseOrderBody = z.input<typeof PurchaseOrderBody>;
 
@@ -357,11 +412,12 @@ export const ReceiveBody = z.strictObject({
   lines: z
     .array(
       z.strictObject({
-        lineId: z.number().int(),
+        lineId: RowId,
         quantity: Count('the quantity received').refine((q) => q > 0, 'Receive at least 1.'),
       }),
     )
-    .min(1, 'Receive at least one line.'),
+    .min(1, 'Receive at least one line.')
+    .max(500),
   note: Text(300).optional(),
 });
 export type ReceiveBody = z.input<typeof ReceiveBody>;

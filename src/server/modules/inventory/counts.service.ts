@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { storedQuantity } from '../../../shared/contracts/bounds.ts';
 import type { StockCount, StockCountSummary } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
+import { lockRow } from '../../db/dialect.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -90,9 +92,9 @@ export class CountsService {
         name: l.name,
         location: l.location,
         unit: l.unit,
-        expected: Number(l.expected),
-        counted: l.counted === null ? null : Number(l.counted),
-        difference: l.counted === null ? null : Number(l.counted) - Number(l.expected),
+        expected: storedQuantity(l.expected),
+        counted: l.counted === null ? null : storedQuantity(l.counted),
+        difference: l.counted === null ? null : storedQuantity(l.counted) - storedQuantity(l.expected),
       })),
     };
   }
@@ -145,7 +147,9 @@ export class CountsService {
     return this.get(id);
   }
 
+  /** The count, locked until the transaction ends (so a post cannot interleave); 404 or 409 unless open. */
   private async openCount(trx: Tx, id: string) {
+    await lockRow(trx, this.deps.database.engine, 'stock_counts', id);
     const count = await trx.selectFrom('stock_counts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!count) throw new NotFoundError('There is no stocktake with that id.');
     if (count.status !== 'open') throw new ConflictError(`This stocktake is already ${count.status}.`);
@@ -179,10 +183,23 @@ export class CountsService {
     return this.get(id);
   }
 
-  /** Posts every counted difference as a `count` movement, in one transaction. */
+  /**
+   * Posts every counted difference as a `count` movement, in one transaction, exactly once: the
+   * count is claimed first by a conditional update (`where status = 'open'`), which PostgreSQL
+   * serialises on the row; whoever finds it no longer open gets 409 and changes nothing.
+   */
   async post(actor: Actor, id: string, ctx: RequestContext) {
     await transaction(this.deps.database.db, async (trx) => {
-      await this.openCount(trx, id);
+      const claimed = await trx
+        .updateTable('stock_counts')
+        .set({ status: 'posted', closed_at: this.iso(), closed_by: actor.user.id })
+        .where('id', '=', id)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) {
+        await this.openCount(trx, id); // 404 or 409
+        throw new ConflictError('This stocktake is no longer open.');
+      }
       const lines = await trx
         .selectFrom('stock_count_lines')
         .selectAll()
@@ -204,11 +221,6 @@ export class CountsService {
         );
         posted.push({ itemId: l.item_id, difference });
       }
-      await trx
-        .updateTable('stock_counts')
-        .set({ status: 'posted', closed_at: this.iso(), closed_by: actor.user.id })
-        .where('id', '=', id)
-        .execute();
       await this.deps.audit.record(trx, {
         action: 'inventory.count_post',
         actor,

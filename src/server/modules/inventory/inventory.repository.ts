@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import type { Engine } from '../../db/dialect.ts';
 import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
@@ -284,7 +285,8 @@ export async function applyStockChange(
     .updateTable('items')
     .set((eb) => ({ on_hand: eb('on_hand', '+', c.delta), updated_at: c.now }))
     .where('id', '=', c.itemId);
-  if (!c.allowNegative) update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '>=', 0));
+  update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '<=', MAX_STOCK));
+  update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '>=', c.allowNegative ? -MAX_STOCK : 0));
   const row = await update.returning('on_hand').executeTakeFirst();
   if (!row) return null;
   const after = Number(row.on_hand);

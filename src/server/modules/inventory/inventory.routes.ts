@@ -27,7 +27,7 @@ import {
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
-import { actorOf } from '../../http/guard.ts';
+import { actorOf, requirePermission } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
 import type { CatalogService } from './catalog.service.ts';
@@ -36,6 +36,17 @@ import type { ItemsService } from './items.service.ts';
 
 const IdParams = z.object({ id: z.string().max(64) });
 const Archived = z.object({ archived: z.enum(['true', 'false']).default('false') });
+/**
+ * What each bulk-edit field needs besides `inventory.bulk_edit`: what its single-item route needs
+ * (PATCH /items/:id is inventory.edit; archive and restore are inventory.delete). A bulk edit is
+ * never a way around a single-item permission.
+ */
+const BULK_FIELD_PERMISSIONS: Record<keyof BulkEditBody['set'], string> = {
+  vatRateBp: 'inventory.edit',
+  categoryId: 'inventory.edit',
+  reorderLevel: 'inventory.edit',
+  active: 'inventory.delete',
+};
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
 
 export async function inventoryRoutes(
@@ -223,7 +234,7 @@ export async function inventoryRoutes(
     },
     async (request) => {
       const file = await uploadedFile(request, IMPORT_MAX_BYTES);
-      return items.previewImport(file.data, file.name);
+      return items.previewImport(file.data);
     },
   );
   r.post(
@@ -252,7 +263,15 @@ export async function inventoryRoutes(
         response: responses({ 200: BulkEditResult }, 422),
       },
     },
-    async (request) => items.bulkEdit(actorOf(request), request.body, contextOf(request)),
+    async (request) => {
+      // Each field needs what its single-item route needs: archiving or restoring is inventory.delete.
+      for (const [field, permission] of Object.entries(BULK_FIELD_PERMISSIONS)) {
+        if (request.body.set[field as keyof typeof request.body.set] !== undefined) {
+          await requirePermission(request, permission);
+        }
+      }
+      return items.bulkEdit(actorOf(request), request.body, contextOf(request));
+    },
   );
   r.get(
     '/items/:id',
@@ -317,7 +336,7 @@ export async function inventoryRoutes(
         summary: 'The item’s stock ledger, newest first',
         params: IdParams,
         querystring: z.object({
-          before: z.coerce.number().int().optional(),
+          before: z.coerce.number().int().min(1).max(2_147_483_647).optional(),
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
         response: responses({ 200: MovementList }, 404),

@@ -1,25 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type {
-  BulkEditBody,
-  CreateItemBody,
-  ImportPreview,
-  InventorySettings,
-  Item,
-  ItemFilter,
-  ItemListQuery,
-  Movement,
-  StockChangeBody,
-  UpdateItemBody,
+import { MAX_STOCK, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
+import {
+  type BulkEditBody,
+  type CreateItemBody,
+  type ImportPreview,
+  type InventorySettings,
+  type Item,
+  type ItemFilter,
+  ItemImportRow,
+  type ItemListQuery,
+  type Movement,
+  type StockChangeBody,
+  type UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import type { ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
-import { csvLines, looksLikeXlsx, parseCsv, parseXlsx, xlsxStream } from '../../lib/spreadsheet.ts';
+import { readImport } from '../../lib/import-reader.ts';
+import { csvLines, xlsxStream } from '../../lib/spreadsheet.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { getSetting, putSetting } from '../settings/settings.repository.ts';
+import { ITEM_COLUMNS } from './import-rows.ts';
 import {
   applyStockChange,
   filteredItems,
@@ -38,45 +42,9 @@ type Deps = { database: Database; audit: AuditService; now: () => number };
 export const INVENTORY_SETTING = 'inventory';
 const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
 
-/** Columns of exports and imports, in order; an export imports back unchanged. */
-export const ITEM_COLUMNS = [
-  'sku',
-  'name',
-  'description',
-  'category',
-  'unit',
-  'cost',
-  'price',
-  'vat_rate',
-  'price_includes_vat',
-  'location',
-  'reorder_level',
-  'reorder_quantity',
-  'on_hand',
-] as const;
-
-const MAX_IMPORT_ROWS = 50_000;
+export { ITEM_COLUMNS };
 
 const cents = (minor: number) => (minor / 100).toFixed(2);
-
-/** "12.50", "12,5", "12" → 1250; null when it is not an amount. */
-function parseMoney(s: string): number | null {
-  const t = s.trim().replace(/\s/g, '');
-  if (!/^\d+([.,]\d{1,2})?$/.test(t)) return null;
-  return Math.round(Number(t.replace(',', '.')) * 100);
-}
-
-function parseWhole(s: string): number | null {
-  const t = s.trim();
-  return /^\d+$/.test(t) && Number(t) <= 1_000_000_000 ? Number(t) : null;
-}
-
-function parseFlag(s: string): boolean | null {
-  const t = s.trim().toLowerCase();
-  if (['yes', 'y', 'true', '1', 'sim', 'ja', 'oui'].includes(t)) return true;
-  if (['no', 'n', 'false', '0', 'não', 'nao', 'nein', 'non'].includes(t)) return false;
-  return null;
-}
 
 /** Inventory items: the catalogue, the stock ledger, bulk edits, imports and exports. */
 export class ItemsService {
@@ -123,15 +91,15 @@ export class ItemsService {
       description: r.description,
       category: r.category_id ? { id: r.category_id, name: r.category_name ?? '' } : null,
       unit: r.unit,
-      cost: Number(r.cost),
-      price: Number(r.price),
+      cost: storedMoney(r.cost),
+      price: storedMoney(r.price),
       vatRateBp: Number(r.vat_rate_bp),
       priceIncludesVat: r.price_includes_vat === 1,
       location: r.location,
-      reorderLevel: Number(r.reorder_level),
-      reorderQuantity: Number(r.reorder_quantity),
-      onHand: Number(r.on_hand),
-      lowStock: Number(r.reorder_level) > 0 && Number(r.on_hand) <= Number(r.reorder_level),
+      reorderLevel: storedQuantity(r.reorder_level),
+      reorderQuantity: storedQuantity(r.reorder_quantity),
+      onHand: storedQuantity(r.on_hand),
+      lowStock: storedQuantity(r.reorder_level) > 0 && storedQuantity(r.on_hand) <= storedQuantity(r.reorder_level),
       active: r.active === 1,
       suppliers: links
         .filter((l) => l.item_id === r.id)
@@ -139,7 +107,7 @@ export class ItemsService {
           supplierId: l.supplier_id,
           supplierName: l.supplier_name,
           supplierSku: l.supplier_sku,
-          supplierPrice: Number(l.supplier_price),
+          supplierPrice: storedMoney(l.supplier_price),
           preferred: l.preferred === 1,
         })),
       createdAt: r.created_at,
@@ -172,9 +140,9 @@ export class ItemsService {
     const items: Movement[] = rows.slice(0, limit).map((m) => ({
       id: Number(m.id),
       kind: m.kind,
-      quantity: Number(m.quantity),
-      before: Number(m.before),
-      after: Number(m.after),
+      quantity: storedQuantity(m.quantity),
+      before: storedQuantity(m.before),
+      after: storedQuantity(m.after),
       reason: m.reason,
       reference: m.reference_type && m.reference_id ? { type: m.reference_type, id: m.reference_id } : null,
       actor: m.actor_user_id ? { id: m.actor_user_id, name: m.actor_name ?? '' } : null,
@@ -397,6 +365,12 @@ export class ItemsService {
         .where('id', '=', itemId)
         .executeTakeFirst();
       if (!item) throw new NotFoundError('There is no item with that id.');
+      const next = Number(item.on_hand) + change.delta;
+      if (Math.abs(next) > MAX_STOCK) {
+        throw new ConflictError(
+          `${item.name} would have ${next.toLocaleString('en')} ${item.unit} on hand; on hand is at most ${MAX_STOCK.toLocaleString('en')} either way.`,
+        );
+      }
       throw new ConflictError(
         `Only ${item.on_hand} ${item.unit} of ${item.name} in stock: that would take it below zero.`,
       );
@@ -533,47 +507,16 @@ export class ItemsService {
 
   // --- import ---------------------------------------------------------------------------------------
 
-  private async readTable(data: Buffer, filename: string): Promise<string[][]> {
-    try {
-      if (looksLikeXlsx(data)) return await parseXlsx(data);
-    } catch {
-      throw new ValidationError(`${filename} could not be read as an XLSX workbook.`, [
-        { path: 'file', message: 'Not a readable XLSX file.' },
-      ]);
+  /**
+   * Reads and checks every row; nothing is written. The file is read in a worker thread, by the
+   * API's own item rules (import-rows.ts); here only what needs the database is checked.
+   */
+  private async analyse(data: Buffer) {
+    const read = await readImport(data);
+    if (read.columns.length === 0) {
+      throw new ValidationError('The file is empty.', [{ path: 'file', message: 'The file has no rows.' }]);
     }
-    if (data.includes(0)) {
-      throw new ValidationError(`${filename} is neither CSV text nor an XLSX workbook.`, [
-        { path: 'file', message: 'Upload a .csv or .xlsx file.' },
-      ]);
-    }
-    return parseCsv(data.toString('utf8'));
-  }
-
-  /** Reads and checks every row; nothing is written. */
-  private async analyse(data: Buffer, filename: string) {
-    const table = await this.readTable(data, filename);
-    const [header, ...rows] = table;
-    const errors: { row: number; column: string; message: string }[] = [];
-    if (!header) throw new ValidationError('The file is empty.', [{ path: 'file', message: 'The file has no rows.' }]);
-    const columns = header.map((h) =>
-      h
-        .trim()
-        .toLowerCase()
-        .replace(/[\s-]+/g, '_'),
-    );
-    const known = new Set<string>(ITEM_COLUMNS);
-    for (const c of columns)
-      if (c && !known.has(c)) errors.push({ row: 1, column: c, message: `Unknown column "${c}".` });
-    for (const need of ['sku', 'name']) {
-      if (!columns.includes(need)) errors.push({ row: 1, column: need, message: `The column "${need}" is required.` });
-    }
-    if (rows.length > MAX_IMPORT_ROWS) {
-      errors.push({
-        row: MAX_IMPORT_ROWS + 2,
-        column: '',
-        message: `At most ${MAX_IMPORT_ROWS.toLocaleString('en')} rows per import.`,
-      });
-    }
+    const errors = [...read.errors];
     const { db } = this.deps.database;
     const categories = new Map(
       (await db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute()).map((c) => [
@@ -582,7 +525,7 @@ export class ItemsService {
       ]),
     );
     const existing = new Map<string, string>();
-    const skus = rows.map((r) => (r[columns.indexOf('sku')] ?? '').trim()).filter(Boolean);
+    const skus = read.rows.map((r) => r.sku).filter(Boolean);
     for (let i = 0; i < skus.length; i += 500) {
       const found = await db
         .selectFrom('items')
@@ -590,80 +533,45 @@ export class ItemsService {
         .where('sku', 'in', skus.slice(i, i + 500))
         .execute();
       for (const f of found) existing.set(f.sku, f.id);
+      await yieldToLoop();
     }
-    const seen = new Map<string, number>();
-    const parsed: { rowNo: number; id: string | null; values: Record<string, unknown> }[] = [];
-    rows.slice(0, MAX_IMPORT_ROWS).forEach((r, i) => {
-      const rowNo = i + 2;
-      const cell = (c: string) => (r[columns.indexOf(c)] ?? '').trim();
-      const has = (c: string) => columns.includes(c) && cell(c) !== '';
-      const bad = (column: string, message: string) => errors.push({ row: rowNo, column, message });
-      const v: Record<string, unknown> = {};
-      const sku = cell('sku');
-      if (!sku) bad('sku', 'Enter a SKU.');
-      else if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(sku) || sku.length > 64)
-        bad('sku', 'Use letters, digits and . _ - / only.');
-      else if (seen.has(sku)) bad('sku', `This SKU is also on row ${seen.get(sku)}.`);
-      else seen.set(sku, rowNo);
-      v.sku = sku;
-      if (!cell('name')) bad('name', 'Enter a name.');
-      else if (cell('name').length > 200) bad('name', 'Use at most 200 characters.');
-      v.name = cell('name');
-      if (has('description')) v.description = cell('description').slice(0, 2000);
-      if (has('category')) {
-        const id = categories.get(cell('category').toLowerCase());
-        if (!id)
-          bad('category', `No category is named "${cell('category')}". Create it first, or leave the cell empty.`);
-        v.category_id = id ?? null;
+    const rows = read.rows.map((r) => {
+      const bad = (column: string, message: string) => errors.push({ row: r.rowNo, column, message });
+      const id = existing.get(r.sku) ?? null;
+      const f = r.fields;
+      const values: Partial<ItemsTable> = { sku: r.sku, name: f.name ?? '' };
+      if (f.description !== undefined) values.description = f.description;
+      if (f.unit !== undefined) values.unit = f.unit;
+      if (f.cost !== undefined) values.cost = f.cost;
+      if (f.price !== undefined) values.price = f.price;
+      if (f.vatRateBp !== undefined) values.vat_rate_bp = f.vatRateBp;
+      if (f.priceIncludesVat !== undefined) values.price_includes_vat = f.priceIncludesVat ? 1 : 0;
+      if (f.location !== undefined) values.location = f.location;
+      if (f.reorderLevel !== undefined) values.reorder_level = f.reorderLevel;
+      if (f.reorderQuantity !== undefined) values.reorder_quantity = f.reorderQuantity;
+      if (r.category !== null) {
+        const category = categories.get(r.category.toLowerCase());
+        if (!category)
+          bad('category', `No category is named "${r.category}". Create it first, or leave the cell empty.`);
+        values.category_id = category ?? null;
       }
-      if (has('unit')) v.unit = cell('unit').slice(0, 20);
-      for (const [col, key] of [
-        ['cost', 'cost'],
-        ['price', 'price'],
-      ] as const) {
-        if (!has(col)) continue;
-        const m = parseMoney(cell(col));
-        if (m === null) bad(col, `"${cell(col)}" is not an amount such as 12.50.`);
-        v[key] = m;
+      let openingStock = 0;
+      if (r.onHand !== null && !id) {
+        // A new item's on-hand is its opening stock: the API's rule for it applies.
+        const checked = ItemImportRow.shape.openingStock.safeParse(r.onHand);
+        if (!checked.success) for (const issue of checked.error.issues) bad('on_hand', issue.message);
+        else openingStock = checked.data ?? 0;
       }
-      if (has('vat_rate')) {
-        const t = cell('vat_rate').replace('%', '').replace(',', '.').trim();
-        const n = Number(t);
-        if (!/^\d+(\.\d{1,2})?$/.test(t) || n > 100)
-          bad('vat_rate', `"${cell('vat_rate')}" is not a VAT rate between 0 and 100.`);
-        v.vat_rate_bp = Math.round(n * 100);
-      }
-      if (has('price_includes_vat')) {
-        const f = parseFlag(cell('price_includes_vat'));
-        if (f === null) bad('price_includes_vat', 'Use yes or no.');
-        v.price_includes_vat = f ? 1 : 0;
-      }
-      if (has('location')) v.location = cell('location').slice(0, 80);
-      for (const col of ['reorder_level', 'reorder_quantity'] as const) {
-        if (!has(col)) continue;
-        const n = parseWhole(cell(col));
-        if (n === null) bad(col, `"${cell(col)}" is not a whole number of 0 or more.`);
-        v[col] = n;
-      }
-      const id = existing.get(sku) ?? null;
-      if (has('on_hand')) {
-        // Existing items may show a negative figure (when the setting allows it); new ones start at 0 or more.
-        const t = cell('on_hand');
-        const n = /^-?\d+$/.test(t) ? Number(t) : null;
-        if (n === null || (!id && n < 0)) bad('on_hand', `"${t}" is not a whole number of 0 or more.`);
-        v.on_hand = n;
-      }
-      if (id && has('on_hand')) {
-        // Changing the stock of an existing item is a stock movement with a reason, not an import.
-        v.on_hand_check = v.on_hand;
-      }
-      parsed.push({ rowNo, id, values: v });
+      // Existing items: on-hand may only repeat the current figure (a stock change needs a reason).
+      return { rowNo: r.rowNo, id, values, openingStock, onHandCheck: id ? r.onHand : null };
     });
-    return { columns, rows: parsed, errors, sample: rows.slice(0, 5) };
+    const order = new Map(read.columns.map((c, i) => [c, i] as const));
+    errors.sort((x, y) => x.row - y.row || (order.get(x.column) ?? 999) - (order.get(y.column) ?? 999));
+    return { columns: read.columns, rows, errors, sample: read.sample };
   }
 
-  async previewImport(data: Buffer, filename: string): Promise<ImportPreview> {
-    const a = await this.analyse(data, filename);
+  async previewImport(data: Buffer): Promise<ImportPreview> {
+    const a = await this.analyse(data);
     const { db } = this.deps.database;
     // Existing items whose on_hand differs: refuse, a stock change needs its own reason.
     await this.checkOnHand(db, a);
@@ -678,7 +586,7 @@ export class ItemsService {
   }
 
   private async checkOnHand(db: Tx, a: Awaited<ReturnType<ItemsService['analyse']>>) {
-    const ids = a.rows.filter((r) => r.id && r.values.on_hand_check !== undefined).map((r) => r.id as string);
+    const ids = a.rows.filter((r) => r.id && r.onHandCheck !== null).map((r) => r.id as string);
     const current = new Map<string, number>();
     for (let i = 0; i < ids.length; i += 500) {
       for (const r of await db
@@ -688,10 +596,11 @@ export class ItemsService {
         .execute()) {
         current.set(r.id, Number(r.on_hand));
       }
+      await yieldToLoop();
     }
     for (const r of a.rows) {
-      if (!r.id || r.values.on_hand_check === undefined || r.values.on_hand_check === null) continue;
-      if (current.get(r.id) !== r.values.on_hand_check) {
+      if (!r.id || r.onHandCheck === null) continue;
+      if (current.get(r.id) !== r.onHandCheck) {
         a.errors.push({
           row: r.rowNo,
           column: 'on_hand',
@@ -701,10 +610,17 @@ export class ItemsService {
     }
   }
 
-  /** Writes every row in one transaction, or nothing when any row has a problem. */
+  /**
+   * Writes the rows when none has a problem (every row is checked before anything is written).
+   * The rows are written a slice of time (IMPORT_SLICE_MS) at a time, one transaction each, with a
+   * turn of the event loop between: a 50,000-row import never holds the database (SQLite's one connection) or the
+   * event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
+   * (someone created the same SKU meanwhile), the rows before it stay imported and the answer
+   * says so; importing the same file again finishes the job (imported rows become updates).
+   */
   async import(actor: Actor, data: Buffer, filename: string, ctx: RequestContext) {
     const { db } = this.deps.database;
-    const a = await this.analyse(data, filename);
+    const a = await this.analyse(data);
     await this.checkOnHand(db, a);
     if (a.errors.length > 0) {
       throw new ValidationError(
@@ -715,60 +631,108 @@ export class ItemsService {
     const now = this.iso();
     let created = 0;
     let updated = 0;
-    await transaction(db, async (trx) => {
-      for (const r of a.rows) {
-        const {
-          on_hand: onHand,
-          on_hand_check: _check,
-          ...values
-        } = r.values as Record<string, unknown> & { on_hand?: number };
-        if (r.id) {
-          const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
-          const next = { ...before, ...values } as ItemsTable;
-          await trx
-            .updateTable('items')
-            .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
-            .where('id', '=', r.id)
-            .execute();
-          await this.deps.audit.record(trx, {
-            action: 'inventory.import',
-            actor,
-            target: { type: 'item', id: r.id },
-            before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
-            after: values,
-            context: ctx,
-          });
-          updated++;
-        } else {
-          const id = randomUUID();
-          await insertItem(
-            trx,
-            { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
-            now,
-          );
-          if (onHand) {
-            await applyStockChange(trx, {
-              itemId: id,
-              delta: onHand,
-              kind: 'import',
-              reason: `Imported from ${filename}`,
-              reference: null,
-              actorId: actor.user.id,
-              allowNegative: true,
+    let start = 0;
+    while (start < a.rows.length) {
+      const first = a.rows[start]?.rowNo ?? 0;
+      try {
+        start = await transaction(db, async (trx) => {
+          // As many rows as fit in a slice of time (at least one): each transaction holds the
+          // database and, on SQLite, the event loop for about IMPORT_SLICE_MS.
+          const began = performance.now();
+          let next = start;
+          do {
+            await this.importChunk(
+              trx,
+              actor,
+              a.rows.slice(next, next + 1),
+              filename,
               now,
-            });
-          }
-          await this.deps.audit.record(trx, {
-            action: 'inventory.import',
-            actor,
-            target: { type: 'item', id },
-            after: { ...values, on_hand: onHand ?? 0, file: filename },
-            context: ctx,
-          });
-          created++;
-        }
+              ctx,
+              () => created++,
+              () => updated++,
+            );
+            next++;
+          } while (next < a.rows.length && performance.now() - began < IMPORT_SLICE_MS);
+          return next;
+        });
+      } catch (err) {
+        if (first <= 2) throw this.skuTaken(err);
+        throw new ConflictError(
+          `Rows 2–${first - 1} were imported; the import stopped at row ${first} or soon after (${
+            isUniqueViolation(err) ? 'an item with one of its SKUs was created meanwhile' : 'it could not be written'
+          }). Import the same file again to finish: imported rows are then updates.`,
+        );
       }
-    });
+      await yieldToLoop();
+    }
     return { created, updated };
   }
+
+  private async importChunk(
+    trx: Tx,
+    actor: Actor,
+    rows: Awaited<ReturnType<ItemsService['analyse']>>['rows'],
+    filename: string,
+    now: string,
+    ctx: RequestContext,
+    onCreated: () => void,
+    onUpdated: () => void,
+  ) {
+    for (const r of rows) {
+      const { values, openingStock: onHand } = r;
+      if (r.id) {
+        const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+        const next = { ...before, ...values } as ItemsTable;
+        await trx
+          .updateTable('items')
+          .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
+          .where('id', '=', r.id)
+          .execute();
+        await this.deps.audit.record(trx, {
+          action: 'inventory.import',
+          actor,
+          target: { type: 'item', id: r.id },
+          before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+          after: values,
+          context: ctx,
+        });
+        onUpdated();
+      } else {
+        const id = randomUUID();
+        await insertItem(
+          trx,
+          { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+          now,
+        );
+        if (onHand) {
+          await applyStockChange(trx, {
+            itemId: id,
+            delta: onHand,
+            kind: 'import',
+            reason: `Imported from ${filename}`,
+            reference: null,
+            actorId: actor.user.id,
+            allowNegative: true,
+            now,
+          });
+        }
+        await this.deps.audit.record(trx, {
+          action: 'inventory.import',
+          actor,
+          target: { type: 'item', id },
+          after: { ...values, on_hand: onHand ?? 0, file: filename },
+          context: ctx,
+        });
+        onCreated();
+      }
+    }
+  }
+}
+
+/** About how long one transaction of an import writes rows before it commits and lets others in. */
+const IMPORT_SLICE_MS = 40;
+
+/** Lets the event loop run timers and I/O (SQLite's driver is synchronous: awaits alone never yield). */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

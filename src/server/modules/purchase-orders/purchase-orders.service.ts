@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { MAX_MONEY_MINOR, MAX_QUANTITY, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type PurchaseOrder,
   type PurchaseOrderBody,
@@ -9,7 +10,7 @@ import {
   type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
-import { lockChain } from '../../db/dialect.ts';
+import { lockChain, lockRow } from '../../db/dialect.ts';
 import type { PurchaseOrderStatus } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
@@ -20,6 +21,21 @@ type Deps = { database: Database; audit: AuditService; items: ItemsService; data
 
 const NUMBER_LOCK = 0x5354_504f; // "STPO"
 export const INVOICE_MAX_BYTES = 10 * 1024 * 1024;
+/** The smallest file that can be a PDF: a header, a body and the end-of-file marker. */
+const INVOICE_MIN_BYTES = 14;
+
+/**
+ * Why `data` is not a PDF, or null when it looks like one: it must start with the `%PDF-1.x`/`2.x`
+ * header and end with an `%%EOF` marker in its last 1 KB (PDF 32000-1 §7.5.2, §7.5.5). A file that
+ * is HTML, script or an image with a PDF header pasted on top fails the trailer check.
+ */
+export function pdfProblem(data: Buffer): string | null {
+  if (data.length < INVOICE_MIN_BYTES) return 'too small';
+  if (data.length > INVOICE_MAX_BYTES) return 'too large';
+  if (!/^%PDF-[12]\.\d/.test(data.subarray(0, 8).toString('latin1'))) return 'no PDF header';
+  if (!data.subarray(Math.max(0, data.length - 1024)).includes('%%EOF', 0, 'latin1')) return 'no end-of-file marker';
+  return null;
+}
 const reference = purchaseOrderReference;
 
 /** Purchase orders: draft → ordered → partially received → received, or cancelled. */
@@ -72,9 +88,9 @@ export class PurchaseOrdersService {
           sku: l.sku,
           name: l.name,
           unit: l.unit,
-          quantity: Number(l.quantity),
-          received: Number(l.received),
-          unitCost: Number(l.unit_cost),
+          quantity: storedQuantity(l.quantity),
+          received: storedQuantity(l.received),
+          unitCost: storedMoney(l.unit_cost),
         }));
       return {
         id: o.id,
@@ -86,10 +102,14 @@ export class PurchaseOrdersService {
         expectedAt: o.expected_at,
         orderedAt: o.ordered_at,
         closedAt: o.closed_at,
-        total: mine.reduce((sum, l) => sum + l.quantity * l.unitCost, 0),
+        // Bounded by the schema when written; a stored row past the bounds reads as the limit, never a 500.
+        total: Math.min(
+          MAX_MONEY_MINOR,
+          mine.reduce((sum, l) => sum + Math.min(MAX_MONEY_MINOR, l.quantity * l.unitCost), 0),
+        ),
         invoice:
           o.invoice_name && o.invoice_uploaded_at
-            ? { name: o.invoice_name, size: Number(o.invoice_size ?? 0), uploadedAt: o.invoice_uploaded_at }
+            ? { name: o.invoice_name, size: storedQuantity(o.invoice_size ?? 0), uploadedAt: o.invoice_uploaded_at }
             : null,
         lines: mine,
         createdAt: o.created_at,
@@ -190,6 +210,7 @@ export class PurchaseOrdersService {
   /** Changes an order while nothing has been received on it. */
   async update(actor: Actor, id: string, body: PurchaseOrderBody, ctx: RequestContext): Promise<PurchaseOrder> {
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const before = await this.get(id, trx);
       if (before.status !== 'draft' && before.status !== 'ordered') {
         throw new ConflictError(
@@ -232,6 +253,7 @@ export class PurchaseOrdersService {
     ctx: RequestContext,
   ): Promise<PurchaseOrder> {
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const before = await this.get(id, trx);
       if (!from.includes(before.status)) {
         throw new ConflictError(
@@ -269,9 +291,24 @@ export class PurchaseOrdersService {
     return this.transition(actor, id, ['draft', 'ordered', 'partially_received'], 'cancelled', 'orders.cancel', ctx);
   }
 
-  /** Receives part or all of some lines: receipt movements raise the stock in the same transaction. */
+  /**
+   * Receives part or all of some lines: receipt movements raise the stock in the same transaction.
+   * Exactly once per unit: the order row is locked for the transaction (PostgreSQL `for update`;
+   * SQLite runs one writer at a time), a line may appear once per request, and each line's
+   * `received` only moves by a conditional update that cannot pass the ordered quantity.
+   */
   async receive(actor: Actor, id: string, body: ReceiveBody, ctx: RequestContext): Promise<PurchaseOrder> {
+    const seen = new Set<number>();
+    for (const r of body.lines) {
+      if (seen.has(r.lineId)) {
+        throw new ValidationError('A line appears twice; send each line once with the total quantity received.', [
+          { path: 'lines', message: `Line ${r.lineId} is listed more than once.` },
+        ]);
+      }
+      seen.add(r.lineId);
+    }
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const order = await this.get(id, trx);
       if (order.status !== 'ordered' && order.status !== 'partially_received') {
         throw new ConflictError(
@@ -287,17 +324,20 @@ export class PurchaseOrdersService {
           throw new ValidationError('A line is not part of this order.', [
             { path: 'lines', message: `No line ${r.lineId} on ${order.reference}.` },
           ]);
-        if (line.received + r.quantity > line.quantity) {
-          throw new ValidationError(
-            `Only ${line.quantity - line.received} ${line.unit} of ${line.name} are still due.`,
+        const due = () =>
+          new ValidationError(
+            `Only ${line.quantity - line.received} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
             [{ path: 'lines', message: `${line.sku}: at most ${line.quantity - line.received}.` }],
           );
-        }
-        await trx
+        if (line.received + r.quantity > line.quantity) throw due();
+        const moved = await trx
           .updateTable('purchase_order_lines')
           .set((eb) => ({ received: eb('received', '+', r.quantity) }))
           .where('id', '=', r.lineId)
-          .execute();
+          .where('order_id', '=', id)
+          .where((eb) => eb(eb('received', '+', r.quantity), '<=', eb.ref('quantity')))
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) throw due();
         await this.deps.items.changeStock(
           trx,
           actor,
@@ -340,6 +380,7 @@ export class PurchaseOrdersService {
   /** Deletes an order on which nothing was received (the audit log keeps what it was). */
   async remove(actor: Actor, id: string, ctx: RequestContext): Promise<void> {
     await transaction(this.deps.database.db, async (trx) => {
+      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const order = await this.get(id, trx);
       if (order.lines.some((l) => l.received > 0)) {
         throw new ConflictError(`Goods were received on ${order.reference}; it can be cancelled but not deleted.`);
@@ -360,12 +401,13 @@ export class PurchaseOrdersService {
   async attachInvoice(actor: Actor, id: string, file: { name: string; data: Buffer }, ctx: RequestContext) {
     if (file.data.length === 0)
       throw new ValidationError('The file is empty.', [{ path: 'file', message: 'Choose a PDF file.' }]);
-    if (file.data.subarray(0, 5).toString('latin1') !== '%PDF-') {
+    const problem = pdfProblem(file.data);
+    if (problem) {
       throw new HttpError(
         415,
         'not-a-pdf',
         'Not a PDF',
-        `${file.name} is not a PDF file; upload the invoice as a PDF.`,
+        `${path.basename(file.name).slice(0, 120)} is not a PDF file (${problem}); upload the invoice as a PDF.`,
       );
     }
     const name =
@@ -399,11 +441,19 @@ export class PurchaseOrdersService {
     return this.get(id);
   }
 
+  /**
+   * The stored invoice, always downloaded as a PDF under a generated name (`PO-000042-invoice.pdf`):
+   * the uploader's file name is kept for display only, never for the download.
+   */
   async invoice(id: string) {
     const order = await this.get(id);
     if (!order.invoice || !existsSync(this.invoicePath(id)))
       throw new NotFoundError('No invoice has been uploaded for this order.');
-    return { name: order.invoice.name, size: order.invoice.size, stream: createReadStream(this.invoicePath(id)) };
+    return {
+      name: `${order.reference}-invoice.pdf`,
+      size: order.invoice.size,
+      stream: createReadStream(this.invoicePath(id)),
+    };
   }
 
   /** Low-stock items grouped by their preferred (else cheapest) supplier, with a quantity to order. */
@@ -449,12 +499,13 @@ export class PurchaseOrdersService {
       : [];
     const groups = new Map<string, SupplySuggestions['groups'][number]>();
     for (const item of low) {
-      const incoming = Number(due.find((d) => d.item_id === item.id)?.due ?? 0);
+      const incoming = storedQuantity(due.find((d) => d.item_id === item.id)?.due ?? 0);
       const target =
-        Number(item.reorder_quantity) > 0
-          ? Number(item.reorder_quantity)
-          : Number(item.reorder_level) * 2 - Number(item.on_hand);
-      const quantity = Math.max(0, target - incoming);
+        storedQuantity(item.reorder_quantity) > 0
+          ? storedQuantity(item.reorder_quantity)
+          : storedQuantity(item.reorder_level) * 2 - storedQuantity(item.on_hand);
+      // A suggestion is something one can order: at most one line's quantity.
+      const quantity = Math.min(MAX_QUANTITY, Math.max(0, target - incoming));
       if (quantity === 0) continue;
       const options = links
         .filter((l) => l.item_id === item.id)
@@ -466,10 +517,11 @@ export class PurchaseOrdersService {
         itemId: item.id,
         sku: item.sku,
         name: item.name,
-        onHand: Number(item.on_hand),
-        reorderLevel: Number(item.reorder_level),
+        onHand: storedQuantity(item.on_hand),
+        reorderLevel: storedQuantity(item.reorder_level),
         quantity,
-        unitCost: best && Number(best.supplier_price) > 0 ? Number(best.supplier_price) : Number(item.cost),
+        unitCost:
+          best && storedMoney(best.supplier_price) > 0 ? storedMoney(best.supplier_price) : storedMoney(item.cost),
       });
     }
     return {

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
+import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import type { StockCount, StockCountSummary } from '../../../shared/contracts/inventory.ts';
 import { api, generalError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
@@ -239,6 +240,7 @@ export function CountPage() {
                     size="xs"
                     aria-label={`Counted ${l.name}`}
                     min={0}
+                    max={MAX_QUANTITY}
                     allowDecimal={false}
                     value={entered[l.itemId] ?? ''}
                     onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}

@@ -15,6 +15,7 @@ import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
+import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import type { Item } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -139,6 +140,7 @@ export function ItemFormDialog({
           <NumberInput
             label="Cost"
             min={0}
+            max={MAX_MONEY_MINOR / 100}
             decimalScale={2}
             fixedDecimalScale
             prefix={`${me.business.currency} `}
@@ -149,6 +151,7 @@ export function ItemFormDialog({
           <NumberInput
             label="Price"
             min={0}
+            max={MAX_MONEY_MINOR / 100}
             decimalScale={2}
             fixedDecimalScale
             prefix={`${me.business.currency} `}
@@ -173,6 +176,7 @@ export function ItemFormDialog({
             label="Reorder level"
             description="Low stock at or below this"
             min={0}
+            max={MAX_QUANTITY}
             allowDecimal={false}
             {...form.getInputProps('reorderLevel')}
           />
@@ -182,6 +186,7 @@ export function ItemFormDialog({
             label="Reorder quantity"
             description="How many to order (0: twice the level)"
             min={0}
+            max={MAX_QUANTITY}
             allowDecimal={false}
             {...form.getInputProps('reorderQuantity')}
           />
@@ -192,6 +197,7 @@ export function ItemFormDialog({
               label="Opening stock"
               description="Booked as a stock-in movement"
               min={0}
+              max={MAX_QUANTITY}
               allowDecimal={false}
               {...form.getInputProps('openingStock')}
             />

@@ -2,6 +2,7 @@ import { NumberInput, SegmentedControl, Text, Textarea } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import type { Item } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
@@ -57,6 +58,8 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
         description={kind === 'adjustment' ? 'e.g. −2 for two broken, +1 for one found' : undefined}
         allowDecimal={false}
         allowNegative={kind === 'adjustment'}
+        min={kind === 'adjustment' ? -MAX_QUANTITY : 0}
+        max={MAX_QUANTITY}
         data-autofocus
         suffix={` ${item.unit}`}
         value={quantity}

@@ -19,6 +19,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
+import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import type {
   ItemList,
   PurchaseOrder,
@@ -269,6 +270,7 @@ export function OrderForm(props: {
           <NumberInput
             aria-label={`Quantity of ${l.label}`}
             min={1}
+            max={MAX_QUANTITY}
             allowDecimal={false}
             style={{ flex: 1 }}
             value={l.quantity}
@@ -277,6 +279,7 @@ export function OrderForm(props: {
           <NumberInput
             aria-label={`Unit cost of ${l.label}`}
             min={0}
+            max={MAX_MONEY_MINOR / 100}
             decimalScale={2}
             fixedDecimalScale
             style={{ flex: 1 }}
