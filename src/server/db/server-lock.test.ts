@@ -18,6 +18,7 @@ afterAll(() => {
 const env = (port: number) => ({
   ...process.env,
   STEWARD_DATA_DIR: dir,
+  STEWARD_KEY_DIR: path.join(dir, 'keys'),
   DATABASE_URL: '',
   LOG_LEVEL: 'silent',
   PORT: String(port),
@@ -131,6 +132,7 @@ describe('one data directory, one server (reliability 31)', () => {
 
     // The CLI works beside the running server.
     const check = spawnSync(process.execPath, [BIN, 'audit', 'verify'], { env: env(3999), encoding: 'utf8' });
+    expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
 
     a.child.kill('SIGTERM');
