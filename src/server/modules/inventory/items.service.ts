@@ -632,15 +632,21 @@ export class ItemsService {
     let created = 0;
     let updated = 0;
     let start = 0;
+    let turn = performance.now();
     while (start < a.rows.length) {
       const first = a.rows[start]?.rowNo ?? 0;
       try {
         start = await transaction(db, async (trx) => {
           // As many rows as fit in a slice of time (at least one): each transaction holds the
-          // database and, on SQLite, the event loop for about IMPORT_SLICE_MS.
+          // writer for about IMPORT_SLICE_MS. Between rows the event loop takes a turn, so reads
+          // (on SQLite, served by the reader connection beside the writer) are answered meanwhile.
           const began = performance.now();
           let next = start;
           do {
+            if (next > start && performance.now() - turn > LOOP_TURN_MS) {
+              await yieldToLoop();
+              turn = performance.now();
+            }
             await this.importChunk(
               trx,
               actor,
@@ -731,6 +737,8 @@ export class ItemsService {
 
 /** About how long one transaction of an import writes rows before it commits and lets others in. */
 const IMPORT_SLICE_MS = 40;
+/** Longest the import keeps the event loop to itself between turns. */
+const LOOP_TURN_MS = 4;
 
 /** Lets the event loop run timers and I/O (SQLite's driver is synchronous: awaits alone never yield). */
 export function yieldToLoop(): Promise<void> {
