@@ -12,7 +12,9 @@ import { AuditService } from './modules/audit/audit.service.ts';
 import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
 import { PasswordHasher } from './modules/auth/password.ts';
 import { stockDiscrepancies } from './modules/inventory/inventory.repository.ts';
+import { RolesService } from './modules/roles/roles.service.ts';
 import { SetupService } from './modules/setup/setup.service.ts';
+import { listAdministrators, RecoveryError, recoverAdmin } from './modules/users/recovery.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -24,6 +26,7 @@ Commands:
   migrate   Apply pending database migrations
   audit     Verify the audit log, or write a signed checkpoint
   check     Consistency checks (check stock: on-hand figures against the stock ledger)
+  admin     Locked out? List administrators, reset one's password, give the Admin role back
   dev       Start the server and the web app with hot reload (development)
 
 Run \`steward <command> --help\` for the options of a command.
@@ -70,6 +73,24 @@ Options:
 
 The signing key is STEWARD_AUDIT_KEY_FILE (default <STEWARD_KEY_DIR>/audit-signing-key.pem, ./keys).
 There is no command that edits or deletes events.
+
+Options:
+  -h, --help    Show this help`,
+  admin: `Usage: steward admin list
+       steward admin recover --email <email> [--reset-password] [--restore-admin]
+
+For a business locked out of its own accounts; run it on the server's machine, with the same
+configuration as the server (it works beside a running server). Every recovery is one audit
+event, users.recovered, naming the operating-system user who ran it.
+
+  list                List the administrators: who holds the whole administrative set (view and
+                      edit users, manage permissions, open the permission settings), and who has
+                      the Admin role; with their state (active, locked).
+  recover             Unlocks the account and ends its sessions, and:
+    --reset-password  sets a one-time temporary password, printed once; it must be changed at
+                      the next sign-in (the account's API keys are revoked, as with any reset)
+    --restore-admin   gives the account the Admin role again, reactivates it, and lifts its
+                      explicit denies
 
 Options:
   -h, --help    Show this help`,
@@ -214,6 +235,65 @@ async function audit(args: string[]): Promise<number> {
   }
 }
 
+async function admin(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'list' && sub !== 'recover') {
+    console.error(HELP.admin);
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' },
+      'reset-password': { type: 'boolean', default: false },
+      'restore-admin': { type: 'boolean', default: false },
+    },
+  });
+  if (sub === 'recover' && (!values.email || (!values['reset-password'] && !values['restore-admin']))) {
+    console.error(`Name the account and what to do.\n\n${HELP.admin}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const database = openDatabase(config.database);
+  try {
+    await migrateToLatest(database.db);
+    const deps = {
+      database,
+      audit: auditServiceFor(config, database),
+      roles: new RolesService(database, Date.now),
+      hasher: new PasswordHasher(config.bcryptCost),
+      now: Date.now,
+    };
+    if (sub === 'list') {
+      const admins = await listAdministrators(deps);
+      if (admins.length === 0) console.log('Nobody holds the administrative set. Use `steward admin recover`.');
+      for (const a of admins) {
+        const state = [
+          a.active ? 'active' : 'DEACTIVATED',
+          a.locked ? 'LOCKED' : null,
+          a.administrator ? null : 'NOT an administrator now',
+        ]
+          .filter(Boolean)
+          .join(', ');
+        console.log(`${a.email}  ${a.name}  role ${a.role}  (${state})`);
+      }
+      return 0;
+    }
+    const r = await recoverAdmin(deps, {
+      email: values.email as string,
+      resetPassword: values['reset-password'] === true,
+      restoreAdmin: values['restore-admin'] === true,
+    });
+    console.log(`Recovered ${r.name} (${values.email}): role ${r.role}, unlocked, sessions ended.`);
+    if (r.temporaryPassword) {
+      console.log(`Temporary password (shown once; it must be changed at the next sign-in): ${r.temporaryPassword}`);
+    }
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
 async function check(args: string[]): Promise<number> {
   if (args[0] !== 'stock') {
     console.error(HELP.check);
@@ -312,11 +392,18 @@ export async function main(argv: string[]): Promise<number> {
         return await audit(rest);
       case 'check':
         return await check(rest);
+      case 'admin':
+        return await admin(rest);
       default:
         return await dev();
     }
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof HttpError || err instanceof ServerLockError) {
+    if (
+      err instanceof ConfigError ||
+      err instanceof HttpError ||
+      err instanceof ServerLockError ||
+      err instanceof RecoveryError
+    ) {
       console.error(err.message);
       return 2;
     }

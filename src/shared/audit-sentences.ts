@@ -80,6 +80,7 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'users.deactivate': (p) => `${p.who} deactivated ${p.what}`,
   'users.reactivate': (p) => `${p.who} reactivated ${p.what}`,
   'users.reset_password': (p) => `${p.who} reset the password of ${p.what}`,
+  'users.recovered': (p) => `${p.who} recovered the account of ${p.what} from the server's shell`,
   'users.sessions_end': (p) => `${p.who} signed ${p.what} out everywhere`,
   'permissions.change': (p) =>
     `${p.who} changed ${typeof p.before.permission === 'string' ? p.before.permission : 'permissions'} for ${p.what}`,

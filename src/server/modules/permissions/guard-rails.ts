@@ -11,8 +11,6 @@ import { ConflictError, HttpError, NotFoundError } from '../../http/errors.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import { loadActiveSubjects, loadSubject } from './subjects.ts';
 
-export const MANAGE_PERMISSIONS = 'users.manage_permissions';
-
 const ACCESS_LOCK = 0x5354_4143; // "STAC"
 
 /**
@@ -212,8 +210,22 @@ export function assertNoCriticalWithoutApproval(permissions: Iterable<string>, w
 }
 
 /**
- * After a change inside `trx`: at least one active user must still be able to manage
- * permissions without elevation and without a time limit. Throws (rolling the change back) otherwise.
+ * The administrative set: what it takes to run the business's accounts — see and edit users
+ * (which includes assigning roles), manage permissions and open the permissions settings.
+ * Someone active must always hold all of it, without a time limit (product.md, guard rails).
+ */
+export const ADMIN_SET = ['users.view', 'users.edit', 'users.manage_permissions', 'settings.permissions'] as const;
+
+/** Whether the subject holds the whole administrative set now, without elevation, for every record. */
+export function holdsAdminSet(engine: Authz, subject: Subject): boolean {
+  return ADMIN_SET.every((p) => engine.access(subject, p) === 'all');
+}
+
+/**
+ * After a change inside `trx` (a role change, deny, role edit, deactivation, approval…): at least
+ * one active user must still hold the whole administrative set without a time limit. Throws
+ * (rolling the change back) otherwise. Callers hold the access-change lock, so two admins
+ * demoting each other at once are judged one after the other.
  */
 export async function assertManagerRemains(trx: Tx, engine: Authz): Promise<void> {
   // Only lasting rights count: a grant that ends on a date would leave nobody once it ends.
@@ -221,9 +233,11 @@ export async function assertManagerRemains(trx: Tx, engine: Authz): Promise<void
     ...s,
     overrides: s.overrides.filter((o) => o.effect === 'deny' || o.expiresAt === null),
   }));
-  if (!subjects.some((s) => engine.access(s, MANAGE_PERMISSIONS) === 'all')) {
+  if (!subjects.some((s) => holdsAdminSet(engine, s))) {
     throw new ConflictError(
-      'This change would leave no active user able to manage permissions. Give that right to another active user first.',
+      'This change would leave no active user who can run the accounts (view and edit users, manage permissions, ' +
+        'open the permission settings) without an end date. Give another active user all of that first — ' +
+        'or, if you are locked out already, run `steward admin recover` on the server.',
     );
   }
 }
