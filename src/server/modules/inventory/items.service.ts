@@ -36,7 +36,7 @@ import {
 type Deps = { database: Database; audit: AuditService; now: () => number };
 
 export const INVENTORY_SETTING = 'inventory';
-const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
+export const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
 
 /** Columns of exports and imports, in order; an export imports back unchanged. */
 export const ITEM_COLUMNS = [
