@@ -107,7 +107,13 @@ export function settingsTabsFor(
 }
 
 /** One line of the side navigation: a business module, and where it opens (null: not yet built). */
-export type NavItem = { readonly key: string; readonly label: string; readonly path: string | null };
+export type NavItem = {
+  readonly key: string;
+  readonly label: string;
+  /** The permission areas of the business module (the dashboard counts access by them). */
+  readonly areas: readonly string[];
+  readonly path: string | null;
+};
 
 /**
  * The business's modules the user can use at least in part (any permission of their areas), in
@@ -126,12 +132,13 @@ export function navItemsFor(viewer: Viewer, modules: Readonly<Record<string, Web
     .map((key) => {
       const known = BUSINESS_MODULES.find((m) => m.key === key);
       const mine = entries.filter((e) => e.business === key);
-      return { key, label: known?.label ?? mine.find((e) => e.label)?.label ?? key, areas: known?.areas ?? [], mine };
+      const areas: readonly string[] = known?.areas ?? [];
+      return { key, label: known?.label ?? mine.find((e) => e.label)?.label ?? key, areas, mine };
     })
     .filter((m) => viewer.business.modules.includes(m.key))
     .filter((m) => m.areas.some((a) => usable.has(a)) || m.mine.some((e) => e.anyOf?.some((p) => holds(viewer, p))))
     .map((m) => {
       const entry = m.mine.find((e) => opens(viewer, e.anyOf) && (!e.whenSettingsTabs || hasTabs));
-      return { key: m.key, label: m.label, path: entry?.path ?? null };
+      return { key: m.key, label: m.label, areas: m.areas, path: entry?.path ?? null };
     });
 }
