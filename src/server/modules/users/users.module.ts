@@ -29,6 +29,8 @@ export const usersModule = defineModule({
     'users.reactivate',
     'users.reset_password',
     'users.sessions_end',
+    // Ending one session of another user is recorded as the session's end, as when they sign out.
+    'auth.session_end',
   ],
   web: WEB_MODULES.users,
 });
