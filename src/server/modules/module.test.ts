@@ -84,6 +84,14 @@ describe('resourcesOf', () => {
     expect(() => resourcesOf([a, b, c])).toThrow(
       new ModuleError('Modules "a" and "c" both declare the resource "thing".'),
     );
+    const error = (() => {
+      try {
+        resourcesOf([a, c]);
+      } catch (err) {
+        return err as Error;
+      }
+    })();
+    expect(error?.name).toBe('ModuleError');
   });
 });
 
