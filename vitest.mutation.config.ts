@@ -6,7 +6,12 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['src/authz/**/*.test.ts', 'src/server/http/*.test.ts', 'test/hardening-own-scope.test.ts'],
+    include: [
+      'src/authz/**/*.test.ts',
+      'src/server/http/*.test.ts',
+      'src/server/modules/module.test.ts',
+      'test/hardening-own-scope.test.ts',
+    ],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

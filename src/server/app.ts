@@ -6,34 +6,20 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { WEB_MODULES } from '../shared/modules.ts';
+import { TEMPLATES } from '../shared/permissions/templates.ts';
+import { composeCore, composeServices, type Services } from './compose.ts';
 import type { Config } from './config.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
-import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
+import { markRoutesPublic, type RouteGuard, registerRouteGuard } from './http/guard.ts';
 import { openApiOptions } from './http/openapi.ts';
 import { frameworkError, registerProblemHandler } from './http/problem.ts';
+import { registerResources, resources } from './http/scope.ts';
 import { registerWeb } from './http/web.ts';
-import { auditRoutes } from './modules/audit/audit.routes.ts';
-import { AuditService } from './modules/audit/audit.service.ts';
-import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
-import { authRoutes } from './modules/auth/auth.routes.ts';
-import { AuthService } from './modules/auth/auth.service.ts';
-import { PasswordHasher } from './modules/auth/password.ts';
-import { healthRoutes } from './modules/health/health.routes.ts';
-import { CatalogService } from './modules/inventory/catalog.service.ts';
-import { CountsService } from './modules/inventory/counts.service.ts';
-import { inventoryRoutes } from './modules/inventory/inventory.routes.ts';
-import { ItemsService } from './modules/inventory/items.service.ts';
-import { permissionsRoutes } from './modules/permissions/permissions.routes.ts';
-import { PermissionsService } from './modules/permissions/permissions.service.ts';
-import { purchaseOrdersRoutes } from './modules/purchase-orders/purchase-orders.routes.ts';
-import { PurchaseOrdersService } from './modules/purchase-orders/purchase-orders.service.ts';
-import { RolesService } from './modules/roles/roles.service.ts';
-import { securityRoutes } from './modules/security/security.routes.ts';
-import { SecurityService } from './modules/security/security.service.ts';
-import { setupRoutes } from './modules/setup/setup.routes.ts';
-import { SetupService } from './modules/setup/setup.service.ts';
-import { usersRoutes } from './modules/users/users.routes.ts';
-import { UsersService } from './modules/users/users.service.ts';
+import { MODULES } from './modules/index.ts';
+import { type AnyModule, ModuleError, ownOnOwnerlessProblems } from './modules/module.ts';
+
+export type { Services };
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -48,29 +34,17 @@ export type BuildOptions = {
   database?: Database;
   /** Apply pending migrations while building (default true). */
   migrate?: boolean;
+  /** Modules beyond the listed ones (tests register a throw-away module this way). */
+  extraModules?: readonly AnyModule[];
   /** Extra routes registered before the app is sealed (tests of the guard itself). */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
-};
-
-/** The services one app instance uses; exposed for tests and the CLI. */
-export type Services = {
-  database: Database;
-  roles: RolesService;
-  audit: AuditService;
-  auth: AuthService;
-  setup: SetupService;
-  users: UsersService;
-  permissions: PermissionsService;
-  security: SecurityService;
-  items: ItemsService;
-  catalog: CatalogService;
-  counts: CountsService;
-  orders: PurchaseOrdersService;
 };
 
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    /** The modules this app was built from, in order. */
+    modules: readonly AnyModule[];
   }
 }
 
@@ -107,37 +81,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return payload;
   });
 
-  const now = config.now;
-  const hasher = new PasswordHasher(config.bcryptCost);
-  const roles = new RolesService(database, now);
-  const audit = new AuditService({
-    database,
-    now,
-    signer: new CheckpointSigner(config.audit.keyFile, config.audit.checkpointFile),
-  });
-  const auth = new AuthService({ database, roles, audit, hasher, now });
-  const setup = new SetupService({ database, audit, hasher, now });
-  const users = new UsersService({ database, roles, audit, hasher, now });
-  const permissions = new PermissionsService({ database, roles, audit, now });
-  const security = new SecurityService({ database, roles, audit, hasher, now });
-  const items = new ItemsService({ database, audit, now });
-  const catalog = new CatalogService({ database, audit, now });
-  const counts = new CountsService({ database, audit, items, now });
-  const orders = new PurchaseOrdersService({ database, audit, items, dataDir: config.dataDir, now });
-  app.decorate('services', {
-    database,
-    roles,
-    audit,
-    auth,
-    setup,
-    users,
-    permissions,
-    security,
-    items,
-    catalog,
-    counts,
-    orders,
-  });
+  const modules: readonly AnyModule[] = [...MODULES, ...(options.extraModules ?? [])];
+  const missingWeb = MODULES.filter((m) => !Object.hasOwn(WEB_MODULES, m.key)).map((m) => m.key);
+  if (missingWeb.length > 0) {
+    throw new ModuleError(`Modules without a web entry in src/shared/modules.ts: ${missingWeb.join(', ')}.`);
+  }
+  registerResources(modules);
+  const core = composeCore(config, database);
+  const services = composeServices(core, modules);
+  const { audit, roles } = core;
+  const auth = services.auth;
+  app.decorate('services', services);
+  app.decorate('modules', modules);
   // Signed checkpoints of the audit chain, every few minutes when something was written.
   if (config.audit.checkpointMinutes > 0) {
     let lastSeq = 0;
@@ -183,13 +138,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(
     fastifySwagger,
-    openApiOptions({
-      title: 'Steward API',
-      version: '1',
-      description:
-        'Every operation lists the permission it needs as `x-permission` (or `public` / `authenticated`). ' +
-        'Errors are RFC 9457 problem+json. Cookie-authenticated mutations need the `x-csrf-token` header.',
-    }),
+    openApiOptions(
+      {
+        title: 'Steward API',
+        version: '1',
+        description:
+          'Every operation lists the permission it needs as `x-permission` (or `public` / `authenticated`). ' +
+          'Errors are RFC 9457 problem+json. Cookie-authenticated mutations need the `x-csrf-token` header.',
+      },
+      modules.filter((m) => m.routes !== null).map((m) => ({ name: m.key, description: m.label })),
+    ),
   );
   await app.register(async (scope) => {
     markRoutesPublic(scope);
@@ -197,20 +155,41 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     scope.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   });
 
-  await app.register(healthRoutes, { database });
-  await app.register(
-    async (api) => {
-      await api.register(setupRoutes, { setup });
-      await api.register(authRoutes, { auth });
-      await api.register(usersRoutes, { users, auth });
-      await api.register(permissionsRoutes, { permissions });
-      await api.register(securityRoutes, { security });
-      await api.register(auditRoutes, { audit });
-      await api.register(inventoryRoutes, { items, catalog, counts });
-      await api.register(purchaseOrdersRoutes, { orders });
-      await options.extraRoutes?.(api);
-    },
-    { prefix: '/api/v1' },
-  );
+  for (const m of modules) {
+    const routes = m.routes;
+    if (routes === null) continue;
+    await app.register(
+      async (scope) => {
+        // Each route knows its module: OpenAPI tags it, the matrix and the audit test group by it.
+        scope.addHook('onRoute', (route) => {
+          route.config = { ...(route.config ?? {}), module: m.key };
+        });
+        await routes(scope, services as never);
+      },
+      { prefix: m.prefix },
+    );
+  }
+  if (options.extraRoutes) await app.register(async (api) => options.extraRoutes?.(api), { prefix: '/api/v1' });
+  app.addHook('onReady', async () => refuseOwnOnOwnerless(app.routeGuards()));
   return app;
+}
+
+/**
+ * Start-up check: a route whose permission a built-in role gives as `own` must act on a resource
+ * with an owner column, or the server does not start (naming the route, permission and resource).
+ */
+function refuseOwnOnOwnerless(routes: readonly RouteGuard[]): void {
+  const problems = ownOnOwnerlessProblems(
+    routes.map((r) => ({
+      method: r.method,
+      url: r.url,
+      permission: r.guard === 'public' || r.guard === 'authenticated' ? null : r.guard,
+      resource: r.resource,
+    })),
+    resources(),
+    Object.values(TEMPLATES).map((t) => ({ template: t.key, roles: t.roles })),
+  );
+  if (problems.length > 0) {
+    throw new ModuleError(`Refusing to start: own access on a resource without an owner.\n  ${problems.join('\n  ')}`);
+  }
 }

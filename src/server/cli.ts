@@ -3,17 +3,12 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SetupBody } from '../shared/contracts/setup.ts';
-import type { Config } from './config.ts';
+import { compose, composeCore } from './compose.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { ServerLockError } from './db/server-lock.ts';
 import { HttpError } from './http/errors.ts';
-import { AuditService } from './modules/audit/audit.service.ts';
-import { CheckpointSigner } from './modules/audit/checkpoint-signer.ts';
-import { PasswordHasher } from './modules/auth/password.ts';
 import { stockDiscrepancies } from './modules/inventory/inventory.repository.ts';
-import { RolesService } from './modules/roles/roles.service.ts';
-import { SetupService } from './modules/setup/setup.service.ts';
 import { listAdministrators, RecoveryError, recoverAdmin } from './modules/users/recovery.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -182,26 +177,13 @@ async function init(args: string[]): Promise<number> {
   const database = openDatabase(config.database);
   try {
     await migrateToLatest(database.db);
-    const setup = new SetupService({
-      database,
-      audit: auditServiceFor(config, database),
-      hasher: new PasswordHasher(config.bcryptCost),
-      now: Date.now,
-    });
+    const { setup } = compose(config, database);
     await setup.complete(parsed.data, { requestId: 'cli:init', ip: null, userAgent: 'steward-cli' });
     console.log(`Steward is set up (${parsed.data.template}). Sign in as ${parsed.data.admin.email}.`);
     return 0;
   } finally {
     await database.close();
   }
-}
-
-function auditServiceFor(config: Config, database: ReturnType<typeof openDatabase>): AuditService {
-  return new AuditService({
-    database,
-    now: Date.now,
-    signer: new CheckpointSigner(config.audit.keyFile, config.audit.checkpointFile),
-  });
 }
 
 async function audit(args: string[]): Promise<number> {
@@ -214,7 +196,7 @@ async function audit(args: string[]): Promise<number> {
   const database = openDatabase(config.database);
   try {
     await migrateToLatest(database.db);
-    const service = auditServiceFor(config, database);
+    const service = compose(config, database).audit;
     if (sub === 'checkpoint') {
       const c = await service.checkpoint();
       console.log(c ? `Checkpoint signed at event ${c.seq} (${c.hash.slice(0, 16)}…).` : 'The audit log is empty.');
@@ -257,13 +239,8 @@ async function admin(args: string[]): Promise<number> {
   const database = openDatabase(config.database);
   try {
     await migrateToLatest(database.db);
-    const deps = {
-      database,
-      audit: auditServiceFor(config, database),
-      roles: new RolesService(database, Date.now),
-      hasher: new PasswordHasher(config.bcryptCost),
-      now: Date.now,
-    };
+    const core = composeCore(config, database);
+    const deps = { database, audit: core.audit, roles: core.roles, hasher: core.hasher, now: core.now };
     if (sub === 'list') {
       const admins = await listAdministrators(deps);
       if (admins.length === 0) console.log('Nobody holds the administrative set. Use `steward admin recover`.');

@@ -3,7 +3,7 @@
  * `requireAccess` for bulk operations (the allowed subset of the ids asked for).
  */
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import { RESOURCES, type Scope } from '../http/scope.ts';
+import { resourceDef, type Scope } from '../http/scope.ts';
 import type { DB } from './schema.ts';
 
 type Filterable<Q> = { where(expression: Expression<SqlBool>): Q };
@@ -14,7 +14,7 @@ type Filterable<Q> = { where(expression: Expression<SqlBool>): Q };
  */
 export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: Scope, table?: string): Q {
   if (scope.kind === 'all') return qb;
-  const def = RESOURCES[scope.resource];
+  const def = resourceDef(scope.resource);
   // The guard never makes an `own` scope of an ownerless resource; refuse rather than widen.
   if (def.owner === null) return qb.where(sql<SqlBool>`1 = 0`);
   if (scope.ownerIds.length === 0) return qb.where(sql<SqlBool>`1 = 0`);
@@ -28,7 +28,7 @@ export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: Scope, table
  */
 export async function requireAccess(db: Kysely<DB>, scope: Scope, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const def = RESOURCES[scope.resource];
+  const def = resourceDef(scope.resource);
   const id = sql.ref(`${def.table}.id`);
   const rows = await whereInScope(
     db

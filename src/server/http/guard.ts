@@ -4,19 +4,21 @@ import type { Access } from '../../authz/index.ts';
 import { isPermission, type Permission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
 import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
-import { isResourceName, RESOURCES, type ResourceName, scopeFor } from './scope.ts';
+import { isResourceName, type ResourceName, resources, scopeFor } from './scope.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The catalog permission this route needs. */
     permission?: Permission;
     /**
-     * The resource the route acts on (a key of RESOURCES in scope.ts). It decides what `own`
+     * The resource the route acts on (declared in its module's resources). It decides what `own`
      * access means here: the owner filter of an owned resource, or a refusal (fail closed).
      */
     resource?: string;
     /** Anyone, signed in or not. */
     public?: boolean;
+    /** The module that registered the route (set by app.ts; OpenAPI tags routes with it). */
+    module?: string;
     /** Any signed-in user; no particular permission (e.g. /me, logout). */
     authenticated?: boolean;
   }
@@ -31,7 +33,14 @@ declare module 'fastify' {
   }
 }
 
-export type RouteGuard = { method: string; url: string; guard: string; resource: string | null };
+export type RouteGuard = {
+  method: string;
+  url: string;
+  guard: string;
+  resource: string | null;
+  /** The module that registered the route; null for the framework's own (API docs). */
+  module: string | null;
+};
 
 export class UnguardedRouteError extends Error {
   override name = 'UnguardedRouteError';
@@ -60,7 +69,7 @@ export function routeDeclarationProblem(config: RouteOptions['config'] | undefin
   if (c.resource !== undefined) {
     if (c.permission === undefined) return `declares resource "${String(c.resource)}" without a permission to scope`;
     if (!isResourceName(c.resource)) {
-      return `declares resource "${String(c.resource)}", which is not in the resource registry (${Object.keys(RESOURCES).join(', ')})`;
+      return `declares resource "${String(c.resource)}", which is not in the resource registry (${Object.keys(resources()).join(', ')})`;
     }
   }
   return null;
@@ -78,12 +87,13 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
   app.decorate('routeGuards', () =>
     routes.flatMap((r) =>
       [r.method].flat().map((method) => {
-        const c = (r.config ?? {}) as { permission?: string; public?: boolean; resource?: string };
+        const c = (r.config ?? {}) as { permission?: string; public?: boolean; resource?: string; module?: string };
         return {
           method,
           url: r.url,
           guard: c.permission ?? (c.public ? 'public' : 'authenticated'),
           resource: c.resource ?? null,
+          module: c.module ?? null,
         };
       }),
     ),

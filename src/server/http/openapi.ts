@@ -39,16 +39,17 @@ function problemResponse(description: string) {
 }
 
 /** @fastify/swagger options: routes described by their Zod schemas, named schemas in components. */
-export function openApiOptions(info: {
-  title: string;
-  version: string;
-  description: string;
-}): FastifyDynamicSwaggerOptions {
+export function openApiOptions(
+  info: { title: string; version: string; description: string },
+  /** One tag per module; each operation carries its module's tag. */
+  tags: readonly { name: string; description: string }[] = [],
+): FastifyDynamicSwaggerOptions {
   const security: Record<string, string[]>[] = [{ session: [] }, { apiKey: [] }];
   return {
     openapi: {
       openapi: '3.1.0',
       info,
+      tags: [...tags],
       // Relative: the document describes the server it is served by.
       servers: [{ url: '/', description: 'This Steward server' }],
       components: {
@@ -62,9 +63,11 @@ export function openApiOptions(info: {
     },
     transform: (arg) => {
       const out = jsonSchemaTransform(arg);
-      const config = (arg.route.config ?? {}) as { permission?: string; public?: boolean };
+      const config = (arg.route.config ?? {}) as { permission?: string; public?: boolean; module?: string };
       const guard = config.permission ?? (config.public ? 'public' : 'authenticated');
-      return { ...out, schema: { ...out.schema, 'x-permission': guard } as typeof out.schema };
+      const schema: Record<string, unknown> = { ...out.schema, 'x-permission': guard };
+      if (config.module !== undefined) schema.tags = [config.module];
+      return { ...out, schema: schema as typeof out.schema };
     },
     // Fills components.schemas with every schema named by `.meta({ id })` (the operations
     // refer to them by $ref; without this the document points at schemas that are not there),

@@ -4,46 +4,61 @@
  * `Scope` value for that resource, and repositories of owned resources take the scope as a
  * required argument, so a path that forgets the owner filter does not compile.
  *
- * The registry is plain data keyed by resource name (`{ table, owner }`) so it can move into
- * module definitions (`defineModule({ resources: { … } })`) later without changing its shape.
+ * The registry is the union of the resources the modules declare (`defineModule({ resources })`
+ * in src/server/modules/<area>/<area>.module.ts), read lazily so module files may import this one.
  */
 import type { FastifyRequest } from 'fastify';
 import type { Access } from '../../authz/index.ts';
-import type { DB } from '../db/schema.ts';
+import { MODULES } from '../modules/index.ts';
+import { type AnyModule, type ResourceDef, resourcesOf } from '../modules/module.ts';
 import { ForbiddenError, HttpError } from './errors.ts';
 
-/** How a resource is owned: the column holding the owner's id (a user or artist id), or null. */
-export type ResourceDef = { readonly table: keyof DB; readonly owner: string | null };
+export type { ResourceDef };
 
-export const RESOURCES = {
-  /** A user owns their own account. */
-  user: { table: 'users', owner: 'id' },
-  /** An audit event belongs to the user who acted. */
-  audit_event: { table: 'audit_events', owner: 'actor_user_id' },
-  /** The chain as a whole (verification, checkpoints): nobody owns all of it. */
-  audit_chain: { table: 'audit_events', owner: null },
-  /** An API key belongs to the user who made it. */
-  api_key: { table: 'api_keys', owner: 'user_id' },
-  role: { table: 'roles', owner: null },
-  permission_request: { table: 'permission_requests', owner: null },
-  settings: { table: 'settings', owner: null },
-  master_code: { table: 'master_codes', owner: null },
-  item: { table: 'items', owner: null },
-  category: { table: 'categories', owner: null },
-  supplier: { table: 'suppliers', owner: null },
-  stock_count: { table: 'stock_counts', owner: null },
-  purchase_order: { table: 'purchase_orders', owner: null },
-} as const satisfies Record<string, ResourceDef>;
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+type Declared = UnionToIntersection<(typeof MODULES)[number]['resources']>;
 
-export type ResourceName = keyof typeof RESOURCES;
+/** Every resource a listed module declares. */
+export type ResourceName = keyof Declared & string;
 
 /** Resources that have an owner column: the only ones an `own` scope can apply to. */
 export type OwnedResource = {
-  [K in ResourceName]: (typeof RESOURCES)[K]['owner'] extends string ? K : never;
+  [K in ResourceName]: Declared[K] extends { owner: string } ? K : never;
 }[ResourceName];
 
+let listed: Record<string, ResourceDef> | null = null;
+const extra = new Map<string, ResourceDef>();
+
+/** The resource registry: the listed modules' resources, plus those of modules an app added. */
+export function resources(): Readonly<Record<string, ResourceDef>> {
+  listed ??= resourcesOf(MODULES);
+  return extra.size === 0 ? listed : { ...listed, ...Object.fromEntries(extra) };
+}
+
+/**
+ * Adds the resources of modules outside the list (an app built with extra modules, e.g. a test's
+ * throw-away module). A name that another module declares differently is refused.
+ */
+export function registerResources(modules: readonly AnyModule[]): void {
+  const known = resources();
+  for (const [name, def] of Object.entries(resourcesOf(modules))) {
+    const had = known[name];
+    if (had !== undefined && (had.table !== def.table || had.owner !== def.owner)) {
+      throw new Error(`The resource "${name}" is declared twice, differently.`);
+    }
+    if (had === undefined) extra.set(name, def);
+  }
+}
+
+/** How the resource is owned (its table and owner column). */
+export function resourceDef(name: string): ResourceDef {
+  const def = resources()[name];
+  if (def === undefined) throw new Error(`Unknown resource "${name}": declare it in its module's resources.`);
+  return def;
+}
+
 export function isResourceName(name: unknown): name is ResourceName {
-  return typeof name === 'string' && Object.hasOwn(RESOURCES, name);
+  return typeof name === 'string' && Object.hasOwn(resources(), name);
 }
 
 declare const SCOPE_BRAND: unique symbol;
@@ -85,7 +100,7 @@ export function scopeFor(
   ownerIds: readonly string[],
 ): Scope | null {
   if (access === 'all') return resource === undefined ? null : ({ kind: 'all', resource } as unknown as Scope);
-  if (resource === undefined || RESOURCES[resource].owner === null) {
+  if (resource === undefined || resourceDef(resource).owner === null) {
     throw new OwnOnlyError(permission, resource ?? null);
   }
   return { kind: 'own', ownerIds: [...ownerIds], resource } as unknown as Scope;

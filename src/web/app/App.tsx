@@ -1,8 +1,9 @@
 import { MantineProvider } from '@mantine/core';
 import { Notifications, notifications } from '@mantine/notifications';
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useEffect } from 'react';
-import { createBrowserRouter, Navigate, Outlet, RouterProvider } from 'react-router';
+import { type ReactNode, useEffect } from 'react';
+import { createBrowserRouter, Navigate, Outlet, type RouteObject, RouterProvider } from 'react-router';
+import type { ModuleKey, WEB_MODULES } from '../../shared/modules.ts';
 import { AppLayout } from '../components/AppLayout.tsx';
 import { ElevationProvider } from '../components/ElevationProvider.tsx';
 import { ErrorState, FullPageLoader } from '../components/states.tsx';
@@ -65,6 +66,49 @@ function RequireSession() {
   );
 }
 
+type TabPaths<K extends ModuleKey> = (typeof WEB_MODULES)[K] extends { settings: readonly { path: infer P }[] }
+  ? P & string
+  : never;
+
+/**
+ * Each module's screens: its routes, and a page for every settings tab it declares in
+ * src/shared/modules.ts (a declared tab without a page here does not type-check).
+ */
+type Screens = {
+  [K in ModuleKey]: { routes?: RouteObject[] } & ([TabPaths<K>] extends [never]
+    ? { settings?: never }
+    : { settings: Record<TabPaths<K>, ReactNode> });
+};
+
+const SCREENS: Screens = {
+  health: {},
+  setup: {},
+  auth: {},
+  users: { settings: { users: <UsersPage /> } },
+  permissions: { settings: { permissions: <PermissionsPage />, roles: <RolesPage /> } },
+  audit: { routes: [{ path: 'audit', element: <AuditPage /> }] },
+  security: { settings: { security: <SecurityPage /> } },
+  inventory: {
+    routes: [
+      { path: 'inventory', element: <ItemsPage /> },
+      { path: 'inventory/counts', element: <CountsPage /> },
+      { path: 'inventory/counts/:id', element: <CountPage /> },
+      { path: 'inventory/:id', element: <ItemPage /> },
+      { path: 'categories', element: <CategoriesPage /> },
+      { path: 'suppliers', element: <SuppliersPage /> },
+    ],
+    settings: { inventory: <InventorySettingsPage /> },
+  },
+  'purchase-orders': {
+    routes: [
+      { path: 'orders', element: <OrdersPage /> },
+      { path: 'orders/:id', element: <OrderPage /> },
+    ],
+  },
+};
+
+const modules = Object.values(SCREENS) as { routes?: RouteObject[]; settings?: Record<string, ReactNode> }[];
+
 const router = createBrowserRouter([
   { path: '/setup', element: <SetupPage /> },
   { path: '/login', element: <LoginPage /> },
@@ -74,25 +118,13 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <DashboardPage /> },
       { path: 'account', element: <AccountPage /> },
-      { path: 'audit', element: <AuditPage /> },
-      { path: 'inventory', element: <ItemsPage /> },
-      { path: 'inventory/counts', element: <CountsPage /> },
-      { path: 'inventory/counts/:id', element: <CountPage /> },
-      { path: 'inventory/:id', element: <ItemPage /> },
-      { path: 'categories', element: <CategoriesPage /> },
-      { path: 'suppliers', element: <SuppliersPage /> },
-      { path: 'orders', element: <OrdersPage /> },
-      { path: 'orders/:id', element: <OrderPage /> },
+      ...modules.flatMap((m) => m.routes ?? []),
       {
         path: 'settings',
         element: <SettingsLayout />,
-        children: [
-          { path: 'users', element: <UsersPage /> },
-          { path: 'permissions', element: <PermissionsPage /> },
-          { path: 'roles', element: <RolesPage /> },
-          { path: 'security', element: <SecurityPage /> },
-          { path: 'inventory', element: <InventorySettingsPage /> },
-        ],
+        children: modules.flatMap((m) =>
+          Object.entries(m.settings ?? {}).map(([path, element]) => ({ path, element })),
+        ),
       },
     ],
   },

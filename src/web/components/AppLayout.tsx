@@ -18,33 +18,10 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { Me } from '../../shared/contracts/auth.ts';
-import { MODULES } from '../../shared/permissions/templates.ts';
+import { navItemsFor } from '../../shared/modules.ts';
 import { api, setCsrfToken } from '../app/api.ts';
 import { formatTime } from '../app/format.ts';
-import { hasPermission, meKey } from '../app/session.ts';
-import { settingsTabs } from '../features/settings/SettingsLayout.tsx';
-
-/** Modules of the business that the user can use at least in part. */
-export function visibleModules(me: Me) {
-  const usable = new Set(me.permissions.filter((p) => p.access !== 'none').map((p) => p.permission.split('.')[0]));
-  return MODULES.filter((m) => me.business.modules.includes(m.key) && m.areas.some((a) => usable.has(a)));
-}
-
-/** Screens that exist so far; other modules are listed but not yet openable. */
-function availableRoute(me: Me, module: string): string | null {
-  if (module === 'settings') return settingsTabs(me).length > 0 ? '/settings' : null;
-  const simple: Record<string, string> = {
-    inventory: '/inventory',
-    categories: '/categories',
-    suppliers: '/suppliers',
-    orders: '/orders',
-  };
-  if (simple[module]) return simple[module] as string;
-  if (module === 'security') {
-    return hasPermission(me, 'security.audit') ? '/audit' : '/settings/security';
-  }
-  return null;
-}
+import { meKey } from '../app/session.ts';
 
 /** "Unlocked until 14:05" while the session is elevated, with a way to lock it now. */
 function ElevationBadge({ me }: { me: Me }) {
@@ -88,6 +65,13 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
     },
   });
 
+  // What the modules declare (src/shared/modules.ts), for this user's permissions.
+  const navItems = navItemsFor(me);
+  // The module whose route is the longest prefix of the address is the one open.
+  const open = navItems
+    .map((x) => x.path)
+    .filter((r): r is string => r !== null && location.pathname.startsWith(r))
+    .sort((a, b) => b.length - a.length)[0];
   return (
     <AppShell
       header={{ height: 56 }}
@@ -144,13 +128,8 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
             active={location.pathname === '/'}
             onClick={() => navigate('/')}
           />
-          {visibleModules(me).map((m, _i, all) => {
-            const route = availableRoute(me, m.key);
-            // The module whose route is the longest prefix of the address is the one open.
-            const open = all
-              .map((x) => availableRoute(me, x.key))
-              .filter((r): r is string => r !== null && location.pathname.startsWith(r))
-              .sort((a, b) => b.length - a.length)[0];
+          {navItems.map((m) => {
+            const route = m.path;
             return route ? (
               <NavLink key={m.key} label={m.label} active={route === open} onClick={() => navigate(route)} />
             ) : (

@@ -40,7 +40,7 @@ import {
 type Deps = { database: Database; audit: AuditService; now: () => number };
 
 export const INVENTORY_SETTING = 'inventory';
-const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
+export const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
 
 export { ITEM_COLUMNS };
 

@@ -1,7 +1,7 @@
 import { Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import { visibleModules } from '../../components/AppLayout.tsx';
+import { navItemsFor } from '../../../shared/modules.ts';
 
 function greeting(timezone: string): string {
   const hour = Number(
@@ -12,7 +12,7 @@ function greeting(timezone: string): string {
 
 export function DashboardPage() {
   const me = useOutletContext<Me>();
-  const modules = visibleModules(me);
+  const modules = navItemsFor(me);
   const today = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: me.business.timezone }).format(
     new Date(),
   );
@@ -34,9 +34,7 @@ export function DashboardPage() {
       ) : (
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 3 }} aria-label="Your access by module">
           {modules.map((m) => {
-            const perms = me.permissions.filter((p) =>
-              (m.areas as readonly string[]).includes(p.permission.split('.')[0] as string),
-            );
+            const perms = me.permissions.filter((p) => m.areas.includes(p.permission.split('.')[0] as string));
             const all = perms.filter((p) => p.access === 'all').length;
             const own = perms.filter((p) => p.access === 'own').length;
             const code = perms.filter((p) => p.access === 'elevation-required').length;

@@ -1,0 +1,16 @@
+import { WEB_MODULES } from '../../../shared/modules.ts';
+import { defineModule } from '../module.ts';
+import { setupRoutes } from './setup.routes.ts';
+import { SetupService } from './setup.service.ts';
+
+/** First-run setup: the business, its built-in roles and modules, and the first admin. */
+export const setupModule = defineModule({
+  key: 'setup',
+  label: 'First-run setup',
+  services: (core) => ({
+    setup: new SetupService({ database: core.database, audit: core.audit, hasher: core.hasher, now: core.now }),
+  }),
+  routes: (app, s) => app.register(setupRoutes, { setup: s.setup }),
+  audit: ['setup.completed', 'users.create'],
+  web: WEB_MODULES.setup,
+});
