@@ -150,14 +150,14 @@ describe.each(ENGINES)('users and sessions on %s', (engine) => {
     expect(grant.statusCode).toBe(403);
   });
 
-  it('keeps one active user able to manage permissions', async () => {
+  it('keeps one active user who holds the whole administrative set', async () => {
     const deny = await admin.inject({
       method: 'PUT',
       url: `/api/v1/users/${adminId}/permissions/users.manage_permissions`,
       payload: { effect: 'deny', reason: 'testing the guard rail' },
     });
     expect(deny.statusCode).toBe(409);
-    expect(deny.json().detail).toMatch(/no active user able to manage permissions/);
+    expect(deny.json().detail).toMatch(/no active user who can run the accounts/);
     const demote = await admin.inject({
       method: 'PUT',
       url: `/api/v1/users/${adminId}/role`,
