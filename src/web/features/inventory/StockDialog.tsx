@@ -4,8 +4,8 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Item } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
+import { keys } from '../../app/query-keys.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
-import { itemsKey } from './hooks.ts';
 
 type Kind = 'in' | 'out' | 'adjustment';
 
@@ -25,8 +25,7 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
       }),
     onSuccess: (r) => {
       notifications.show({ color: 'teal', message: `${item.name}: ${r.item.onHand} ${item.unit} on hand now.` });
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
-      void queryClient.invalidateQueries({ queryKey: ['item', item.id] });
+      void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onClose();
     },
   });
