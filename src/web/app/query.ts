@@ -39,7 +39,7 @@ export async function sendParsed<S extends z.ZodType>(
  * Retry only what may pass on a second try: no answer (network) or a server error (5xx), at
  * most twice. A 4xx (no access, not found, invalid) is the answer; retrying only delays it.
  */
-export function shouldRetry(failureCount: number, error: unknown): boolean {
+export function shouldRetry(failureCount: number, error: Error): boolean {
   if (failureCount >= 2) return false;
   if (error instanceof ApiError) return error.status === 0 || error.status >= 500;
   return false;

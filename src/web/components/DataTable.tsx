@@ -85,7 +85,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
   const total = props.paging?.total ?? rows.length;
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const page = props.paging?.page ?? Math.min(localPage, pages);
-  if (!props.paging) rows = rows.slice((page - 1) * pageSize, page * pageSize);
+  if (!props.paging && pages > 1) rows = rows.slice((page - 1) * pageSize, page * pageSize);
   const primary = columns.find((c) => c.primary) ?? columns.find((c) => !c.stopRowClick);
 
   const chooseSort = (key: string) => {
