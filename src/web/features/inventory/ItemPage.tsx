@@ -29,7 +29,7 @@ export function ItemPage() {
   const can = (p: string) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'in' | 'out' | 'adjustment' | 'archive' | null>(null);
   const item = useItem(id);
-  const moves = useItemMovements(id);
+  const moves = useItemMovements(id, item.isSuccess);
   const archive = useArchiveItem(id);
   const toggleArchived = (active: boolean) =>
     archive.mutate(active, {

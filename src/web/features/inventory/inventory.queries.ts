@@ -45,8 +45,10 @@ export function useItem(id: string) {
   });
 }
 
-export function useItemMovements(id: string) {
+/** An item's stock movements, newest first, 25 at a time (ask once the item itself has loaded). */
+export function useItemMovements(id: string, enabled = true) {
   return useInfiniteQuery({
+    enabled,
     ...queryDefaults,
     queryKey: keys.items.movements(id),
     initialPageParam: null as number | null,
