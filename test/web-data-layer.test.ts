@@ -29,9 +29,7 @@ const problem = (status: number, slug = 'x') => ({
 const apiError = (status: number, slug?: string) => new ApiError(status, problem(status, slug));
 
 const render = (node: ReactNode) =>
-  renderToStaticMarkup(
-    createElement(MantineProvider, null, createElement(MemoryRouter, null, node as never)),
-  );
+  renderToStaticMarkup(createElement(MantineProvider, null, createElement(MemoryRouter, null, node as never)));
 
 describe('retry policy', () => {
   it('retries no 4xx, and network errors and 5xx at most twice', () => {
