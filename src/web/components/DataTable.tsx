@@ -122,7 +122,6 @@ export function DataTable<T>(props: DataTableProps<T>) {
         highlightOnHover={activatable}
         verticalSpacing="xs"
         aria-label={props.label}
-        aria-rowcount={props.paging ? total + 1 : undefined}
         {...props.tableProps}
       >
         <Table.Thead>
