@@ -18,6 +18,9 @@ afterAll(() => {
 const env = (port: number) => ({
   ...process.env,
   STEWARD_DATA_DIR: dir,
+  // Its own signing key: the default ./keys may hold another run's checkpoints, against which this
+  // chain would not verify.
+  STEWARD_KEY_DIR: path.join(dir, 'keys'),
   DATABASE_URL: '',
   LOG_LEVEL: 'silent',
   PORT: String(port),
