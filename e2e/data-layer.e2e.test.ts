@@ -130,6 +130,9 @@ describe('lists and load errors in a browser', () => {
     await page.waitForTimeout(1_500);
     expect(asked.n).toBe(1);
     await expect(said.getByRole('button').count()).resolves.toBe(0);
+    // None of the log's tools either.
+    await expect(page.getByRole('button', { name: 'Verify the chain' }).count()).resolves.toBe(0);
+    await expect(page.getByRole('search').count()).resolves.toBe(0);
     await screenshot(page, 'data-layer-2-no-access');
     await page.close();
   });

@@ -118,12 +118,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
 
   return (
     <>
-      <Table
-        highlightOnHover={activatable}
-        verticalSpacing="xs"
-        aria-label={props.label}
-        {...props.tableProps}
-      >
+      <Table highlightOnHover={activatable} verticalSpacing="xs" aria-label={props.label} {...props.tableProps}>
         <Table.Thead>
           <Table.Tr>
             {columns.map((c) => {

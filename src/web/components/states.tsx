@@ -17,6 +17,13 @@ export function FullPageLoader({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+/** A 403 (other than "enter the master code") or a 404: the answer, not a hiccup worth retrying. */
+export function isDeniedOrMissing(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  if (error.status === 404) return true;
+  return error.status === 403 && error.problem?.type !== 'urn:steward:problem:elevation-required';
+}
+
 /**
  * What a page shows when its data did not load. A 403 or 404 is the answer, not a hiccup: it is
  * said plainly ("You don't have access to this page", "Not found") with no button to try again.
@@ -24,8 +31,7 @@ export function FullPageLoader({ label = 'Loading…' }: { label?: string }) {
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const message = error instanceof Error ? error.message : 'Something went wrong.';
   const status = error instanceof ApiError ? error.status : 0;
-  const elevation = error instanceof ApiError && error.problem?.type === 'urn:steward:problem:elevation-required';
-  if ((status === 403 && !elevation) || status === 404) {
+  if (isDeniedOrMissing(error)) {
     return (
       <Alert
         color="gray"

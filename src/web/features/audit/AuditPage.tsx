@@ -25,7 +25,7 @@ import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
-import { ErrorState } from '../../components/states.tsx';
+import { ErrorState, isDeniedOrMissing } from '../../components/states.tsx';
 import { useUsers } from '../settings/users.queries.ts';
 import { useAuditEvents, useVerifyAudit } from './audit.queries.ts';
 
@@ -135,6 +135,17 @@ export function AuditPage() {
   const exportUrl = (format: 'csv' | 'json') =>
     `/api/v1/audit/export?${new URLSearchParams([...query, ['format', format]])}`;
 
+  // Someone who may not read the log sees that, and none of the log's tools.
+  if (isDeniedOrMissing(events.error)) {
+    return (
+      <Stack>
+        <Title order={1} size="h2">
+          Audit log
+        </Title>
+        <ErrorState error={events.error} />
+      </Stack>
+    );
+  }
   return (
     <Stack>
       <Group justify="space-between">
