@@ -16,6 +16,9 @@ export type Server = { url: string; stop(): Promise<void> };
 export async function startServer(): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-e2e-'));
+  // Each server its own signing key and checkpoints: a shared ./keys would hold another run's
+  // checkpoints, and verifying this chain against them reports tampering.
+  const keyDir = mkdtempSync(path.join(tmpdir(), 'steward-e2e-keys-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/steward.mjs'), 'serve'], {
     cwd: ROOT,
     env: {
@@ -23,7 +26,7 @@ export async function startServer(): Promise<Server> {
       PORT: String(port),
       HOST: '127.0.0.1',
       STEWARD_DATA_DIR: dataDir,
-      STEWARD_KEY_DIR: path.join(dataDir, 'keys'),
+      STEWARD_KEY_DIR: keyDir,
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
     },
@@ -48,6 +51,7 @@ export async function startServer(): Promise<Server> {
       child.kill('SIGTERM');
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
+      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,11 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import type { Me } from '../../shared/contracts/auth.ts';
-import type { SetupStatus } from '../../shared/contracts/setup.ts';
+import { Me } from '../../shared/contracts/auth.ts';
+import { SetupStatus } from '../../shared/contracts/setup.ts';
 import type { Permission } from '../../shared/permissions/catalog.ts';
-import { ApiError, api, setCsrfToken } from './api.ts';
+import { ApiError, setCsrfToken } from './api.ts';
+import { getParsed, queryDefaults } from './query.ts';
+import { keys } from './query-keys.ts';
 
-export const meKey = ['me'] as const;
-export const setupKey = ['setup'] as const;
+export const meKey = keys.me;
+export const setupKey = keys.setup;
 
 /** The signed-in user, or null when nobody is signed in. */
 export function useMe() {
@@ -13,7 +15,7 @@ export function useMe() {
     queryKey: meKey,
     queryFn: async (): Promise<Me | null> => {
       try {
-        const me = await api.get<Me>('/api/v1/me');
+        const me = await getParsed(Me, '/api/v1/me');
         setCsrfToken(me.csrfToken);
         return me;
       } catch (err) {
@@ -27,7 +29,12 @@ export function useMe() {
 }
 
 export function useSetupStatus() {
-  return useQuery({ queryKey: setupKey, queryFn: () => api.get<SetupStatus>('/api/v1/setup'), staleTime: 60_000 });
+  return useQuery({
+    ...queryDefaults,
+    queryKey: setupKey,
+    queryFn: () => getParsed(SetupStatus, '/api/v1/setup'),
+    staleTime: 60_000,
+  });
 }
 
 /** True when the user may use the permission on at least some records (or with the master code). */

@@ -1,7 +1,8 @@
 import { Alert, Button, Center, Loader, Skeleton, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle, IconArrowLeft } from '@tabler/icons-react';
+import { IconAlertTriangle, IconArrowLeft, IconFileUnknown, IconLock } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { useNavigate } from 'react-router';
+import { ApiError } from '../app/api.ts';
 
 export function FullPageLoader({ label = 'Loading…' }: { label?: string }) {
   return (
@@ -16,8 +17,32 @@ export function FullPageLoader({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
+/** A 403 (other than "enter the master code") or a 404: the answer, not a hiccup worth retrying. */
+export function isDeniedOrMissing(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  if (error.status === 404) return true;
+  return error.status === 403 && error.problem?.type !== 'urn:steward:problem:elevation-required';
+}
+
+/**
+ * What a page shows when its data did not load. A 403 or 404 is the answer, not a hiccup: it is
+ * said plainly ("You don't have access to this page", "Not found") with no button to try again.
+ */
 export function ErrorState({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const message = error instanceof Error ? error.message : 'Something went wrong.';
+  const status = error instanceof ApiError ? error.status : 0;
+  if (isDeniedOrMissing(error)) {
+    return (
+      <Alert
+        color="gray"
+        icon={status === 403 ? <IconLock size={18} /> : <IconFileUnknown size={18} />}
+        title={status === 403 ? 'You don’t have access to this page' : 'Not found'}
+        role="alert"
+      >
+        <Text size="sm">{message}</Text>
+      </Alert>
+    );
+  }
   return (
     <Alert color="red" icon={<IconAlertTriangle size={18} />} title="This could not be loaded" role="alert">
       <Stack gap="xs" align="flex-start">

@@ -1,11 +1,10 @@
-import { Badge, Button, Card, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, Stack, Text, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useOutletContext } from 'react-router';
-import type { Me, SessionList } from '../../../shared/contracts/auth.ts';
-import { api } from '../../app/api.ts';
+import type { Me } from '../../../shared/contracts/auth.ts';
 import { formatDateTime } from '../../app/format.ts';
-import { ErrorState, TableLoader } from '../../components/states.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
+import { useEndSession, useMySessions, useRefreshSessions } from './account.queries.ts';
 import { PasswordForm } from './PasswordForm.tsx';
 
 function browserOf(ua: string | null): string {
@@ -35,18 +34,13 @@ function browserOf(ua: string | null): string {
 
 export function AccountPage() {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
-  const sessions = useQuery({
-    queryKey: ['my-sessions'],
-    queryFn: () => api.get<SessionList>('/api/v1/auth/sessions'),
-  });
-  const end = useMutation({
-    mutationFn: (id: string) => api.delete(`/api/v1/auth/sessions/${id}`),
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'That session has been signed out.' });
-      void queryClient.invalidateQueries({ queryKey: ['my-sessions'] });
-    },
-  });
+  const sessions = useMySessions();
+  const end = useEndSession();
+  const refreshSessions = useRefreshSessions();
+  const signOut = (id: string) =>
+    end.mutate(id, {
+      onSuccess: () => notifications.show({ color: 'teal', message: 'That session has been signed out.' }),
+    });
   const tz = me.business.timezone;
   return (
     <Stack>
@@ -64,7 +58,7 @@ export function AccountPage() {
           <PasswordForm
             onChanged={() => {
               notifications.show({ color: 'teal', message: 'Password changed; your other sessions have ended.' });
-              void queryClient.invalidateQueries({ queryKey: ['my-sessions'] });
+              refreshSessions();
             }}
           />
         </Stack>
@@ -74,56 +68,63 @@ export function AccountPage() {
           <Title order={2} size="h4">
             Where you are signed in
           </Title>
-          {sessions.isPending ? (
-            <TableLoader rows={2} />
-          ) : sessions.isError ? (
-            <ErrorState error={sessions.error} onRetry={() => sessions.refetch()} />
-          ) : (
-            <Table>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Device</Table.Th>
-                  <Table.Th>Address</Table.Th>
-                  <Table.Th>Signed in</Table.Th>
-                  <Table.Th>Last active</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {sessions.data.items.map((s) => (
-                  <Table.Tr key={s.id}>
-                    <Table.Td>
-                      <Group gap="xs">
-                        <Text size="sm">{browserOf(s.userAgent)}</Text>
-                        {s.current && <Badge size="sm">this session</Badge>}
-                        {s.elevatedUntil && (
-                          <Badge size="sm" color="orange">
-                            unlocked
-                          </Badge>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>{s.ip ?? '—'}</Table.Td>
-                    <Table.Td>{formatDateTime(s.createdAt, tz)}</Table.Td>
-                    <Table.Td>{formatDateTime(s.lastSeenAt, tz)}</Table.Td>
-                    <Table.Td>
-                      {!s.current && (
-                        <Button
-                          size="xs"
-                          variant="subtle"
-                          color="red"
-                          loading={end.isPending && end.variables === s.id}
-                          onClick={() => end.mutate(s.id)}
-                        >
-                          Sign out
-                        </Button>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
+          <DataTable
+            label="Your sessions"
+            columns={[
+              {
+                key: 'device',
+                header: 'Device',
+                cell: (s) => (
+                  <Group gap="xs">
+                    <Text size="sm">{browserOf(s.userAgent)}</Text>
+                    {s.current && <Badge size="sm">this session</Badge>}
+                    {s.elevatedUntil && (
+                      <Badge size="sm" color="orange">
+                        unlocked
+                      </Badge>
+                    )}
+                  </Group>
+                ),
+              },
+              { key: 'ip', header: 'Address', cell: (s) => s.ip ?? '—' },
+              {
+                key: 'created',
+                header: 'Signed in',
+                sortValue: (s) => s.createdAt,
+                cell: (s) => formatDateTime(s.createdAt, tz),
+              },
+              {
+                key: 'lastSeen',
+                header: 'Last active',
+                sortValue: (s) => s.lastSeenAt,
+                cell: (s) => formatDateTime(s.lastSeenAt, tz),
+              },
+              {
+                key: 'actions',
+                header: <VisuallyHidden>Actions</VisuallyHidden>,
+                label: 'Actions',
+                cell: (s) =>
+                  !s.current && (
+                    <Button
+                      size="xs"
+                      variant="subtle"
+                      color="red"
+                      loading={end.isPending && end.variables === s.id}
+                      onClick={() => signOut(s.id)}
+                    >
+                      Sign out
+                    </Button>
+                  ),
+              },
+            ]}
+            rows={sessions.data?.items}
+            rowKey={(s) => s.id}
+            isPending={sessions.isPending}
+            error={sessions.error}
+            onRetry={() => sessions.refetch()}
+            loadingRows={2}
+            empty={{ title: 'No open sessions' }}
+          />
         </Stack>
       </Card>
     </Stack>

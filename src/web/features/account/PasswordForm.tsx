@@ -1,10 +1,9 @@
 import { Alert, Button, PasswordInput, Stack, Text } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { passwordProblems } from '../../../shared/password-policy.ts';
-import { ApiError, api, setCsrfToken } from '../../app/api.ts';
-import { meKey } from '../../app/session.ts';
+import { ApiError } from '../../app/api.ts';
+import { useChangePassword } from '../../app/session.queries.ts';
 
 /** Change your own password: every other session ends; this one continues under a new id. */
 export function PasswordForm({
@@ -14,7 +13,6 @@ export function PasswordForm({
   onChanged: (me: Me) => void;
   submitLabel?: string;
 }) {
-  const queryClient = useQueryClient();
   const form = useForm({
     mode: 'controlled',
     initialValues: { currentPassword: '', newPassword: '', repeat: '' },
@@ -25,26 +23,26 @@ export function PasswordForm({
       repeat: (v, all) => (v === all.newPassword ? null : 'The two new passwords differ.'),
     },
   });
-  const change = useMutation({
-    meta: { silent: true },
-    mutationFn: (v: typeof form.values) =>
-      api.post<Me>('/api/v1/auth/password', { currentPassword: v.currentPassword, newPassword: v.newPassword }),
-    onSuccess: (me) => {
-      setCsrfToken(me.csrfToken);
-      queryClient.setQueryData(meKey, me);
-      form.reset();
-      onChanged(me);
-    },
-    onError: (err) => {
-      if (err instanceof ApiError) form.setErrors(err.fieldErrors());
-    },
-  });
+  const change = useChangePassword();
+  const submit = (v: typeof form.values) =>
+    change.mutate(
+      { currentPassword: v.currentPassword, newPassword: v.newPassword },
+      {
+        onSuccess: (me) => {
+          form.reset();
+          onChanged(me);
+        },
+        onError: (err) => {
+          if (err instanceof ApiError) form.setErrors(err.fieldErrors());
+        },
+      },
+    );
   const general =
     change.error instanceof ApiError && Object.keys(change.error.fieldErrors()).length === 0
       ? change.error.message
       : null;
   return (
-    <form onSubmit={form.onSubmit((v) => change.mutate(v))} noValidate aria-label="Change password">
+    <form onSubmit={form.onSubmit(submit)} noValidate aria-label="Change password">
       <Stack maw={420}>
         <PasswordInput
           label="Current password"

@@ -9,7 +9,6 @@ import {
   SimpleGrid,
   Stack,
   Switch,
-  Table,
   Text,
   TextInput,
   Title,
@@ -17,17 +16,18 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconDownload, IconShieldCheck, IconShieldX } from '@tabler/icons-react';
-import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
-import { Fragment, useState } from 'react';
+import { useState } from 'react';
 import { useOutletContext } from 'react-router';
 import { actorName, auditSentence } from '../../../shared/audit-sentences.ts';
-import type { AuditEvent, AuditPage as AuditPageData, VerifyResult } from '../../../shared/contracts/audit.ts';
+import type { AuditEvent } from '../../../shared/contracts/audit.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { UserList } from '../../../shared/contracts/users.ts';
-import { api } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
-import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+import { DataTable } from '../../components/DataTable.tsx';
+import { FilterBar } from '../../components/FilterBar.tsx';
+import { ErrorState, isDeniedOrMissing } from '../../components/states.tsx';
+import { useUsers } from '../settings/users.queries.ts';
+import { useAuditEvents, useVerifyAudit } from './audit.queries.ts';
 
 const AREAS = [
   ['auth', 'Sign-in and sessions'],
@@ -128,28 +128,24 @@ export function AuditPage() {
   const [more, setMore] = useState(false);
   const [open, setOpen] = useState<number | null>(null);
   const query = toQuery(debounced);
-  const users = useQuery({
-    queryKey: ['users', '', 'all'],
-    queryFn: () => api.get<UserList>('/api/v1/users?status=all'),
-    enabled: hasPermission(me, 'users.view'),
-  });
-  const events = useInfiniteQuery({
-    queryKey: ['audit', query.toString()],
-    initialPageParam: null as number | null,
-    queryFn: ({ pageParam }) => {
-      const q = new URLSearchParams(query);
-      q.set('limit', '50');
-      if (pageParam) q.set('before', String(pageParam));
-      return api.get<AuditPageData>(`/api/v1/audit?${q}`);
-    },
-    getNextPageParam: (last) => last.nextCursor,
-  });
-  const verify = useMutation({ mutationFn: () => api.get<VerifyResult>('/api/v1/audit/verify') });
+  const users = useUsers('', 'all', hasPermission(me, 'users.view'));
+  const events = useAuditEvents(query);
+  const verify = useVerifyAudit();
   const set = <K extends keyof Filters>(k: K, v: Filters[K]) => setFilters((f) => ({ ...f, [k]: v }));
-  const rows = events.data?.pages.flatMap((p) => p.items) ?? [];
   const exportUrl = (format: 'csv' | 'json') =>
     `/api/v1/audit/export?${new URLSearchParams([...query, ['format', format]])}`;
 
+  // Someone who may not read the log sees that, and none of the log's tools.
+  if (isDeniedOrMissing(events.error)) {
+    return (
+      <Stack>
+        <Title order={1} size="h2">
+          Audit log
+        </Title>
+        <ErrorState error={events.error} />
+      </Stack>
+    );
+  }
   return (
     <Stack>
       <Group justify="space-between">
@@ -192,7 +188,10 @@ export function AuditPage() {
           </Alert>
         ))}
       {verify.error && <ErrorState error={verify.error} />}
-      <Group align="flex-end">
+      <FilterBar
+        label="Filter events"
+        onClear={JSON.stringify(filters) !== JSON.stringify(EMPTY) ? () => setFilters(EMPTY) : null}
+      >
         <Select
           label="User"
           placeholder="Anyone"
@@ -227,10 +226,7 @@ export function AuditPage() {
         <Button variant="subtle" size="xs" onClick={() => setMore((m) => !m)}>
           {more ? 'Fewer filters' : 'More filters'}
         </Button>
-        <Button variant="subtle" size="xs" color="gray" onClick={() => setFilters(EMPTY)}>
-          Clear
-        </Button>
-      </Group>
+      </FilterBar>
       <Collapse expanded={more}>
         <Group>
           <TextInput
@@ -252,86 +248,76 @@ export function AuditPage() {
           />
         </Group>
       </Collapse>
-      {events.isPending ? (
-        <TableLoader rows={8} />
-      ) : events.isError ? (
-        <ErrorState error={events.error} onRetry={() => events.refetch()} />
-      ) : rows.length === 0 ? (
-        <EmptyState title="No events match these filters" description="Widen the dates or clear a filter." />
-      ) : (
-        <>
-          <Table highlightOnHover verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th w={70}>#</Table.Th>
-                <Table.Th w={190}>When ({tz})</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>What happened</Table.Th>
-                <Table.Th>Reason</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((e) => (
-                <Fragment key={e.seq}>
-                  <Table.Tr>
-                    <Table.Td>{e.seq}</Table.Td>
-                    <Table.Td>{formatDateTime(e.at, tz)}</Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <Text size="sm" title={rawActor(e)}>
-                          {e.actor.userId || e.actor.label ? actorName(e) : 'System'}
-                        </Text>
-                        {e.elevated && (
-                          <Badge size="xs" color="orange">
-                            master code
-                          </Badge>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
-                        <UnstyledButton
-                          aria-expanded={open === e.seq}
-                          aria-controls={`audit-event-${e.seq}`}
-                          title={`${e.action}${e.target ? ` · ${e.target.type} ${e.target.id ?? ''}` : ''}`}
-                          onClick={() => setOpen(open === e.seq ? null : e.seq)}
-                          data-action={e.action}
-                        >
-                          <Text size="sm">{auditSentence(e)}</Text>
-                        </UnstyledButton>
-                        {e.outcome === 'failure' && (
-                          <Badge size="xs" color="red">
-                            failed
-                          </Badge>
-                        )}
-                      </Group>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm" lineClamp={1}>
-                        {e.reason ?? ''}
-                      </Text>
-                    </Table.Td>
-                  </Table.Tr>
-                  {open === e.seq && (
-                    <Table.Tr id={`audit-event-${e.seq}`}>
-                      <Table.Td colSpan={5} bg="gray.0">
-                        <EventDetails e={e} />
-                      </Table.Td>
-                    </Table.Tr>
-                  )}
-                </Fragment>
-              ))}
-            </Table.Tbody>
-          </Table>
-          {events.hasNextPage && (
-            <Group justify="center">
-              <Button variant="default" loading={events.isFetchingNextPage} onClick={() => events.fetchNextPage()}>
-                Show older events
-              </Button>
-            </Group>
-          )}
-        </>
-      )}
+      <DataTable
+        label="Audit events"
+        columns={[
+          { key: 'seq', header: '#', width: 70, cell: (e) => e.seq },
+          { key: 'at', header: `When (${tz})`, width: 190, cell: (e) => formatDateTime(e.at, tz) },
+          {
+            key: 'who',
+            header: 'Who',
+            cell: (e) => (
+              <Group gap={4} wrap="nowrap">
+                <Text size="sm" title={rawActor(e)}>
+                  {e.actor.userId || e.actor.label ? actorName(e) : 'System'}
+                </Text>
+                {e.elevated && (
+                  <Badge size="xs" color="orange">
+                    master code
+                  </Badge>
+                )}
+              </Group>
+            ),
+          },
+          {
+            key: 'what',
+            header: 'What happened',
+            cell: (e) => (
+              <Group gap={4} wrap="nowrap">
+                <UnstyledButton
+                  aria-expanded={open === e.seq}
+                  aria-controls={`audit-event-${e.seq}-detail`}
+                  title={`${e.action}${e.target ? ` · ${e.target.type} ${e.target.id ?? ''}` : ''}`}
+                  onClick={() => setOpen(open === e.seq ? null : e.seq)}
+                  data-action={e.action}
+                >
+                  <Text size="sm">{auditSentence(e)}</Text>
+                </UnstyledButton>
+                {e.outcome === 'failure' && (
+                  <Badge size="xs" color="red">
+                    failed
+                  </Badge>
+                )}
+              </Group>
+            ),
+          },
+          {
+            key: 'reason',
+            header: 'Reason',
+            cell: (e) => (
+              <Text size="sm" lineClamp={1}>
+                {e.reason ?? ''}
+              </Text>
+            ),
+          },
+        ]}
+        rows={events.data?.pages.flatMap((p) => p.items)}
+        rowKey={(e) => `audit-event-${e.seq}`}
+        detail={(e) => (open === e.seq ? <EventDetails e={e} /> : null)}
+        isPending={events.isPending}
+        error={events.error}
+        onRetry={() => events.refetch()}
+        loadingRows={8}
+        empty={{ title: 'No events match these filters', description: 'Widen the dates or clear a filter.' }}
+        pageSize={Number.POSITIVE_INFINITY}
+        footer={
+          events.hasNextPage && (
+            <Button variant="default" loading={events.isFetchingNextPage} onClick={() => events.fetchNextPage()}>
+              Show older events
+            </Button>
+          )
+        }
+      />
     </Stack>
   );
 }

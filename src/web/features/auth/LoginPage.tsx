@@ -1,17 +1,15 @@
 import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
-import type { Me } from '../../../shared/contracts/auth.ts';
-import { ApiError, api, setCsrfToken } from '../../app/api.ts';
-import { meKey, takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
+import { ApiError } from '../../app/api.ts';
+import { useLogin } from '../../app/session.queries.ts';
+import { takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
 import { FullPageLoader } from '../../components/states.tsx';
 
 export function LoginPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const setup = useSetupStatus();
   const me = useMe();
   const [ended] = useState(takeSessionEnded);
@@ -23,15 +21,9 @@ export function LoginPage() {
       password: (v) => (v ? null : 'Enter your password.'),
     },
   });
-  const login = useMutation({
-    meta: { silent: true },
-    mutationFn: (v: { email: string; password: string }) => api.post<Me>('/api/v1/auth/login', v),
-    onSuccess: (data) => {
-      setCsrfToken(data.csrfToken);
-      queryClient.setQueryData(meKey, data);
-      navigate('/', { replace: true });
-    },
-  });
+  const login = useLogin();
+  const signIn = (v: { email: string; password: string }) =>
+    login.mutate(v, { onSuccess: () => navigate('/', { replace: true }) });
 
   if (setup.isPending || me.isPending) return <FullPageLoader />;
   if (setup.data?.needed) return <Navigate to="/setup" replace />;
@@ -41,7 +33,7 @@ export function LoginPage() {
   return (
     <Center mih="100vh" p="md" bg="gray.0">
       <Paper withBorder shadow="sm" p="xl" w={400} maw="100%">
-        <form onSubmit={form.onSubmit((v) => login.mutate(v))} noValidate aria-label="Sign in">
+        <form onSubmit={form.onSubmit(signIn)} noValidate aria-label="Sign in">
           <Stack>
             <div>
               <Title order={1} size="h2">

@@ -1,18 +1,20 @@
-import { Badge, Button, Group, Stack, Switch, Table, Text, Textarea, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Switch, Text, Textarea, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { Category, Supplier } from '../../../shared/contracts/inventory.ts';
-import { ApiError, api, generalError } from '../../app/api.ts';
+import { ApiError, generalError } from '../../app/api.ts';
 import { hasPermission } from '../../app/session.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
-import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
-
-type Kind = 'categories' | 'suppliers';
-type Row = Category | Supplier;
+import {
+  type CatalogKind as Kind,
+  type CatalogRow as Row,
+  useArchiveCatalogRow,
+  useCatalog,
+  useSaveCatalogRow,
+} from './inventory.queries.ts';
 
 const TEXT = {
   categories: { title: 'Categories', one: 'category', fields: ['name', 'description'] as const },
@@ -35,24 +37,19 @@ const LABELS: Record<string, string> = {
 /** Categories and suppliers share one page shape: a list, a form, archive / restore. */
 function CatalogPage({ kind }: { kind: Kind }) {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
   const t = TEXT[kind];
   const [showArchived, setShowArchived] = useState(false);
   const [editing, setEditing] = useState<Row | 'new' | null>(null);
   const [archiving, setArchiving] = useState<Row | null>(null);
-  const list = useQuery({
-    queryKey: [kind, showArchived],
-    queryFn: () => api.get<{ items: Row[] }>(`/api/v1/${kind}?archived=${showArchived}`),
-  });
-  const archive = useMutation({
-    meta: { silent: true },
-    mutationFn: (r: Row) => api.post(`/api/v1/${kind}/${r.id}/${r.archived ? 'restore' : 'archive'}`),
-    onSuccess: (_d, r) => {
-      notifications.show({ color: 'teal', message: `${r.name} ${r.archived ? 'restored' : 'archived'}.` });
-      setArchiving(null);
-      void queryClient.invalidateQueries({ queryKey: [kind] });
-    },
-  });
+  const list = useCatalog(kind, showArchived);
+  const archive = useArchiveCatalogRow(kind);
+  const confirmArchive = (r: Row) =>
+    archive.mutate(r, {
+      onSuccess: () => {
+        notifications.show({ color: 'teal', message: `${r.name} ${r.archived ? 'restored' : 'archived'}.` });
+        setArchiving(null);
+      },
+    });
   const area = kind;
   return (
     <Stack>
@@ -73,67 +70,70 @@ function CatalogPage({ kind }: { kind: Kind }) {
           )}
         </Group>
       </Group>
-      {list.isPending ? (
-        <TableLoader />
-      ) : list.isError ? (
-        <ErrorState error={list.error} onRetry={() => list.refetch()} />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title={`No ${kind} yet`} />
-      ) : (
-        <Table striped>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>{kind === 'categories' ? 'Description' : 'Contact'}</Table.Th>
-              <Table.Th>Items</Table.Th>
-              <Table.Th />
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.items.map((r) => (
-              <Table.Tr key={r.id}>
-                <Table.Td>
-                  <Group gap={6}>
-                    <Text size="sm" fw={500}>
-                      {r.name}
-                    </Text>
-                    {r.archived && (
-                      <Badge size="xs" color="gray">
-                        archived
-                      </Badge>
-                    )}
-                  </Group>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm" c="dimmed">
-                    {'description' in r ? r.description : [r.contactName, r.email, r.phone].filter(Boolean).join(' · ')}
-                  </Text>
-                </Table.Td>
-                <Table.Td>{r.items}</Table.Td>
-                <Table.Td>
-                  <Group gap="xs" justify="flex-end">
-                    {hasPermission(me, `${area}.edit`) && (
-                      <Button size="xs" variant="subtle" onClick={() => setEditing(r)}>
-                        Edit
-                      </Button>
-                    )}
-                    {hasPermission(me, `${area}.delete`) && (
-                      <Button
-                        size="xs"
-                        variant="subtle"
-                        color={r.archived ? undefined : 'red'}
-                        onClick={() => setArchiving(r)}
-                      >
-                        {r.archived ? 'Restore…' : 'Archive…'}
-                      </Button>
-                    )}
-                  </Group>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        label={t.title}
+        columns={[
+          {
+            key: 'name',
+            header: 'Name',
+            sortValue: (r) => r.name.toLowerCase(),
+            cell: (r) => (
+              <Group gap={6}>
+                <Text size="sm" fw={500}>
+                  {r.name}
+                </Text>
+                {r.archived && (
+                  <Badge size="xs" color="gray">
+                    archived
+                  </Badge>
+                )}
+              </Group>
+            ),
+          },
+          {
+            key: 'detail',
+            header: kind === 'categories' ? 'Description' : 'Contact',
+            cell: (r) => (
+              <Text size="sm" c="dimmed">
+                {'description' in r ? r.description : [r.contactName, r.email, r.phone].filter(Boolean).join(' · ')}
+              </Text>
+            ),
+          },
+          { key: 'items', header: 'Items', sortValue: (r) => r.items, cell: (r) => r.items },
+          {
+            key: 'actions',
+            header: <VisuallyHidden>Actions</VisuallyHidden>,
+            label: 'Actions',
+            stopRowClick: true,
+            cell: (r) => (
+              <Group gap="xs" justify="flex-end">
+                {hasPermission(me, `${area}.edit`) && (
+                  <Button size="xs" variant="subtle" onClick={() => setEditing(r)}>
+                    Edit
+                  </Button>
+                )}
+                {hasPermission(me, `${area}.delete`) && (
+                  <Button
+                    size="xs"
+                    variant="subtle"
+                    color={r.archived ? undefined : 'red'}
+                    onClick={() => setArchiving(r)}
+                  >
+                    {r.archived ? 'Restore…' : 'Archive…'}
+                  </Button>
+                )}
+              </Group>
+            ),
+          },
+        ]}
+        rows={list.data?.items}
+        rowKey={(r) => r.id}
+        isPending={list.isPending}
+        error={list.error}
+        onRetry={() => list.refetch()}
+        empty={{ title: `No ${kind} yet` }}
+        tableProps={{ striped: true }}
+      />
       {editing && <CatalogForm kind={kind} row={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
       <ConfirmDialog
         opened={archiving !== null}
@@ -146,7 +146,7 @@ function CatalogPage({ kind }: { kind: Kind }) {
           archive.reset();
           setArchiving(null);
         }}
-        onConfirm={() => archiving && archive.mutate(archiving)}
+        onConfirm={() => archiving && confirmArchive(archiving)}
       >
         <Text size="sm">
           {archiving?.archived
@@ -159,20 +159,21 @@ function CatalogPage({ kind }: { kind: Kind }) {
 }
 
 function CatalogForm({ kind, row, onClose }: { kind: Kind; row: Row | null; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const t = TEXT[kind];
   const [values, setValues] = useState<Record<string, string>>(
     Object.fromEntries(t.fields.map((f) => [f, row ? String((row as Record<string, unknown>)[f] ?? '') : ''])),
   );
-  const save = useMutation({
-    meta: { silent: true },
-    mutationFn: () => (row ? api.put(`/api/v1/${kind}/${row.id}`, values) : api.post(`/api/v1/${kind}`, values)),
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: `${values.name} saved.` });
-      void queryClient.invalidateQueries({ queryKey: [kind] });
-      onClose();
-    },
-  });
+  const save = useSaveCatalogRow(kind);
+  const submit = () =>
+    save.mutate(
+      { id: row?.id ?? null, values },
+      {
+        onSuccess: () => {
+          notifications.show({ color: 'teal', message: `${values.name} saved.` });
+          onClose();
+        },
+      },
+    );
   const errors = save.error instanceof ApiError ? save.error.fieldErrors() : {};
   return (
     <FormDialog
@@ -182,7 +183,7 @@ function CatalogForm({ kind, row, onClose }: { kind: Kind; row: Row | null; onCl
       disabled={!values.name?.trim()}
       error={generalError(save.error)}
       onClose={onClose}
-      onSubmit={() => save.mutate()}
+      onSubmit={submit}
     >
       {t.fields.map((f, i) =>
         f === 'notes' || f === 'address' || f === 'description' ? (

@@ -1,27 +1,29 @@
 import { Alert, Badge, Button, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
-import type { StockCount, StockCountSummary } from '../../../shared/contracts/inventory.ts';
-import { api, generalError } from '../../app/api.ts';
+import { generalError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
-import { BackLink, EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
-import { itemsKey, useCategories } from './hooks.ts';
+import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
+import {
+  useCategories,
+  useCloseStockCount,
+  useOpenStockCount,
+  useSaveCountLines,
+  useStockCount,
+  useStockCounts,
+} from './inventory.queries.ts';
 
 const STATUS_COLOR = { open: 'blue', posted: 'teal', cancelled: 'gray' } as const;
 
 export function CountsPage() {
   const me = useOutletContext<Me>();
   const navigate = useNavigate();
-  const counts = useQuery({
-    queryKey: ['stock-counts'],
-    queryFn: () => api.get<{ items: StockCountSummary[] }>('/api/v1/stock-counts'),
-  });
+  const counts = useStockCounts();
   const [opening, setOpening] = useState(false);
   return (
     <Stack>
@@ -32,45 +34,36 @@ export function CountsPage() {
         </Title>
         <Button onClick={() => setOpening(true)}>New stocktake</Button>
       </Group>
-      {counts.isPending ? (
-        <TableLoader />
-      ) : counts.isError ? (
-        <ErrorState error={counts.error} onRetry={() => counts.refetch()} />
-      ) : counts.data.items.length === 0 ? (
-        <EmptyState
-          title="No stocktakes yet"
-          description="Open one for a category or a location, count, review the differences and post them."
-        />
-      ) : (
-        <Table highlightOnHover>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Opened</Table.Th>
-              <Table.Th>Note</Table.Th>
-              <Table.Th>Counted</Table.Th>
-              <Table.Th>Differences</Table.Th>
-              <Table.Th>Status</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {counts.data.items.map((c) => (
-              <Table.Tr key={c.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`/inventory/counts/${c.id}`)}>
-                <Table.Td>
-                  {formatDateTime(c.createdAt, me.business.timezone)} · {c.createdBy ?? ''}
-                </Table.Td>
-                <Table.Td>{c.note || '—'}</Table.Td>
-                <Table.Td>
-                  {c.counted} of {c.lines}
-                </Table.Td>
-                <Table.Td>{c.differences}</Table.Td>
-                <Table.Td>
-                  <Badge color={STATUS_COLOR[c.status]}>{c.status}</Badge>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        label="Stocktakes"
+        columns={[
+          {
+            key: 'opened',
+            header: 'Opened',
+            sortValue: (c) => c.createdAt,
+            cell: (c) => `${formatDateTime(c.createdAt, me.business.timezone)} · ${c.createdBy ?? ''}`,
+          },
+          { key: 'note', header: 'Note', cell: (c) => c.note || '—' },
+          { key: 'counted', header: 'Counted', cell: (c) => `${c.counted} of ${c.lines}` },
+          { key: 'differences', header: 'Differences', sortValue: (c) => c.differences, cell: (c) => c.differences },
+          {
+            key: 'status',
+            header: 'Status',
+            sortValue: (c) => c.status,
+            cell: (c) => <Badge color={STATUS_COLOR[c.status]}>{c.status}</Badge>,
+          },
+        ]}
+        rows={counts.data?.items}
+        rowKey={(c) => c.id}
+        rowHref={(c) => `/inventory/counts/${c.id}`}
+        isPending={counts.isPending}
+        error={counts.error}
+        onRetry={() => counts.refetch()}
+        empty={{
+          title: 'No stocktakes yet',
+          description: 'Open one for a category or a location, count, review the differences and post them.',
+        }}
+      />
       {opening && (
         <OpenCountDialog onClose={() => setOpening(false)} onOpened={(id) => navigate(`/inventory/counts/${id}`)} />
       )}
@@ -84,16 +77,12 @@ function OpenCountDialog({ onClose, onOpened }: { onClose: () => void; onOpened:
   const [categoryId, setCategoryId] = useState<string | null>(null);
   const [location, setLocation] = useState('');
   const [note, setNote] = useState('');
-  const open = useMutation({
-    meta: { silent: true },
-    mutationFn: () =>
-      api.post<StockCount>('/api/v1/stock-counts', {
-        note,
-        ...(categoryId ? { categoryId } : {}),
-        ...(location.trim() ? { location: location.trim() } : {}),
-      }),
-    onSuccess: (c) => onOpened(c.id),
-  });
+  const open = useOpenStockCount();
+  const submit = () =>
+    open.mutate(
+      { note, ...(categoryId ? { categoryId } : {}), ...(location.trim() ? { location: location.trim() } : {}) },
+      { onSuccess: (c) => onOpened(c.id) },
+    );
   return (
     <FormDialog
       title="New stocktake"
@@ -101,7 +90,7 @@ function OpenCountDialog({ onClose, onOpened }: { onClose: () => void; onOpened:
       loading={open.isPending}
       error={generalError(open.error)}
       onClose={onClose}
-      onSubmit={() => open.mutate()}
+      onSubmit={submit}
     >
       <Text size="sm" c="dimmed">
         Steward notes what it expects of each item now. Sales and receipts while you count are kept: only the difference
@@ -135,45 +124,31 @@ function OpenCountDialog({ onClose, onOpened }: { onClose: () => void; onOpened:
 export function CountPage() {
   const me = useOutletContext<Me>();
   const { id } = useParams() as { id: string };
-  const _navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const count = useQuery({
-    queryKey: ['stock-count', id],
-    queryFn: () => api.get<StockCount>(`/api/v1/stock-counts/${id}`),
-  });
+  const count = useStockCount(id);
   const [entered, setEntered] = useState<Record<string, number | string>>({});
   const [confirm, setConfirm] = useState<'post' | 'cancel' | null>(null);
   useEffect(() => {
     if (count.data) setEntered(Object.fromEntries(count.data.items.map((l) => [l.itemId, l.counted ?? ''])));
   }, [count.data]);
   const changed = (count.data?.items ?? []).filter((l) => String(entered[l.itemId] ?? '') !== String(l.counted ?? ''));
-  const save = useMutation({
-    mutationFn: () =>
-      api.put<StockCount>(`/api/v1/stock-counts/${id}/lines`, {
-        lines: changed.map((l) => ({
-          itemId: l.itemId,
-          counted: entered[l.itemId] === '' ? null : Number(entered[l.itemId]),
-        })),
-      }),
-    onSuccess: (c) => {
-      queryClient.setQueryData(['stock-count', id], c);
-      notifications.show({ color: 'teal', message: 'Counts saved.' });
-    },
-  });
-  const close = useMutation({
-    meta: { silent: true },
-    mutationFn: (what: 'post' | 'cancel') => api.post<StockCount>(`/api/v1/stock-counts/${id}/${what}`),
-    onSuccess: (c, what) => {
-      queryClient.setQueryData(['stock-count', id], c);
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
-      void queryClient.invalidateQueries({ queryKey: ['stock-counts'] });
-      setConfirm(null);
-      notifications.show({
-        color: 'teal',
-        message: what === 'post' ? 'Differences posted to stock.' : 'Stocktake cancelled.',
-      });
-    },
-  });
+  const save = useSaveCountLines(id);
+  const saveCounts = () =>
+    save.mutate(
+      changed.map((l) => ({ itemId: l.itemId, counted: entered[l.itemId] === '' ? null : Number(entered[l.itemId]) })),
+      { onSuccess: () => notifications.show({ color: 'teal', message: 'Counts saved.' }) },
+    );
+  const close = useCloseStockCount(id);
+  const closeCount = (what: 'post' | 'cancel') =>
+    close.mutate(what, {
+      onSuccess: () => {
+        setConfirm(null);
+        notifications.show({
+          color: 'teal',
+          message: what === 'post' ? 'Differences posted to stock.' : 'Stocktake cancelled.',
+        });
+      },
+    });
+
   if (count.isPending) return <TableLoader rows={8} />;
   if (count.isError) return <ErrorState error={count.error} onRetry={() => count.refetch()} />;
   const c = count.data;
@@ -197,12 +172,7 @@ export function CountPage() {
         </div>
         {open && (
           <Group>
-            <Button
-              variant="default"
-              disabled={changed.length === 0}
-              loading={save.isPending}
-              onClick={() => save.mutate()}
-            >
+            <Button variant="default" disabled={changed.length === 0} loading={save.isPending} onClick={saveCounts}>
               Save counts{changed.length ? ` (${changed.length})` : ''}
             </Button>
             <Button disabled={changed.length > 0 || c.counted === 0} onClick={() => setConfirm('post')}>
@@ -240,7 +210,6 @@ export function CountPage() {
                     size="xs"
                     aria-label={`Counted ${l.name}`}
                     min={0}
-                    max={MAX_QUANTITY}
                     allowDecimal={false}
                     value={entered[l.itemId] ?? ''}
                     onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}
@@ -264,7 +233,7 @@ export function CountPage() {
         loading={close.isPending}
         error={close.error instanceof Error ? close.error.message : null}
         onClose={() => setConfirm(null)}
-        onConfirm={() => confirm && close.mutate(confirm)}
+        onConfirm={() => confirm && closeCount(confirm)}
       >
         {confirm === 'post' ? (
           diffs.length === 0 ? (

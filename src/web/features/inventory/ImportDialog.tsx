@@ -5,8 +5,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ImportPreview } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api } from '../../app/api.ts';
+import { keys } from '../../app/query-keys.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
-import { itemsKey } from './hooks.ts';
 
 /**
  * The import wizard: choose a CSV or XLSX file → upload and check it (progress) → review the
@@ -45,7 +45,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         title: 'Import done',
         message: `${r.created} items created, ${r.updated} updated.`,
       });
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
+      void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onClose();
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));

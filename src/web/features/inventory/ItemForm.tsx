@@ -18,9 +18,10 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import type { Item } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
+import { keys } from '../../app/query-keys.ts';
 import { hasPermission } from '../../app/session.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
-import { itemsKey, useCategories, useSuppliers } from './hooks.ts';
+import { useCategories, useSuppliers } from './inventory.queries.ts';
 
 type Link = { supplierId: string | null; supplierSku: string; supplierPrice: number | string; preferred: boolean };
 
@@ -94,7 +95,7 @@ export function ItemFormDialog({
         : api.post<Item>('/api/v1/items', { ...body, openingStock: Number(v.openingStock || 0) });
     },
     onSuccess: (saved) => {
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
+      void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onSaved(saved);
     },
     onError: (err) => {

@@ -1,18 +1,15 @@
 import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { Item, MovementList } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
-import { api } from '../../app/api.ts';
 import { formatDateTime, formatMoney, formatRate } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
-import { itemsKey } from './hooks.ts';
 import { ItemFormDialog } from './ItemForm.tsx';
+import { useArchiveItem, useItem, useItemMovements } from './inventory.queries.ts';
 import { StockDialog } from './StockDialog.tsx';
 
 const KIND: Record<string, string> = {
@@ -30,30 +27,21 @@ export function ItemPage() {
   const me = useOutletContext<Me>();
   const { id } = useParams() as { id: string };
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'in' | 'out' | 'adjustment' | 'archive' | null>(null);
-  const item = useQuery({ queryKey: ['item', id], queryFn: () => api.get<Item>(`/api/v1/items/${id}`) });
-  const moves = useInfiniteQuery({
-    queryKey: ['item', id, 'movements'],
-    initialPageParam: null as number | null,
-    queryFn: ({ pageParam }) =>
-      api.get<MovementList>(`/api/v1/items/${id}/movements?limit=25${pageParam ? `&before=${pageParam}` : ''}`),
-    getNextPageParam: (last) => last.nextCursor,
-  });
-  const archive = useMutation({
-    meta: { silent: true },
-    mutationFn: () => api.post<Item>(`/api/v1/items/${id}/${item.data?.active ? 'archive' : 'restore'}`),
-    onSuccess: (it) => {
-      notifications.show({
-        color: 'teal',
-        message: it.active ? 'Item restored.' : 'Item archived; its history is kept.',
-      });
-      setDialog(null);
-      queryClient.setQueryData(['item', id], it);
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
-    },
-  });
+  const item = useItem(id);
+  const moves = useItemMovements(id, item.isSuccess);
+  const archive = useArchiveItem(id);
+  const toggleArchived = (active: boolean) =>
+    archive.mutate(active, {
+      onSuccess: (it) => {
+        notifications.show({
+          color: 'teal',
+          message: it.active ? 'Item restored.' : 'Item archived; its history is kept.',
+        });
+        setDialog(null);
+      },
+    });
   if (item.isPending) return <TableLoader rows={6} />;
   if (item.isError) return <ErrorState error={item.error} onRetry={() => item.refetch()} />;
   const it = item.data;
@@ -208,8 +196,7 @@ export function ItemPage() {
         <ItemFormDialog
           item={it}
           onClose={() => setDialog(null)}
-          onSaved={(saved) => {
-            queryClient.setQueryData(['item', id], saved);
+          onSaved={() => {
             setDialog(null);
             notifications.show({ color: 'teal', message: 'Item saved.' });
           }}
@@ -221,7 +208,6 @@ export function ItemPage() {
           initial={dialog}
           onClose={() => {
             setDialog(null);
-            void queryClient.invalidateQueries({ queryKey: ['item', id] });
           }}
         />
       )}
@@ -233,7 +219,7 @@ export function ItemPage() {
         loading={archive.isPending}
         error={archive.error instanceof Error ? archive.error.message : null}
         onClose={() => setDialog(null)}
-        onConfirm={() => archive.mutate()}
+        onConfirm={() => toggleArchived(it.active)}
       >
         <Text size="sm">
           {it.active

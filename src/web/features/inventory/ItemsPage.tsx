@@ -5,34 +5,30 @@ import {
   Group,
   Menu,
   NumberInput,
-  Pagination,
   SegmentedControl,
   Select,
   Stack,
   Switch,
-  Table,
   Text,
-  TextInput,
   Title,
-  UnstyledButton,
 } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconChevronDown, IconChevronUp, IconDownload, IconPlus, IconSearch, IconUpload } from '@tabler/icons-react';
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { IconDownload, IconPlus, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { ItemList } from '../../../shared/contracts/inventory.ts';
+import type { Item } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
-import { api, generalError } from '../../app/api.ts';
+import { generalError } from '../../app/api.ts';
 import { formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { type Column, DataTable } from '../../components/DataTable.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
-import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
-import { itemsKey, useCategories, useSuppliers } from './hooks.ts';
+import { FilterBar } from '../../components/FilterBar.tsx';
 import { ImportDialog } from './ImportDialog.tsx';
 import { ItemFormDialog } from './ItemForm.tsx';
+import { useBulkEdit, useCategories, useItems, useSuppliers } from './inventory.queries.ts';
 
 type Sort = 'name' | 'sku' | 'onHand' | 'price' | 'updatedAt';
 
@@ -63,29 +59,89 @@ export function ItemsPage() {
   query.set('order', sort.order);
   query.set('page', String(page));
   query.set('pageSize', '50');
-  const items = useQuery({
-    queryKey: [...itemsKey, query.toString()],
-    queryFn: () => api.get<ItemList>(`/api/v1/items?${query}`),
-    placeholderData: keepPreviousData,
-  });
+  const items = useItems(query.toString());
   const rows = items.data?.items ?? [];
-  const pages = Math.max(1, Math.ceil((items.data?.total ?? 0) / 50));
   const money = (v: number) => formatMoney(v, me.business.currency);
-  const header = (by: Sort, label: string) => (
-    <Table.Th>
-      <UnstyledButton
-        onClick={() => setSort((s) => ({ by, order: s.by === by && s.order === 'asc' ? 'desc' : 'asc' }))}
-        aria-label={`Sort by ${label}`}
-      >
-        <Group gap={2} wrap="nowrap">
-          <Text fw={700} size="sm">
-            {label}
+  const columns: Column<Item>[] = [
+    ...(can('inventory.bulk_edit')
+      ? [
+          {
+            key: 'select',
+            label: 'Select',
+            width: 36,
+            stopRowClick: true,
+            header: (
+              <Checkbox
+                aria-label="Select all on this page"
+                checked={rows.length > 0 && rows.every((r) => selected.includes(r.id))}
+                onChange={(e) =>
+                  setSelected(
+                    e.currentTarget.checked
+                      ? [...new Set([...selected, ...rows.map((r) => r.id)])]
+                      : selected.filter((id) => !rows.some((r) => r.id === id)),
+                  )
+                }
+              />
+            ),
+            cell: (r: Item) => (
+              <Checkbox
+                aria-label={`Select ${r.name}`}
+                checked={selected.includes(r.id)}
+                onChange={(e) =>
+                  setSelected(e.currentTarget.checked ? [...selected, r.id] : selected.filter((x) => x !== r.id))
+                }
+              />
+            ),
+          },
+        ]
+      : []),
+    {
+      key: 'sku',
+      header: 'SKU',
+      sortable: true,
+      cell: (r) => (
+        <Text size="sm" ff="monospace" span>
+          {r.sku}
+        </Text>
+      ),
+    },
+    {
+      key: 'name',
+      header: 'Name',
+      sortable: true,
+      primary: true,
+      cell: (r) => (
+        <>
+          {r.name}
+          {!r.active && (
+            <Badge size="xs" color="gray" ml={6}>
+              archived
+            </Badge>
+          )}
+        </>
+      ),
+    },
+    { key: 'category', header: 'Category', cell: (r) => r.category?.name ?? '—' },
+    { key: 'location', header: 'Location', cell: (r) => r.location || '—' },
+    {
+      key: 'onHand',
+      header: 'On hand',
+      sortable: true,
+      cell: (r) => (
+        <Group gap={6}>
+          <Text size="sm" fw={500}>
+            {r.onHand} {r.unit}
           </Text>
-          {sort.by === by && (sort.order === 'asc' ? <IconChevronUp size={14} /> : <IconChevronDown size={14} />)}
+          {r.lowStock && (
+            <Badge size="xs" color="orange">
+              low
+            </Badge>
+          )}
         </Group>
-      </UnstyledButton>
-    </Table.Th>
-  );
+      ),
+    },
+    { key: 'price', header: 'Price', sortable: true, cell: (r) => money(r.price) },
+  ];
   const reset =
     <T,>(set: (v: T) => void) =>
     (v: T) => {
@@ -133,18 +189,29 @@ export function ItemsPage() {
           )}
         </Group>
       </Group>
-      <Group align="flex-end">
-        <TextInput
-          placeholder="Search SKU, name or location"
-          aria-label="Search items"
-          leftSection={<IconSearch size={16} />}
-          w={300}
-          value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
+      <FilterBar
+        label="Filter items"
+        search={{
+          value: search,
+          onChange: (v) => {
+            setSearch(v);
             setPage(1);
-          }}
-        />
+          },
+          placeholder: 'Search SKU, name or location',
+          label: 'Search items',
+        }}
+        onClear={
+          search || categoryId || supplierId || lowStock || status !== 'active'
+            ? () => {
+                setSearch('');
+                setCategoryId(null);
+                setSupplierId(null);
+                setLowStock(false);
+                reset(setStatus)('active');
+              }
+            : null
+        }
+      >
         {can('categories.view') && (
           <Select
             aria-label="Category"
@@ -185,107 +252,34 @@ export function ItemsPage() {
               : `Bulk edit all ${items.data?.total ?? 0}…`}
           </Button>
         )}
-      </Group>
-      {items.isPending ? (
-        <TableLoader rows={10} />
-      ) : items.isError ? (
-        <ErrorState error={items.error} onRetry={() => items.refetch()} />
-      ) : rows.length === 0 ? (
-        <EmptyState
-          title={q || categoryId || supplierId || lowStock ? 'No item matches' : 'No items yet'}
-          description={q ? 'Try fewer or shorter words.' : 'Add items one by one, or import a CSV or Excel file.'}
-        />
-      ) : (
-        <>
-          <Table striped highlightOnHover verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                {can('inventory.bulk_edit') && (
-                  <Table.Th w={36}>
-                    <Checkbox
-                      aria-label="Select all on this page"
-                      checked={rows.every((r) => selected.includes(r.id))}
-                      onChange={(e) =>
-                        setSelected(
-                          e.currentTarget.checked
-                            ? [...new Set([...selected, ...rows.map((r) => r.id)])]
-                            : selected.filter((id) => !rows.some((r) => r.id === id)),
-                        )
-                      }
-                    />
-                  </Table.Th>
-                )}
-                {header('sku', 'SKU')}
-                {header('name', 'Name')}
-                <Table.Th>Category</Table.Th>
-                <Table.Th>Location</Table.Th>
-                {header('onHand', 'On hand')}
-                {header('price', 'Price')}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {rows.map((r) => (
-                <Table.Tr
-                  key={r.id}
-                  style={{ cursor: 'pointer' }}
-                  onClick={() => navigate(`/inventory/${r.id}`)}
-                  data-sku={r.sku}
-                >
-                  {can('inventory.bulk_edit') && (
-                    <Table.Td onClick={(e) => e.stopPropagation()}>
-                      <Checkbox
-                        aria-label={`Select ${r.name}`}
-                        checked={selected.includes(r.id)}
-                        onChange={(e) =>
-                          setSelected(
-                            e.currentTarget.checked ? [...selected, r.id] : selected.filter((x) => x !== r.id),
-                          )
-                        }
-                      />
-                    </Table.Td>
-                  )}
-                  <Table.Td>
-                    <Text size="sm" ff="monospace">
-                      {r.sku}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={6}>
-                      <Text size="sm">{r.name}</Text>
-                      {!r.active && (
-                        <Badge size="xs" color="gray">
-                          archived
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{r.category?.name ?? '—'}</Table.Td>
-                  <Table.Td>{r.location || '—'}</Table.Td>
-                  <Table.Td>
-                    <Group gap={6}>
-                      <Text size="sm" fw={500}>
-                        {r.onHand} {r.unit}
-                      </Text>
-                      {r.lowStock && (
-                        <Badge size="xs" color="orange">
-                          low
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{money(r.price)}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group justify="space-between">
-            <Text size="sm" c="dimmed">
-              {items.data?.total.toLocaleString()} items
-            </Text>
-            {pages > 1 && <Pagination total={pages} value={page} onChange={setPage} />}
-          </Group>
-        </>
-      )}
+      </FilterBar>
+      <DataTable
+        label="Items"
+        columns={columns}
+        rows={items.data?.items}
+        rowKey={(r) => r.id}
+        rowHref={(r) => `/inventory/${r.id}`}
+        rowAttributes={(r) => ({ 'data-sku': r.sku })}
+        isPending={items.isPending}
+        error={items.error}
+        onRetry={() => items.refetch()}
+        loadingRows={10}
+        empty={{
+          title: q || categoryId || supplierId || lowStock ? 'No item matches' : 'No items yet',
+          description: q ? 'Try fewer or shorter words.' : 'Add items one by one, or import a CSV or Excel file.',
+        }}
+        sort={sort}
+        onSort={(s) => {
+          setSort(s as typeof sort);
+          setPage(1);
+        }}
+        paging={{ page, pageSize: 50, total: items.data?.total ?? 0, onPage: setPage }}
+        footer={
+          <Text size="sm" c="dimmed">
+            {items.data?.total.toLocaleString()} items
+          </Text>
+        }
+      />
       {dialog === 'new' && (
         <ItemFormDialog onClose={() => setDialog(null)} onSaved={(it) => navigate(`/inventory/${it.id}`)} />
       )}
@@ -312,7 +306,6 @@ function BulkEditDialog(props: {
   onClose: () => void;
 }) {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
   const categories = useCategories(hasPermission(me, 'categories.view'));
   const [vat, setVat] = useState<number | string>('');
   const [categoryId, setCategoryId] = useState<string | null>(null);
@@ -325,24 +318,25 @@ function BulkEditDialog(props: {
     ...(active ? { active: active === 'active' } : {}),
   };
   const { lowStock, ...rest } = props.filter;
-  const bulk = useMutation({
-    meta: { silent: true },
-    mutationFn: () =>
-      api.post<{ matched: number; changed: number }>('/api/v1/items/bulk-edit', {
+  const bulk = useBulkEdit();
+  const apply = () =>
+    bulk.mutate(
+      {
         filter: { ...rest, ...(lowStock ? { lowStock } : {}) },
         ...(props.itemIds ? { itemIds: props.itemIds } : {}),
         set,
-      }),
-    onSuccess: (r) => {
-      notifications.show({
-        color: 'teal',
-        title: 'Bulk edit done',
-        message: `${r.changed} of ${r.matched} items changed.`,
-      });
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
-      props.onClose();
-    },
-  });
+      },
+      {
+        onSuccess: (r) => {
+          notifications.show({
+            color: 'teal',
+            title: 'Bulk edit done',
+            message: `${r.changed} of ${r.matched} items changed.`,
+          });
+          props.onClose();
+        },
+      },
+    );
   return (
     <FormDialog
       title={`Change ${props.count} items`}
@@ -351,7 +345,7 @@ function BulkEditDialog(props: {
       disabled={Object.keys(set).length === 0}
       error={generalError(bulk.error)}
       onClose={props.onClose}
-      onSubmit={() => bulk.mutate()}
+      onSubmit={apply}
     >
       <Text size="sm" c="dimmed">
         Leave a field empty to keep it as it is. Everything is changed in one go, or nothing is; each item’s change is

@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import type { Item } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
+import { keys } from '../../app/query-keys.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
-import { itemsKey } from './hooks.ts';
 
 type Kind = 'in' | 'out' | 'adjustment';
 
@@ -26,8 +26,7 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
       }),
     onSuccess: (r) => {
       notifications.show({ color: 'teal', message: `${item.name}: ${r.item.onHand} ${item.unit} on hand now.` });
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
-      void queryClient.invalidateQueries({ queryKey: ['item', item.id] });
+      void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onClose();
     },
   });

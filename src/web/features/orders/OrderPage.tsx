@@ -13,65 +13,50 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconFileTypePdf } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PurchaseOrder } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
-import { ApiError, api, generalError } from '../../app/api.ts';
+import { ApiError, generalError } from '../../app/api.ts';
 import { formatDateTime, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
-import { itemsKey } from '../inventory/hooks.ts';
-import { OrderForm, ordersKey, STATUS } from './OrdersPage.tsx';
+import { OrderForm, STATUS } from './OrdersPage.tsx';
+import { useAttachInvoice, useOrder, useOrderAction, useReceiveOrder } from './orders.queries.ts';
 
 export function OrderPage() {
   const me = useOutletContext<Me>();
   const { id } = useParams() as { id: string };
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'receive' | 'place' | 'cancel' | 'delete' | null>(null);
-  const order = useQuery({
-    queryKey: [...ordersKey, id],
-    queryFn: () => api.get<PurchaseOrder>(`/api/v1/purchase-orders/${id}`),
-  });
-  const done = (o: PurchaseOrder | null, message: string) => {
-    if (o) queryClient.setQueryData([...ordersKey, id], o);
-    void queryClient.invalidateQueries({ queryKey: ordersKey });
+  const order = useOrder(id);
+  const done = (message: string) => {
     setDialog(null);
     notifications.show({ color: 'teal', message });
   };
-  const act = useMutation({
-    meta: { silent: true },
-    mutationFn: async (what: 'place' | 'cancel' | 'delete'): Promise<PurchaseOrder | null> => {
-      if (what !== 'delete') return api.post<PurchaseOrder>(`/api/v1/purchase-orders/${id}/${what}`);
-      await api.delete(`/api/v1/purchase-orders/${id}`);
-      return null;
-    },
-    onSuccess: (o, what) => {
-      if (what === 'delete') {
-        void queryClient.invalidateQueries({ queryKey: ordersKey });
+  const act = useOrderAction(id);
+  const runAction = (what: 'place' | 'cancel' | 'delete') =>
+    act.mutate(what, {
+      onSuccess: () => {
+        if (what !== 'delete') return done(what === 'place' ? 'Order placed.' : 'Order cancelled.');
         notifications.show({ color: 'teal', message: 'Order deleted.' });
         navigate('/orders');
-        return;
-      }
-      done(o, what === 'place' ? 'Order placed.' : 'Order cancelled.');
-    },
-  });
-  const invoice = useMutation({
-    meta: { silent: true },
-    mutationFn: (file: File) => api.upload<PurchaseOrder>(`/api/v1/purchase-orders/${id}/invoice`, file),
-    onSuccess: (o) => done(o, 'Invoice attached.'),
-    onError: (err) =>
-      notifications.show({
-        color: 'red',
-        title: 'Invoice not attached',
-        message: err instanceof ApiError ? err.message : String(err),
-      }),
-  });
+      },
+    });
+  const invoice = useAttachInvoice(id);
+  const attach = (file: File) =>
+    invoice.mutate(file, {
+      onSuccess: () => done('Invoice attached.'),
+      onError: (err) =>
+        notifications.show({
+          color: 'red',
+          title: 'Invoice not attached',
+          message: err instanceof ApiError ? err.message : String(err),
+        }),
+    });
   if (order.isPending) return <TableLoader rows={6} />;
   if (order.isError) return <ErrorState error={order.error} onRetry={() => order.refetch()} />;
   const o = order.data;
@@ -163,7 +148,7 @@ export function OrderPage() {
             )}
           </Group>
           {can('orders.upload_invoice') && (
-            <FileButton accept="application/pdf" onChange={(f) => f && invoice.mutate(f)}>
+            <FileButton accept="application/pdf" onChange={(f) => f && attach(f)}>
               {(props) => (
                 <Button {...props} variant="default" loading={invoice.isPending}>
                   {o.invoice ? 'Replace invoice' : 'Attach invoice'}
@@ -174,13 +159,13 @@ export function OrderPage() {
         </Group>
       </Card>
       {dialog === 'edit' && (
-        <OrderForm order={o} onClose={() => setDialog(null)} onSaved={(saved) => done(saved, 'Order saved.')} />
+        <OrderForm order={o} onClose={() => setDialog(null)} onSaved={() => done('Order saved.')} />
       )}
       {dialog === 'receive' && (
         <ReceiveDialog
           order={o}
           onClose={() => setDialog(null)}
-          onDone={(saved) => done(saved, 'Delivery received; stock updated.')}
+          onDone={() => done('Delivery received; stock updated.')}
         />
       )}
       <ConfirmDialog
@@ -200,7 +185,7 @@ export function OrderPage() {
           act.reset();
           setDialog(null);
         }}
-        onConfirm={() => dialog && dialog !== 'edit' && dialog !== 'receive' && act.mutate(dialog)}
+        onConfirm={() => dialog && dialog !== 'edit' && dialog !== 'receive' && runAction(dialog)}
       >
         <Text size="sm">
           {dialog === 'place'
@@ -223,24 +208,21 @@ function ReceiveDialog({
   onClose: () => void;
   onDone: (o: PurchaseOrder) => void;
 }) {
-  const queryClient = useQueryClient();
   const due = order.lines.filter((l) => l.received < l.quantity);
   const [qty, setQty] = useState<Record<number, number | string>>(
     Object.fromEntries(due.map((l) => [l.id, l.quantity - l.received])),
   );
   const [note, setNote] = useState('');
-  const receive = useMutation({
-    meta: { silent: true },
-    mutationFn: () =>
-      api.post<PurchaseOrder>(`/api/v1/purchase-orders/${order.id}/receive`, {
+  const receive = useReceiveOrder(order.id);
+  const submit = () =>
+    receive.mutate(
+      {
         lines: due.filter((l) => Number(qty[l.id]) > 0).map((l) => ({ lineId: l.id, quantity: Number(qty[l.id]) })),
         ...(note.trim() ? { note: note.trim() } : {}),
-      }),
-    onSuccess: (o) => {
-      void queryClient.invalidateQueries({ queryKey: itemsKey });
-      onDone(o);
-    },
-  });
+      },
+      { onSuccess: onDone },
+    );
+
   return (
     <FormDialog
       title={`Receive a delivery on ${order.reference}`}
@@ -250,7 +232,7 @@ function ReceiveDialog({
       disabled={!due.some((l) => Number(qty[l.id]) > 0)}
       error={generalError(receive.error)}
       onClose={onClose}
-      onSubmit={() => receive.mutate()}
+      onSubmit={submit}
     >
       <Text size="sm" c="dimmed">
         Enter what arrived. Each line adds to the item’s stock as a receipt; what is still due stays open.

@@ -8,30 +8,23 @@ import {
   SegmentedControl,
   Select,
   Stack,
-  Table,
   Text,
   Textarea,
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
-import type {
-  ItemList,
-  PurchaseOrder,
-  PurchaseOrderList,
-  SupplySuggestions,
-} from '../../../shared/contracts/inventory.ts';
-import { api, generalError } from '../../app/api.ts';
+import type { PurchaseOrder } from '../../../shared/contracts/inventory.ts';
+import { generalError } from '../../app/api.ts';
 import { formatDate, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
-import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
-import { useSuppliers } from '../inventory/hooks.ts';
+import { useItemSearch, useSuppliers } from '../inventory/inventory.queries.ts';
+import { useOrders, useSaveOrder, useSupplySuggestions } from './orders.queries.ts';
 
 export const STATUS = {
   draft: { label: 'Draft', color: 'gray' },
@@ -41,22 +34,13 @@ export const STATUS = {
   cancelled: { label: 'Cancelled', color: 'red' },
 } as const;
 
-export const ordersKey = ['purchase-orders'] as const;
-
 export function OrdersPage() {
   const me = useOutletContext<Me>();
   const navigate = useNavigate();
   const [status, setStatus] = useState('open');
   const [creating, setCreating] = useState<{ supplierId: string | null; lines: Line[] } | null>(null);
-  const orders = useQuery({
-    queryKey: [...ordersKey, status],
-    queryFn: () => api.get<PurchaseOrderList>(`/api/v1/purchase-orders?status=${status}`),
-  });
-  const suggestions = useQuery({
-    queryKey: [...ordersKey, 'suggestions'],
-    queryFn: () => api.get<SupplySuggestions>('/api/v1/purchase-orders/suggestions'),
-    enabled: hasPermission(me, 'orders.create'),
-  });
+  const orders = useOrders(status);
+  const suggestions = useSupplySuggestions(hasPermission(me, 'orders.create'));
   const money = (v: number) => formatMoney(v, me.business.currency);
   return (
     <Stack>
@@ -115,43 +99,46 @@ export function OrdersPage() {
           { value: 'all', label: 'All' },
         ]}
       />
-      {orders.isPending ? (
-        <TableLoader />
-      ) : orders.isError ? (
-        <ErrorState error={orders.error} onRetry={() => orders.refetch()} />
-      ) : orders.data.items.length === 0 ? (
-        <EmptyState
-          title="No purchase orders here"
-          description="Draft one from the suggestions above, or with New order."
-        />
-      ) : (
-        <Table highlightOnHover>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Order</Table.Th>
-              <Table.Th>Supplier</Table.Th>
-              <Table.Th>Lines</Table.Th>
-              <Table.Th>Total</Table.Th>
-              <Table.Th>Expected</Table.Th>
-              <Table.Th>Status</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {orders.data.items.map((o) => (
-              <Table.Tr key={o.id} style={{ cursor: 'pointer' }} onClick={() => navigate(`/orders/${o.id}`)}>
-                <Table.Td ff="monospace">{o.reference}</Table.Td>
-                <Table.Td>{o.supplier.name}</Table.Td>
-                <Table.Td>{o.lines.length}</Table.Td>
-                <Table.Td>{money(o.total)}</Table.Td>
-                <Table.Td>{o.expectedAt ? formatDate(o.expectedAt, me.business.timezone) : '—'}</Table.Td>
-                <Table.Td>
-                  <Badge color={STATUS[o.status].color}>{STATUS[o.status].label}</Badge>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+      <DataTable
+        label="Purchase orders"
+        columns={[
+          {
+            key: 'reference',
+            header: 'Order',
+            sortValue: (o) => o.number,
+            cell: (o) => (
+              <Text span ff="monospace" size="sm">
+                {o.reference}
+              </Text>
+            ),
+          },
+          { key: 'supplier', header: 'Supplier', sortValue: (o) => o.supplier.name, cell: (o) => o.supplier.name },
+          { key: 'lines', header: 'Lines', cell: (o) => o.lines.length },
+          { key: 'total', header: 'Total', sortValue: (o) => o.total, cell: (o) => money(o.total) },
+          {
+            key: 'expected',
+            header: 'Expected',
+            sortValue: (o) => o.expectedAt ?? '',
+            cell: (o) => (o.expectedAt ? formatDate(o.expectedAt, me.business.timezone) : '—'),
+          },
+          {
+            key: 'status',
+            header: 'Status',
+            sortValue: (o) => o.status,
+            cell: (o) => <Badge color={STATUS[o.status].color}>{STATUS[o.status].label}</Badge>,
+          },
+        ]}
+        rows={orders.data?.items}
+        rowKey={(o) => o.id}
+        rowHref={(o) => `/orders/${o.id}`}
+        isPending={orders.isPending}
+        error={orders.error}
+        onRetry={() => orders.refetch()}
+        empty={{
+          title: 'No purchase orders here',
+          description: 'Draft one from the suggestions above, or with New order.',
+        }}
+      />
       {creating && (
         <OrderForm initial={creating} onClose={() => setCreating(null)} onSaved={(o) => navigate(`/orders/${o.id}`)} />
       )}
@@ -168,7 +155,6 @@ export function OrderForm(props: {
   onClose: () => void;
   onSaved: (o: PurchaseOrder) => void;
 }) {
-  const queryClient = useQueryClient();
   const suppliers = useSuppliers();
   const [supplierId, setSupplierId] = useState<string | null>(
     props.order?.supplier.id ?? props.initial?.supplierId ?? null,
@@ -185,15 +171,11 @@ export function OrderForm(props: {
   );
   const [notes, setNotes] = useState(props.order?.notes ?? '');
   const [search, setSearch] = useState('');
-  const found = useQuery({
-    queryKey: ['items', 'order-search', search],
-    queryFn: () => api.get<ItemList>(`/api/v1/items?q=${encodeURIComponent(search)}&pageSize=20`),
-    enabled: search.trim().length > 0,
-  });
-  const save = useMutation({
-    meta: { silent: true },
-    mutationFn: () => {
-      const body = {
+  const found = useItemSearch(search.trim());
+  const save = useSaveOrder(props.order?.id ?? null);
+  const submit = () =>
+    save.mutate(
+      {
         supplierId,
         notes,
         lines: lines.map((l) => ({
@@ -201,20 +183,18 @@ export function OrderForm(props: {
           quantity: Number(l.quantity),
           unitCost: Math.round(Number(l.unitCost) * 100),
         })),
-      };
-      return props.order
-        ? api.put<PurchaseOrder>(`/api/v1/purchase-orders/${props.order.id}`, body)
-        : api.post<PurchaseOrder>('/api/v1/purchase-orders', body);
-    },
-    onSuccess: (o) => {
-      void queryClient.invalidateQueries({ queryKey: ordersKey });
-      notifications.show({
-        color: 'teal',
-        message: `${o.reference} saved as ${STATUS[o.status].label.toLowerCase()}.`,
-      });
-      props.onSaved(o);
-    },
-  });
+      },
+      {
+        onSuccess: (o) => {
+          notifications.show({
+            color: 'teal',
+            message: `${o.reference} saved as ${STATUS[o.status].label.toLowerCase()}.`,
+          });
+          props.onSaved(o);
+        },
+      },
+    );
+
   return (
     <FormDialog
       title={props.order ? `Change ${props.order.reference}` : 'New purchase order'}
@@ -224,7 +204,7 @@ export function OrderForm(props: {
       disabled={!supplierId || lines.length === 0 || lines.some((l) => !Number(l.quantity))}
       error={generalError(save.error)}
       onClose={props.onClose}
-      onSubmit={() => save.mutate()}
+      onSubmit={submit}
     >
       <Select
         label="Supplier"
@@ -270,7 +250,6 @@ export function OrderForm(props: {
           <NumberInput
             aria-label={`Quantity of ${l.label}`}
             min={1}
-            max={MAX_QUANTITY}
             allowDecimal={false}
             style={{ flex: 1 }}
             value={l.quantity}
@@ -279,7 +258,6 @@ export function OrderForm(props: {
           <NumberInput
             aria-label={`Unit cost of ${l.label}`}
             min={0}
-            max={MAX_MONEY_MINOR / 100}
             decimalScale={2}
             fixedDecimalScale
             style={{ flex: 1 }}

@@ -1,27 +1,20 @@
 import { Card, Stack, Switch, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { InventorySettings } from '../../../shared/contracts/inventory.ts';
-import { api } from '../../app/api.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ErrorState, TableLoader } from '../../components/states.tsx';
+import { useInventorySettings, useSaveInventorySettings } from './settings.queries.ts';
 
 export function InventorySettingsPage() {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
-  const settings = useQuery({
-    queryKey: ['settings', 'inventory'],
-    queryFn: () => api.get<InventorySettings>('/api/v1/settings/inventory'),
-  });
-  const save = useMutation({
-    mutationFn: (next: InventorySettings) => api.put<InventorySettings>('/api/v1/settings/inventory', next),
-    onSuccess: (v) => {
-      queryClient.setQueryData(['settings', 'inventory'], v);
-      notifications.show({ color: 'teal', message: 'Inventory settings saved.' });
-    },
-  });
+  const settings = useInventorySettings();
+  const save = useSaveInventorySettings();
+  const saveSettings = (next: InventorySettings) =>
+    save.mutate(next, {
+      onSuccess: () => notifications.show({ color: 'teal', message: 'Inventory settings saved.' }),
+    });
   if (settings.isPending) return <TableLoader rows={2} />;
   if (settings.isError) return <ErrorState error={settings.error} onRetry={() => settings.refetch()} />;
   const canEdit = hasPermission(me, 'settings.edit');
@@ -36,7 +29,7 @@ export function InventorySettingsPage() {
           description="Off: a stock-out or sale that would take an item below zero is refused. On: it is booked and the item shows a negative figure until stock is received."
           checked={settings.data.allowNegativeStock}
           disabled={!canEdit || save.isPending}
-          onChange={(e) => save.mutate({ allowNegativeStock: e.currentTarget.checked })}
+          onChange={(e) => saveSettings({ allowNegativeStock: e.currentTarget.checked })}
         />
         {!canEdit && (
           <Text size="sm" c="dimmed">

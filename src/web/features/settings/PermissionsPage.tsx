@@ -24,30 +24,26 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconHelpCircle, IconSearch, IconUsers } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useOutletContext, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type {
-  Explanation,
-  PermissionRequestList,
-  PermissionState,
-  SetPermissionResult,
-  UserPermissions,
-} from '../../../shared/contracts/permissions.ts';
-import type { UserList } from '../../../shared/contracts/users.ts';
+import type { PermissionState } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
-import { api, generalError } from '../../app/api.ts';
+import { generalError } from '../../app/api.ts';
 import { endOfDay, formatDate, formatDateTime } from '../../app/format.ts';
-import { hasPermission, meKey } from '../../app/session.ts';
+import { hasPermission } from '../../app/session.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
-import { useRoles, usersKey } from './UsersPage.tsx';
-
-type Effect = 'grant' | 'deny' | 'inherit';
-
-const permissionsKey = (id: string) => ['user-permissions', id] as const;
-const requestsKey = ['permission-requests'] as const;
+import {
+  type Effect,
+  useBulkPermissions,
+  useDecideRequest,
+  useExplanation,
+  usePermissionRequests,
+  useSavePermissions,
+  useUserPermissions,
+} from './permissions.queries.ts';
+import { useRoles, useUsers } from './users.queries.ts';
 
 /** The mark of a permission: green = explicit grant, gray = inherited, red = explicit deny, empty = none. */
 function StateMark({ item, roleName }: { item: PermissionState; roleName: (key: string) => string }) {
@@ -88,11 +84,7 @@ function StateMark({ item, roleName }: { item: PermissionState; roleName: (key: 
 
 function Why({ userId, permission }: { userId: string; permission: string }) {
   const [opened, setOpened] = useState(false);
-  const explain = useQuery({
-    queryKey: ['explain', userId, permission],
-    queryFn: () => api.get<Explanation>(`/api/v1/users/${userId}/permissions/${permission}/explain`),
-    enabled: opened,
-  });
+  const explain = useExplanation(userId, permission, opened);
   return (
     <Popover opened={opened} onChange={setOpened} width={340} position="left" withArrow shadow="md">
       <Popover.Target>
@@ -281,55 +273,34 @@ function SaveDialog(props: {
 
 function UserPermissionsPanel({ userId }: { userId: string }) {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
   const roles = useRoles();
-  const data = useQuery({
-    queryKey: permissionsKey(userId),
-    queryFn: () => api.get<UserPermissions>(`/api/v1/users/${userId}/permissions`),
-  });
+  const data = useUserPermissions(userId);
   const [changes, setChanges] = useState<Map<string, Effect>>(new Map());
   const [filter, setFilter] = useState('');
   const [saving, setSaving] = useState(false);
   const canManage = hasPermission(me, 'users.manage_permissions');
   const roleName = (key: string) => roles.data?.items.find((r) => r.key === key)?.name ?? key;
 
-  const save = useMutation({
-    meta: { silent: true },
-    mutationFn: async ({ reason, until }: { reason: string; until: string | null }) => {
-      const results: SetPermissionResult[] = [];
-      for (const [permission, effect] of changes) {
-        results.push(
-          await api.put<SetPermissionResult>(`/api/v1/users/${userId}/permissions/${permission}`, {
-            effect,
-            reason,
-            ...(effect === 'grant' && until ? { expiresAt: until } : {}),
-          }),
-        );
-      }
-      return results;
-    },
-    onSuccess: (results) => {
-      const pending = results.filter((r) => r.status === 'pending-approval').length;
-      const applied = results.filter((r) => r.status === 'applied').length;
-      notifications.show({
-        color: 'teal',
-        title: 'Permissions saved',
-        message:
-          `${applied} change${applied === 1 ? '' : 's'} applied; they take effect on the user’s next click.` +
-          (pending > 0 ? ` ${pending} wait${pending === 1 ? 's' : ''} for a second admin’s approval.` : ''),
-      });
-      setChanges(new Map());
-      setSaving(false);
-      void queryClient.invalidateQueries({ queryKey: permissionsKey(userId) });
-      void queryClient.invalidateQueries({ queryKey: usersKey });
-      void queryClient.invalidateQueries({ queryKey: requestsKey });
-      if (userId === me.user.id) void queryClient.invalidateQueries({ queryKey: meKey });
-    },
-    onError: () => {
-      // Changes saved before the failure are kept; show what the server now says.
-      void queryClient.invalidateQueries({ queryKey: permissionsKey(userId) });
-    },
-  });
+  const save = useSavePermissions(userId, userId === me.user.id);
+  const saveChanges = ({ reason, until }: { reason: string; until: string | null }) =>
+    save.mutate(
+      { changes, reason, until },
+      {
+        onSuccess: (results) => {
+          const pending = results.filter((r) => r.status === 'pending-approval').length;
+          const applied = results.filter((r) => r.status === 'applied').length;
+          notifications.show({
+            color: 'teal',
+            title: 'Permissions saved',
+            message:
+              `${applied} change${applied === 1 ? '' : 's'} applied; they take effect on the user’s next click.` +
+              (pending > 0 ? ` ${pending} wait${pending === 1 ? 's' : ''} for a second admin’s approval.` : ''),
+          });
+          setChanges(new Map());
+          setSaving(false);
+        },
+      },
+    );
 
   const byArea = useMemo(() => {
     const f = filter.trim().toLowerCase();
@@ -457,7 +428,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
             save.reset();
             setSaving(false);
           }}
-          onSave={(reason, until) => save.mutate({ reason, until })}
+          onSave={(reason, until) => saveChanges({ reason, until })}
         />
       )}
     </Stack>
@@ -465,30 +436,25 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
 }
 
 function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => void }) {
-  const queryClient = useQueryClient();
   const [permission, setPermission] = useState<string | null>(null);
   const [effect, setEffect] = useState<Effect>('grant');
   const [reason, setReason] = useState('');
-  const bulk = useMutation({
-    meta: { silent: true },
-    mutationFn: () =>
-      api.post<{ applied: number; unchanged: number; pendingApproval: number }>('/api/v1/permissions/bulk', {
-        userIds,
-        permission,
-        effect,
-        reason,
-      }),
-    onSuccess: (r) => {
-      notifications.show({
-        color: 'teal',
-        title: 'Permissions saved',
-        message: `${r.applied} changed, ${r.unchanged} already so${r.pendingApproval ? `, ${r.pendingApproval} awaiting approval` : ''}.`,
-      });
-      void queryClient.invalidateQueries({ queryKey: ['user-permissions'] });
-      void queryClient.invalidateQueries({ queryKey: usersKey });
-      onClose();
-    },
-  });
+  const bulk = useBulkPermissions();
+  const apply = () =>
+    bulk.mutate(
+      { userIds, permission, effect, reason },
+      {
+        onSuccess: (r) => {
+          notifications.show({
+            color: 'teal',
+            title: 'Permissions saved',
+            message: `${r.applied} changed, ${r.unchanged} already so${r.pendingApproval ? `, ${r.pendingApproval} awaiting approval` : ''}.`,
+          });
+          onClose();
+        },
+      },
+    );
+
   return (
     <FormDialog
       title={`Change a permission for ${userIds.length} users`}
@@ -497,7 +463,7 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
       disabled={!permission || reason.trim().length < 3}
       error={generalError(bulk.error)}
       onClose={onClose}
-      onSubmit={() => bulk.mutate()}
+      onSubmit={apply}
     >
       <Select
         label="Permission"
@@ -536,20 +502,16 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
 
 function PendingRequests() {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
-  const requests = useQuery({
-    queryKey: requestsKey,
-    queryFn: () => api.get<PermissionRequestList>('/api/v1/permission-requests?status=pending'),
-  });
-  const decide = useMutation({
-    mutationFn: ({ id, approve }: { id: string; approve: boolean }) =>
-      api.post(`/api/v1/permission-requests/${id}/${approve ? 'approve' : 'reject'}`),
-    onSuccess: (_d, v) => {
-      notifications.show({ color: 'teal', message: v.approve ? 'Grant approved and applied.' : 'Request rejected.' });
-      void queryClient.invalidateQueries({ queryKey: requestsKey });
-      void queryClient.invalidateQueries({ queryKey: ['user-permissions'] });
-    },
-  });
+  const requests = usePermissionRequests();
+  const decision = useDecideRequest();
+  const decide = (id: string, approve: boolean) =>
+    decision.mutate(
+      { id, approve },
+      {
+        onSuccess: () =>
+          notifications.show({ color: 'teal', message: approve ? 'Grant approved and applied.' : 'Request rejected.' }),
+      },
+    );
   const items = requests.data?.items ?? [];
   if (items.length === 0) return null;
   return (
@@ -569,11 +531,11 @@ function PendingRequests() {
                 size="xs"
                 disabled={r.requestedBy.id === me.user.id}
                 title={r.requestedBy.id === me.user.id ? 'Another admin must approve your own request' : undefined}
-                onClick={() => decide.mutate({ id: r.id, approve: true })}
+                onClick={() => decide(r.id, true)}
               >
                 Approve
               </Button>
-              <Button size="xs" variant="default" onClick={() => decide.mutate({ id: r.id, approve: false })}>
+              <Button size="xs" variant="default" onClick={() => decide(r.id, false)}>
                 Reject
               </Button>
             </Group>
@@ -590,10 +552,7 @@ export function PermissionsPage() {
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string[]>([]);
   const [bulk, setBulk] = useState(false);
-  const users = useQuery({
-    queryKey: [...usersKey, '', 'active'],
-    queryFn: () => api.get<UserList>('/api/v1/users?status=active'),
-  });
+  const users = useUsers('', 'active');
   const userId = params.get('user');
   const canManage = hasPermission(me, 'users.manage_permissions');
   const list = (users.data?.items ?? []).filter(

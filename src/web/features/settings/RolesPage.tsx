@@ -17,22 +17,20 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconLock, IconPlus } from '@tabler/icons-react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Role } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
-import { ApiError, api, generalError } from '../../app/api.ts';
-import { hasPermission, meKey } from '../../app/session.ts';
+import { ApiError, generalError } from '../../app/api.ts';
+import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
-import { rolesKey, useRoles } from './UsersPage.tsx';
+import { useCreateRole, useDeleteRole, useRoles, useSaveRole } from './users.queries.ts';
 
 type Entry = 'none' | 'allow' | 'own' | 'elevated';
 
 function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEdit: boolean }) {
-  const queryClient = useQueryClient();
   const [name, setName] = useState(role.name);
   const [description, setDescription] = useState(role.description);
   const [inherits, setInherits] = useState<string[]>(role.inherits);
@@ -54,31 +52,31 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
         .filter(([, v]) => v !== 'none')
         .sort(),
     ) !== JSON.stringify(Object.entries(role.entries).sort());
-  const save = useMutation({
-    meta: { silent: true },
-    mutationFn: () =>
-      api.put<Role>(`/api/v1/roles/${role.key}`, {
+  const save = useSaveRole(role.key);
+  const saveRole = () =>
+    save.mutate(
+      {
         name,
         description,
         inherits,
         entries: Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== 'none')),
-      }),
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: `Role ${name} saved. Everyone with it has the new rights now.` });
-      void queryClient.invalidateQueries({ queryKey: rolesKey });
-      void queryClient.invalidateQueries({ queryKey: ['user-permissions'] });
-      void queryClient.invalidateQueries({ queryKey: meKey });
-    },
-  });
-  const remove = useMutation({
-    meta: { silent: true },
-    mutationFn: () => api.delete(`/api/v1/roles/${role.key}`),
-    onSuccess: () => {
-      setConfirmDelete(false);
-      notifications.show({ color: 'teal', message: `Role ${role.name} removed.` });
-      void queryClient.invalidateQueries({ queryKey: rolesKey });
-    },
-  });
+      },
+      {
+        onSuccess: () =>
+          notifications.show({
+            color: 'teal',
+            message: `Role ${name} saved. Everyone with it has the new rights now.`,
+          }),
+      },
+    );
+  const remove = useDeleteRole(role.key);
+  const removeRole = () =>
+    remove.mutate(undefined, {
+      onSuccess: () => {
+        setConfirmDelete(false);
+        notifications.show({ color: 'teal', message: `Role ${role.name} removed.` });
+      },
+    });
   const parentsNote = role.inherits.length
     ? `Also has everything of ${role.inherits.map((k) => roles.find((r) => r.key === k)?.name ?? k).join(', ')}.`
     : null;
@@ -109,7 +107,7 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
                 Remove role…
               </Button>
             )}
-            <Button disabled={!dirty || name.trim() === ''} loading={save.isPending} onClick={() => save.mutate()}>
+            <Button disabled={!dirty || name.trim() === ''} loading={save.isPending} onClick={saveRole}>
               Save role
             </Button>
           </Group>
@@ -204,7 +202,7 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
           remove.reset();
           setConfirmDelete(false);
         }}
-        onConfirm={() => remove.mutate()}
+        onConfirm={removeRole}
       >
         <Text size="sm">Only a role nobody has and nothing inherits can be removed. This cannot be undone.</Text>
       </ConfirmDialog>
@@ -221,7 +219,6 @@ function NewRoleDialog({
   onClose: () => void;
   onCreated: (key: string) => void;
 }) {
-  const queryClient = useQueryClient();
   const [name, setName] = useState('');
   const [key, setKey] = useState('');
   const [copyFrom, setCopyFrom] = useState<string | null>(null);
@@ -231,15 +228,18 @@ function NewRoleDialog({
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-+|-+$/g, '');
-  const create = useMutation({
-    meta: { silent: true },
-    mutationFn: () => api.post<Role>('/api/v1/roles', { key: slug, name, ...(copyFrom ? { copyFrom } : {}) }),
-    onSuccess: (role) => {
-      void queryClient.invalidateQueries({ queryKey: rolesKey });
-      notifications.show({ color: 'teal', message: `Role ${role.name} created.` });
-      onCreated(role.key);
-    },
-  });
+  const create = useCreateRole();
+  const submit = () =>
+    create.mutate(
+      { key: slug, name, ...(copyFrom ? { copyFrom } : {}) },
+      {
+        onSuccess: (role) => {
+          notifications.show({ color: 'teal', message: `Role ${role.name} created.` });
+          onCreated(role.key);
+        },
+      },
+    );
+
   const errors = create.error instanceof ApiError ? create.error.fieldErrors() : {};
   return (
     <FormDialog
@@ -249,7 +249,7 @@ function NewRoleDialog({
       disabled={!name.trim()}
       error={generalError(create.error)}
       onClose={onClose}
-      onSubmit={() => create.mutate()}
+      onSubmit={submit}
     >
       <TextInput
         label="Name"

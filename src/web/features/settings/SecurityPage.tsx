@@ -10,43 +10,49 @@ import {
   SimpleGrid,
   Stack,
   Switch,
-  Table,
   Text,
   TextInput,
   Title,
+  VisuallyHidden,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconKey, IconPlus, IconShieldLock } from '@tabler/icons-react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { ApiKey, MasterCodeStatus, SecuritySettings } from '../../../shared/contracts/security.ts';
+import type { ApiKey, SecuritySettings } from '../../../shared/contracts/security.ts';
 import { PERMISSIONS } from '../../../shared/permissions/catalog.ts';
-import { ApiError, api, generalError } from '../../app/api.ts';
+import { ApiError, generalError } from '../../app/api.ts';
 import { endOfDay, formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog, SecretDialog } from '../../components/dialogs.tsx';
-import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+import { ErrorState, TableLoader } from '../../components/states.tsx';
+import {
+  useApiKeys,
+  useCreateApiKey,
+  useMasterCode,
+  useRevokeApiKey,
+  useRotateMasterCode,
+  useSaveSecuritySettings,
+  useSecuritySettings,
+} from './settings.queries.ts';
 
 function MasterCodeCard() {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
-  const status = useQuery({
-    queryKey: ['master-code'],
-    queryFn: () => api.get<MasterCodeStatus>('/api/v1/security/master-code'),
-  });
+  const status = useMasterCode();
   const [confirm, setConfirm] = useState(false);
   const [code, setCode] = useState<string | null>(null);
-  const rotate = useMutation({
-    mutationFn: () => api.post<{ code: string; status: MasterCodeStatus }>('/api/v1/security/master-code/rotate'),
-    onSuccess: (r) => {
-      setConfirm(false);
-      setCode(r.code);
-      queryClient.setQueryData(['master-code'], r.status);
-    },
-  });
+  const rotate = useRotateMasterCode();
+  const issue = () =>
+    rotate.mutate(undefined, {
+      onSuccess: (r) => {
+        setConfirm(false);
+        setCode(r.code);
+      },
+    });
+
   return (
     <Card withBorder>
       <Stack>
@@ -91,7 +97,7 @@ function MasterCodeCard() {
         confirmLabel="Issue new code"
         loading={rotate.isPending}
         onClose={() => setConfirm(false)}
-        onConfirm={() => rotate.mutate()}
+        onConfirm={issue}
       >
         <Text size="sm">
           The current code stops working at once, and anyone unlocked with it is locked again. You will see the new code
@@ -107,20 +113,19 @@ function MasterCodeCard() {
 
 function ApiKeysCard() {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: ['api-keys'], queryFn: () => api.get<{ items: ApiKey[] }>('/api/v1/api-keys') });
+  const keys = useApiKeys();
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
-  const revoke = useMutation({
-    meta: { silent: true },
-    mutationFn: (id: string) => api.delete<ApiKey>(`/api/v1/api-keys/${id}`),
-    onSuccess: (k) => {
-      setRevoking(null);
-      notifications.show({ color: 'teal', message: `Key “${k.name}” revoked; it stopped working.` });
-      void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
-    },
-  });
+  const revoke = useRevokeApiKey();
+  const revokeKey = (id: string) =>
+    revoke.mutate(id, {
+      onSuccess: (k) => {
+        setRevoking(null);
+        notifications.show({ color: 'teal', message: `Key “${k.name}” revoked; it stopped working.` });
+      },
+    });
+
   const tz = me.business.timezone;
   return (
     <Card withBorder>
@@ -140,60 +145,71 @@ function ApiKeysCard() {
           For other programs: send the key as <code>Authorization: Bearer …</code>. A key can do only what it was given
           and what its owner may still do, and never unlocks master-code actions.
         </Text>
-        {keys.isPending ? (
-          <TableLoader rows={2} />
-        ) : keys.isError ? (
-          <ErrorState error={keys.error} onRetry={() => keys.refetch()} />
-        ) : keys.data.items.length === 0 ? (
-          <EmptyState title="No API keys" description="Create one for an integration such as an accounting export." />
-        ) : (
-          <Table>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Owner</Table.Th>
-                <Table.Th>Permissions</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.data.items.map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>
-                    <Text size="sm" fw={500}>
-                      {k.name}
-                    </Text>
+        <DataTable
+          label="API keys"
+          columns={[
+            {
+              key: 'name',
+              header: 'Name',
+              sortValue: (k) => k.name.toLowerCase(),
+              cell: (k) => (
+                <>
+                  <Text size="sm" fw={500}>
+                    {k.name}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {k.prefix}…
+                  </Text>
+                </>
+              ),
+            },
+            { key: 'owner', header: 'Owner', sortValue: (k) => k.user.name, cell: (k) => k.user.name },
+            {
+              key: 'permissions',
+              header: 'Permissions',
+              cell: (k) => <Text size="xs">{k.permissions.join(', ')}</Text>,
+            },
+            {
+              key: 'lastUsed',
+              header: 'Last used',
+              sortValue: (k) => k.lastUsedAt ?? '',
+              cell: (k) => formatDateTime(k.lastUsedAt, tz),
+            },
+            {
+              key: 'status',
+              header: 'Status',
+              sortValue: (k) => k.status,
+              cell: (k) => (
+                <>
+                  <Badge color={k.status === 'active' ? 'teal' : 'gray'}>{k.status}</Badge>
+                  {k.expiresAt && k.status === 'active' && (
                     <Text size="xs" c="dimmed">
-                      {k.prefix}…
+                      until {formatDateTime(k.expiresAt, tz)}
                     </Text>
-                  </Table.Td>
-                  <Table.Td>{k.user.name}</Table.Td>
-                  <Table.Td>
-                    <Text size="xs">{k.permissions.join(', ')}</Text>
-                  </Table.Td>
-                  <Table.Td>{formatDateTime(k.lastUsedAt, tz)}</Table.Td>
-                  <Table.Td>
-                    <Badge color={k.status === 'active' ? 'teal' : 'gray'}>{k.status}</Badge>
-                    {k.expiresAt && k.status === 'active' && (
-                      <Text size="xs" c="dimmed">
-                        until {formatDateTime(k.expiresAt, tz)}
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    {k.status !== 'revoked' && (
-                      <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking(k)}>
-                        Revoke…
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
+                  )}
+                </>
+              ),
+            },
+            {
+              key: 'actions',
+              header: <VisuallyHidden>Actions</VisuallyHidden>,
+              label: 'Actions',
+              cell: (k) =>
+                k.status !== 'revoked' && (
+                  <Button size="xs" variant="subtle" color="red" onClick={() => setRevoking(k)}>
+                    Revoke…
+                  </Button>
+                ),
+            },
+          ]}
+          rows={keys.data?.items}
+          rowKey={(k) => k.id}
+          isPending={keys.isPending}
+          error={keys.error}
+          onRetry={() => keys.refetch()}
+          loadingRows={2}
+          empty={{ title: 'No API keys', description: 'Create one for an integration such as an accounting export.' }}
+        />
       </Stack>
       {creating && (
         <NewKeyDialog
@@ -201,7 +217,6 @@ function ApiKeysCard() {
           onCreated={(key) => {
             setCreating(false);
             setSecret(key);
-            void queryClient.invalidateQueries({ queryKey: ['api-keys'] });
           }}
         />
       )}
@@ -213,7 +228,7 @@ function ApiKeysCard() {
         loading={revoke.isPending}
         error={revoke.error instanceof Error ? revoke.error.message : null}
         onClose={() => setRevoking(null)}
-        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+        onConfirm={() => revoking && revokeKey(revoking.id)}
       >
         <Text size="sm">Programs using this key are refused from now on. This cannot be undone.</Text>
       </ConfirmDialog>
@@ -230,11 +245,9 @@ function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
   const [name, setName] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
   const [until, setUntil] = useState('');
-  const create = useMutation({
-    meta: { silent: true },
-    mutationFn: () => api.post<{ key: string }>('/api/v1/api-keys', { name, permissions, expiresAt: endOfDay(until) }),
-    onSuccess: (r) => onCreated(r.key),
-  });
+  const create = useCreateApiKey();
+  const submit = () =>
+    create.mutate({ name, permissions, expiresAt: endOfDay(until) }, { onSuccess: (r) => onCreated(r.key) });
   const errors = create.error instanceof ApiError ? create.error.fieldErrors() : {};
   return (
     <FormDialog
@@ -245,7 +258,7 @@ function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
       disabled={!name.trim() || permissions.length === 0}
       error={generalError(create.error)}
       onClose={onClose}
-      onSubmit={() => create.mutate()}
+      onSubmit={submit}
     >
       <TextInput
         label="Name"
@@ -294,12 +307,8 @@ const NUMBER_FIELDS: [keyof SecuritySettings, string, string][] = [
 
 function SettingsCard() {
   const me = useOutletContext<Me>();
-  const queryClient = useQueryClient();
   const canEdit = hasPermission(me, 'settings.edit');
-  const settings = useQuery({
-    queryKey: ['security-settings'],
-    queryFn: () => api.get<SecuritySettings>('/api/v1/settings/security'),
-  });
+  const settings = useSecuritySettings();
   const form = useForm<SecuritySettings>({ mode: 'controlled' });
   // biome-ignore lint/correctness/useExhaustiveDependencies: the form object is stable; only new data resets it
   useEffect(() => {
@@ -308,23 +317,21 @@ function SettingsCard() {
       form.resetDirty(settings.data);
     }
   }, [settings.data]);
-  const save = useMutation({
-    meta: { silent: true },
-    mutationFn: (v: SecuritySettings) => api.put<SecuritySettings>('/api/v1/settings/security', v),
-    onSuccess: (v) => {
-      queryClient.setQueryData(['security-settings'], v);
-      notifications.show({ color: 'teal', message: 'Security settings saved.' });
-    },
-    onError: (err) => {
-      if (err instanceof ApiError) form.setErrors(err.fieldErrors());
-    },
-  });
+  const save = useSaveSecuritySettings();
+  const submit = (v: SecuritySettings) =>
+    save.mutate(v, {
+      onSuccess: () => notifications.show({ color: 'teal', message: 'Security settings saved.' }),
+      onError: (err) => {
+        if (err instanceof ApiError) form.setErrors(err.fieldErrors());
+      },
+    });
+
   if (settings.isPending) return <TableLoader rows={3} />;
   if (settings.isError) return <ErrorState error={settings.error} onRetry={() => settings.refetch()} />;
   if (!form.values.passwordPolicy) return null;
   return (
     <Card withBorder>
-      <form onSubmit={form.onSubmit((v) => save.mutate(v))}>
+      <form onSubmit={form.onSubmit(submit)}>
         <Stack>
           <Title order={3} size="h4">
             Sign-in and sessions

@@ -18,12 +18,11 @@ import {
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconX } from '@tabler/icons-react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Navigate, useNavigate } from 'react-router';
-import type { SetupBody, SetupStatus } from '../../../shared/contracts/setup.ts';
 import { DEFAULT_PASSWORD_POLICY, passwordProblems } from '../../../shared/password-policy.ts';
-import { ApiError, api } from '../../app/api.ts';
-import { setupKey, useSetupStatus } from '../../app/session.ts';
+import { ApiError } from '../../app/api.ts';
+import { useSetup } from '../../app/session.queries.ts';
+import { useSetupStatus } from '../../app/session.ts';
 import { ErrorState, FullPageLoader } from '../../components/states.tsx';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'BRL', 'JPY'];
@@ -53,7 +52,6 @@ const POLICY_HINTS = [
 export function SetupPage() {
   const status = useSetupStatus();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const form = useForm<Values>({
     mode: 'controlled',
     initialValues: {
@@ -77,44 +75,42 @@ export function SetupPage() {
     },
   });
 
-  const submit = useMutation({
-    meta: { silent: true },
-    mutationFn: (v: Values) => {
-      const body: SetupBody = {
+  const submit = useSetup();
+  const send = (v: Values) =>
+    submit.mutate(
+      {
         businessName: v.businessName,
         template: v.template as 'studio' | 'stores',
         admin: { name: v.name, email: v.email, password: v.password },
         timezone: v.timezone,
         currency: v.currency,
         demoData: v.demoData,
-      };
-      return api.post<{ ok: true }>('/api/v1/setup', body);
-    },
-    onSuccess: (_r, v) => {
-      notifications.show({
-        color: 'teal',
-        title: 'Steward is ready',
-        message: 'Sign in with the account you just created.',
-      });
-      // Mark setup done in the cache first, so no page redirects back here (and drops the email).
-      queryClient.setQueryData<SetupStatus>(setupKey, (old) => (old ? { ...old, needed: false } : old));
-      navigate(`/login?email=${encodeURIComponent(v.email.trim())}`, { replace: true });
-    },
-    onError: (err) => {
-      if (err instanceof ApiError) {
-        const fields = err.fieldErrors();
-        form.setErrors({
-          businessName: fields.businessName,
-          template: fields.template,
-          name: fields['admin.name'],
-          email: fields['admin.email'],
-          password: fields['admin.password'],
-          timezone: fields.timezone,
-          currency: fields.currency,
-        });
-      }
-    },
-  });
+      },
+      {
+        onSuccess: () => {
+          notifications.show({
+            color: 'teal',
+            title: 'Steward is ready',
+            message: 'Sign in with the account you just created.',
+          });
+          navigate(`/login?email=${encodeURIComponent(v.email.trim())}`, { replace: true });
+        },
+        onError: (err) => {
+          if (err instanceof ApiError) {
+            const fields = err.fieldErrors();
+            form.setErrors({
+              businessName: fields.businessName,
+              template: fields.template,
+              name: fields['admin.name'],
+              email: fields['admin.email'],
+              password: fields['admin.password'],
+              timezone: fields.timezone,
+              currency: fields.currency,
+            });
+          }
+        },
+      },
+    );
 
   if (status.isPending) return <FullPageLoader />;
   if (status.isError) return <ErrorState error={status.error} onRetry={() => status.refetch()} />;
@@ -131,7 +127,7 @@ export function SetupPage() {
         <Title order={1}>Welcome to Steward</Title>
         <Text c="dimmed">Set up your business and create the first administrator. This is done once.</Text>
       </Stack>
-      <form onSubmit={form.onSubmit((v) => submit.mutate(v))} noValidate aria-label="First-run setup">
+      <form onSubmit={form.onSubmit(send)} noValidate aria-label="First-run setup">
         <Stack gap="lg">
           <Paper withBorder p="lg">
             <Stack>

@@ -1,0 +1,51 @@
+/** Signing in, choosing a password and first-run setup: the mutations that change the session. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Me } from '../../shared/contracts/auth.ts';
+import { type SetupBody, SetupResult, type SetupStatus } from '../../shared/contracts/setup.ts';
+import { setCsrfToken } from './api.ts';
+import { sendParsed } from './query.ts';
+import { keys } from './query-keys.ts';
+
+/** Remembers the signed-in user (and their CSRF token) the server answered with. */
+function useSignedIn() {
+  const queryClient = useQueryClient();
+  return (me: Me) => {
+    setCsrfToken(me.csrfToken);
+    queryClient.setQueryData(keys.me, me);
+  };
+}
+
+export function useLogin() {
+  const signedIn = useSignedIn();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (v: { email: string; password: string }) => sendParsed(Me, 'post', '/api/v1/auth/login', v),
+    onSuccess: signedIn,
+  });
+}
+
+/** Changes the signed-in user's password; the server starts a new session and ends the others. */
+export function useChangePassword() {
+  const signedIn = useSignedIn();
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (v: { currentPassword: string; newPassword: string }) =>
+      sendParsed(Me, 'post', '/api/v1/auth/password', v),
+    onSuccess: (me) => {
+      signedIn(me);
+      void queryClient.invalidateQueries({ queryKey: keys.sessions.mine });
+    },
+  });
+}
+
+export function useSetup() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (body: SetupBody) => sendParsed(SetupResult, 'post', '/api/v1/setup', body),
+    // Mark setup done in the cache first, so no page redirects back to setup.
+    onSuccess: () =>
+      queryClient.setQueryData<SetupStatus>(keys.setup, (old) => (old ? { ...old, needed: false } : old)),
+  });
+}

@@ -1,0 +1,112 @@
+/** Users' and roles' data: queries and mutations, typed by the shared contracts. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Role, RoleList } from '../../../shared/contracts/permissions.ts';
+import { User, UserList, UserWithPassword } from '../../../shared/contracts/users.ts';
+import { api } from '../../app/api.ts';
+import { getParsed, queryDefaults, searchParams, sendParsed } from '../../app/query.ts';
+import { keys } from '../../app/query-keys.ts';
+
+export type UserStatus = 'all' | 'active' | 'inactive';
+
+export function useUsers(q: string, status: UserStatus, enabled = true) {
+  return useQuery({
+    ...queryDefaults,
+    queryKey: keys.users.list(q, status),
+    queryFn: () => getParsed(UserList, `/api/v1/users${searchParams({ status, q })}`),
+    enabled,
+  });
+}
+
+export function useRoles(enabled = true) {
+  return useQuery({
+    ...queryDefaults,
+    queryKey: keys.roles.all,
+    queryFn: () => getParsed(RoleList, '/api/v1/roles'),
+    enabled,
+  });
+}
+
+export type UserAction = 'deactivate' | 'reactivate' | 'reset' | 'signout';
+
+/** Deactivates, reactivates, resets the password of (resolving the temporary password) or signs out a user. */
+export function useUserAction() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: async ({ kind, userId, reason }: { kind: UserAction; userId: string; reason: string }) => {
+      const base = `/api/v1/users/${userId}`;
+      if (kind === 'deactivate' || kind === 'reactivate')
+        await api.post(`${base}/${kind}`, { reason: reason || undefined });
+      else if (kind === 'signout') await api.delete(`${base}/sessions`);
+      else return (await api.post<{ temporaryPassword: string }>(`${base}/reset-password`, {})).temporaryPassword;
+      return null;
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.users.all }),
+  });
+}
+
+export type UserValues = { name: string; email: string; roleKey: string; artistId: string; temporaryPassword: string };
+
+/** Adds a user (resolving their temporary password) or saves one's name, email, artist and role. */
+export function useSaveUser(user: User | undefined) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: async (v: UserValues): Promise<{ user: User; temporaryPassword: string }> => {
+      const artistId = v.artistId.trim() || null;
+      if (!user) {
+        return sendParsed(UserWithPassword, 'post', '/api/v1/users', {
+          name: v.name,
+          email: v.email,
+          roleKey: v.roleKey,
+          artistId,
+          ...(v.temporaryPassword ? { temporaryPassword: v.temporaryPassword } : {}),
+        });
+      }
+      let saved = await sendParsed(User, 'patch', `/api/v1/users/${user.id}`, {
+        name: v.name,
+        email: v.email,
+        artistId,
+      });
+      if (v.roleKey !== user.role.key) {
+        saved = await sendParsed(User, 'put', `/api/v1/users/${user.id}/role`, { roleKey: v.roleKey });
+      }
+      return { user: saved, temporaryPassword: '' };
+    },
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.users.all }),
+  });
+}
+
+export function useCreateRole() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (body: { key: string; name: string; copyFrom?: string }) =>
+      sendParsed(Role, 'post', '/api/v1/roles', body),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.roles.all }),
+  });
+}
+
+/** Saves a role; everyone holding it (maybe the signed-in user) has new rights at once. */
+export function useSaveRole(key: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (body: { name: string; description: string; inherits: string[]; entries: Record<string, string> }) =>
+      sendParsed(Role, 'put', `/api/v1/roles/${key}`, body),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.roles.all });
+      void queryClient.invalidateQueries({ queryKey: keys.permissions.all });
+      void queryClient.invalidateQueries({ queryKey: keys.me });
+    },
+  });
+}
+
+export function useDeleteRole(key: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: () => api.delete(`/api/v1/roles/${key}`),
+    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.roles.all }),
+  });
+}
