@@ -26,6 +26,7 @@ import { SettingsLayout } from '../features/settings/SettingsLayout.tsx';
 import { UsersPage } from '../features/settings/UsersPage.tsx';
 import { SetupPage } from '../features/setup/SetupPage.tsx';
 import { ApiError, setCsrfToken, setSessionEndedHandler } from './api.ts';
+import { shouldRetry } from './query.ts';
 import { markSessionEnded, meKey, useMe, useSetupStatus } from './session.ts';
 import { theme } from './theme.ts';
 
@@ -39,14 +40,20 @@ function toastError(error: unknown) {
 }
 
 const queryClient = new QueryClient({
-  queryCache: new QueryCache({ onError: toastError }),
+  // A page shows its own 403/404 ("You don't have access", "Not found"): no toast repeating it.
+  queryCache: new QueryCache({
+    onError: (error) => {
+      if (error instanceof ApiError && (error.status === 403 || error.status === 404)) return;
+      toastError(error);
+    },
+  }),
   mutationCache: new MutationCache({
     // Forms that show field errors themselves opt out with meta.silent.
     onError: (error, _v, _c, mutation) => {
       if (!mutation.meta?.silent) toastError(error);
     },
   }),
-  defaultOptions: { queries: { refetchOnWindowFocus: true } },
+  defaultOptions: { queries: { refetchOnWindowFocus: true, retry: shouldRetry } },
 });
 
 /** Sends a visitor to setup while Steward is not set up, then to login, then into the app. */
