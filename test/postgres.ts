@@ -59,8 +59,8 @@ export async function startCluster(bin: string): Promise<Cluster> {
     `-p ${port}`,
     `-k ${dir}`,
     "-c listen_addresses='127.0.0.1'",
-    '-c fsync=off',
-    '-c full_page_writes=off',
+    // Durable like production (fsync, full-page writes and synchronous commit at their defaults):
+    // foundation.test.ts checks the values the app runs with.
     '-c max_connections=200',
   ].join(' ');
   run(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-o', opts, '-w', '-t', '60', 'start']);
