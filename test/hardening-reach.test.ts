@@ -5,6 +5,7 @@
  * second-admin setting covers roles; only lasting grants keep someone able to manage permissions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setOverride } from './factories.ts';
 import {
   createBusinessApp,
   createStaff,
@@ -19,23 +20,11 @@ const typeOf = (res: { json(): { type?: string } }) => res.json().type?.replace(
 
 type Item = { permission: string; access: string; state: string };
 
-async function grant(admin: Session, userId: string, permission: string, extra: Record<string, unknown> = {}) {
-  const res = await admin.inject({
-    method: 'PUT',
-    url: `/api/v1/users/${userId}/permissions/${permission}`,
-    payload: { effect: 'grant', reason: 'test set-up', ...extra },
-  });
-  if (res.statusCode !== 200) throw new Error(`grant ${permission} failed: ${res.statusCode} ${res.body}`);
-}
+const grant = (admin: Session, userId: string, permission: string, extra: Record<string, unknown> = {}) =>
+  setOverride(admin, userId, permission, { effect: 'grant', ...extra });
 
-async function deny(admin: Session, userId: string, permission: string) {
-  const res = await admin.inject({
-    method: 'PUT',
-    url: `/api/v1/users/${userId}/permissions/${permission}`,
-    payload: { effect: 'deny', reason: 'test set-up' },
-  });
-  if (res.statusCode !== 200) throw new Error(`deny ${permission} failed: ${res.statusCode} ${res.body}`);
-}
+const deny = (admin: Session, userId: string, permission: string) =>
+  setOverride(admin, userId, permission, { effect: 'deny' });
 
 async function items(admin: Session, userId: string): Promise<Item[]> {
   return (await admin.inject({ method: 'GET', url: `/api/v1/users/${userId}/permissions` })).json().items;

@@ -177,10 +177,14 @@ export const CreateItemBody = z.strictObject({
 });
 export type CreateItemBody = z.input<typeof CreateItemBody>;
 
+type WithoutDefault<T> = T extends z.ZodDefault<infer Inner> ? Inner : T;
+/** A change sets only the fields it sends: the create body's defaults are dropped (Zod 4 would apply them). */
 export const UpdateItemBody = z
   .strictObject(
-    Object.fromEntries(Object.entries(ItemFields).map(([k, v]) => [k, v.optional()])) as {
-      [K in keyof typeof ItemFields]: z.ZodOptional<(typeof ItemFields)[K]>;
+    Object.fromEntries(
+      Object.entries(ItemFields).map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()]),
+    ) as {
+      [K in keyof typeof ItemFields]: z.ZodOptional<WithoutDefault<(typeof ItemFields)[K]>>;
     },
   )
   .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change.');
