@@ -2,14 +2,14 @@
  * Shared test factories: each builds one record through the API as a signed-in admin, with
  * unique names by default, caller overrides on top, and any parent it needs (a supplier for an
  * order, an item for its lines) created when the caller does not give one. Plus request-body
- * builders for uploads (multipart, hand-made ZIP archives).
+ * builders for uploads (multipart, hand-made ZIP archives). Staff (a user signed in with their own
+ * password) come from `createStaff` in harness.ts; this module imports no app code, so the browser
+ * tests use it too.
  */
 import { randomUUID } from 'node:crypto';
 import { crc32, deflateRawSync } from 'node:zlib';
 import type { Item, PurchaseOrder } from '../src/shared/contracts/inventory.ts';
 import type { Session } from './harness.ts';
-
-export { createStaff } from './harness.ts';
 
 /** A short unique tag for names, SKUs and emails. */
 export function unique(prefix = 'T'): string {

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockDiscrepancies } from '../src/server/modules/inventory/inventory.repository.ts';
-import { createItem, createOrder, createStaff, createSupplier, multipart } from './factories.ts';
-import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
+import { createItem, createOrder, createSupplier, multipart } from './factories.ts';
+import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
 
 describe.each(ENGINES)('inventory hardening on %s', (engine) => {
   let t: TestApp;

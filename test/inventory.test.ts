@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import { stockDiscrepancies } from '../src/server/modules/inventory/inventory.repository.ts';
-import { createCategory, createItem, createStaff, createSupplier, multipart } from './factories.ts';
-import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
+import { createCategory, createItem, createSupplier, multipart } from './factories.ts';
+import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
 
 describe.each(ENGINES)('inventory on %s', (engine) => {
   let t: TestApp;
