@@ -344,7 +344,14 @@ export const CountLinesBody = z.strictObject({
 /** How people refer to a purchase order: PO-000042. */
 export const purchaseOrderReference = (n: number) => `PO-${String(n).padStart(6, '0')}`;
 
-export const PurchaseOrderStatus = z.enum(['draft', 'ordered', 'partially_received', 'received', 'cancelled']);
+export const PURCHASE_ORDER_STATUSES = ['draft', 'ordered', 'partially_received', 'received', 'cancelled'] as const;
+export const PurchaseOrderStatus = z.enum(PURCHASE_ORDER_STATUSES);
+export type PurchaseOrderStatus = z.infer<typeof PurchaseOrderStatus>;
+/** An order still in progress: listed as open, cancellable, and keeping its supplier and items in use. */
+export const OPEN_ORDER_STATUSES = ['draft', 'ordered', 'partially_received'] as const satisfies PurchaseOrderStatus[];
+/** Deliveries are received against an order placed and not yet received in full. */
+export const isReceivable = (status: PurchaseOrderStatus): boolean =>
+  status === 'ordered' || status === 'partially_received';
 
 export const PurchaseOrderLine = z.object({
   id: z.number().int(),

@@ -24,6 +24,7 @@ import type {
   ItemList,
   PurchaseOrder,
   PurchaseOrderList,
+  PurchaseOrderStatus,
   SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import { api, generalError } from '../../app/api.ts';
@@ -39,7 +40,7 @@ export const STATUS = {
   partially_received: { label: 'Partly received', color: 'yellow' },
   received: { label: 'Received', color: 'teal' },
   cancelled: { label: 'Cancelled', color: 'red' },
-} as const;
+} as const satisfies Record<PurchaseOrderStatus, { label: string; color: string }>;
 
 export const ordersKey = ['purchase-orders'] as const;
 

@@ -23,13 +23,14 @@ import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Role } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
+import type { Policy } from '../../../shared/permissions/policy.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { hasPermission, meKey } from '../../app/session.ts';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { rolesKey, useRoles } from './UsersPage.tsx';
 
-type Entry = 'none' | 'allow' | 'own' | 'elevated';
+type Entry = 'none' | Policy;
 
 function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEdit: boolean }) {
   const queryClient = useQueryClient();

@@ -21,6 +21,7 @@ import { IconKey, IconPlus, IconShieldLock } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useOutletContext } from 'react-router';
+import { API_KEY_PREFIX, keyablePermissions } from '../../../shared/api-keys.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { ApiKey, MasterCodeStatus, SecuritySettings } from '../../../shared/contracts/security.ts';
 import { PERMISSIONS } from '../../../shared/permissions/catalog.ts';
@@ -137,8 +138,8 @@ function ApiKeysCard() {
           </Button>
         </Group>
         <Text size="sm" c="dimmed">
-          For other programs: send the key as <code>Authorization: Bearer …</code>. A key can do only what it was given
-          and what its owner may still do, and never unlocks master-code actions.
+          For other programs: send the key (<code>{API_KEY_PREFIX}…</code>) as <code>Authorization: Bearer …</code>. A
+          key can do only what it was given and what its owner may still do, and never unlocks master-code actions.
         </Text>
         {keys.isPending ? (
           <TableLoader rows={2} />
@@ -226,7 +227,7 @@ function ApiKeysCard() {
 
 function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (key: string) => void }) {
   const me = useOutletContext<Me>();
-  const mine = me.permissions.filter((p) => p.access === 'all' || p.access === 'own').map((p) => p.permission);
+  const mine = keyablePermissions(me.permissions);
   const [name, setName] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
   const [until, setUntil] = useState('');
