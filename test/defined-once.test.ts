@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_LIKE, API_KEY_PATTERN, API_KEY_PREFIX, keyablePermissions } from '../src/shared/api-keys.ts';
+import { createApiKey } from './factories.ts';
 import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
 
 const SRC = path.resolve(import.meta.dirname, '../src');
@@ -78,17 +79,12 @@ describe.each(ENGINES)('API keys in the shared format on %s', (engine) => {
     const me = (await admin.inject({ method: 'GET', url: '/api/v1/me' })).json();
     const keyable = keyablePermissions(me.permissions as { permission: string; access: string }[]);
     expect(keyable.length).toBeGreaterThan(0);
-    const res = await admin.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: 'Format check', permissions: keyable },
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    expect(res.json().key).toMatch(API_KEY_PATTERN);
+    const { key } = await createApiKey(admin, keyable);
+    expect(key).toMatch(API_KEY_PATTERN);
     const bearer = await t.app.inject({
       method: 'GET',
       url: '/api/v1/me',
-      headers: { authorization: `Bearer ${res.json().key}` },
+      headers: { authorization: `Bearer ${key}` },
     });
     expect(bearer.statusCode).toBe(200);
   });

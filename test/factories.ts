@@ -71,6 +71,15 @@ export async function createOrder(
   return placed.json() as PurchaseOrder;
 }
 
+/** An API key of `owner` carrying `permissions` (201 or throws): the secret and its record. */
+export async function createApiKey(
+  owner: Session,
+  permissions: string[],
+  overrides: Record<string, unknown> = {},
+): Promise<{ key: string; apiKey: { id: string; name: string } }> {
+  return created(owner, '/api/v1/api-keys', { name: unique('Key'), permissions, ...overrides });
+}
+
 /** Sets a user's override of one permission through the API, as an admin does on the permissions page. */
 export async function setOverride(
   admin: Session,

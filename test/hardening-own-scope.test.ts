@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/server/db/schema.ts';
 import { inScope, OwnOnlyError, scopeFor, systemScope } from '../src/server/http/scope.ts';
 import { getUser, listUsers } from '../src/server/modules/users/users.repository.ts';
-import { createItem, setOverride } from './factories.ts';
+import { createApiKey, createItem, setOverride } from './factories.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -87,12 +87,7 @@ describe.each(ENGINES)('own scope on %s', (engine) => {
       expect(g.statusCode, g.body).toBe(200);
     }
     for (const who of [admin, granted.session, roled.session, ...others.map((o) => o.session)]) {
-      const key = await who.inject({
-        method: 'POST',
-        url: '/api/v1/api-keys',
-        payload: { name: 'mine', permissions: ['inventory.view'] },
-      });
-      expect(key.statusCode, key.body).toBe(201);
+      await createApiKey(who, ['inventory.view'], { name: 'mine' });
     }
   });
   afterAll(async () => t.close());
