@@ -24,6 +24,7 @@ export async function startServer(): Promise<Server> {
       PORT: String(port),
       HOST: '127.0.0.1',
       STEWARD_DATA_DIR: dataDir,
+      STEWARD_KEY_DIR: path.join(dataDir, 'keys'),
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
     },

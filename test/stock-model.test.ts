@@ -125,9 +125,18 @@ describe.each(ENGINES)('stock ledger against a model on %s', (engine) => {
         const res = await post(`/api/v1/purchase-orders/${order.id}/receive`, {
           lines: [{ lineId: order.lineId, quantity: o.quantity }],
         });
-        // A fully received order is closed (409); receiving beyond what is due is refused (422).
+        // A fully received order is closed (409); receiving beyond what is due is refused (422); and
+        // while negative stock is off, no change may leave an item below zero, a receipt included
+        // (today's rule: a receipt that raises a negative figure but not to 0 is refused, 409).
+        const stays = (m.onHand[order.item] as number) + o.quantity;
         const expected =
-          order.received >= order.quantity ? 409 : order.received + o.quantity > order.quantity ? 422 : 200;
+          order.received >= order.quantity
+            ? 409
+            : order.received + o.quantity > order.quantity
+              ? 422
+              : !m.allowNegative && stays < 0
+                ? 409
+                : 200;
         if (expected === 200) {
           order.received += o.quantity;
           m.onHand[order.item] = (m.onHand[order.item] as number) + o.quantity;

@@ -18,6 +18,8 @@ afterAll(() => {
 const env = (port: number) => ({
   ...process.env,
   STEWARD_DATA_DIR: dir,
+  // Keys of their own: the default (./keys) would carry a checkpoint from one run into the next.
+  STEWARD_KEY_DIR: path.join(dir, 'keys'),
   DATABASE_URL: '',
   LOG_LEVEL: 'silent',
   PORT: String(port),
