@@ -13,7 +13,14 @@ function steward(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     input,
-    env: { ...process.env, STEWARD_DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+    // Keys of their own: the default (./keys) would outlive the run.
+    env: {
+      ...process.env,
+      STEWARD_DATA_DIR: dir,
+      STEWARD_KEY_DIR: path.join(dir, 'keys'),
+      DATABASE_URL: '',
+      LOG_LEVEL: 'silent',
+    },
     timeout: 60_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
