@@ -3,16 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ApiClient,
   apiAs,
+  createItem,
+  createUser,
   launchBrowser,
   type Server,
   screenshot,
   setupThroughApi,
   startServer,
+  uniqueEmail,
 } from './support.ts';
 
 const ADMIN = { name: 'Marta Admin', email: 'marta@example.com', password: 'Studio-Owner-1' };
-
-type Created = { user: { id: string; email: string }; temporaryPassword: string };
 
 async function signIn(page: Page, url: string, email: string, password: string) {
   await page.goto(`${url}/login`);
@@ -21,30 +22,16 @@ async function signIn(page: Page, url: string, email: string, password: string) 
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Each test creates the people and items it needs (unique emails), so any one of them runs alone. */
 describe('accounts and access in a browser', () => {
   let server: Server;
   let browser: Browser;
   let admin: ApiClient;
-  let artist: Created;
-  const people: Record<string, string> = {};
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
     await setupThroughApi(server.url, 'studio', ADMIN);
     admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
-    artist = await admin.send<Created>('POST', '/api/v1/users', {
-      name: 'Rui Artist',
-      email: 'rui@example.com',
-      roleKey: 'artist',
-    });
-    // (Steward made up his temporary password and returned it once.)
-    await admin.send<Created>('POST', '/api/v1/users', {
-      name: 'Ana Assistant',
-      email: 'ana@example.com',
-      roleKey: 'assistant',
-      temporaryPassword: 'Front-Desk-2026',
-    });
-    people.artist = artist.user.id;
   });
   afterAll(async () => {
     await admin?.close();
@@ -53,6 +40,7 @@ describe('accounts and access in a browser', () => {
   });
 
   it('an admin grants reports.export to a user and the mark turns green', async () => {
+    await createUser(server.url, admin, { name: 'Rui Artist', roleKey: 'artist' });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
     await signIn(page, server.url, ADMIN.email, ADMIN.password);
@@ -97,17 +85,17 @@ describe('accounts and access in a browser', () => {
 
   it('an assistant hits an action that needs the master code, enters it, and it goes through', async () => {
     // The studio template locks stock changes for assistants behind the master code.
-    const ink = await admin.send<{ id: string }>('POST', '/api/v1/items', {
-      sku: 'INK-BLK',
-      name: 'Black ink 30 ml',
-      unit: 'bottle',
-      openingStock: 2,
+    const ink = await createItem(admin, { name: 'Black ink 30 ml', unit: 'bottle', openingStock: 2 });
+    const ana = await createUser(server.url, admin, {
+      name: 'Ana Assistant',
+      roleKey: 'assistant',
+      temporaryPassword: 'Front-Desk-2026',
     });
     const { code } = await admin.send<{ code: string }>('POST', '/api/v1/security/master-code/rotate');
 
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, 'ana@example.com', 'Front-Desk-2026');
+    await signIn(page, server.url, ana.email, 'Front-Desk-2026');
     // A temporary password: she chooses her own first.
     await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
     await page.getByLabel('Current password').fill('Front-Desk-2026');
@@ -141,11 +129,12 @@ describe('accounts and access in a browser', () => {
     const audit = await admin.get<{ items: { actor: { label: string }; elevated: boolean }[] }>(
       '/api/v1/audit?action=inventory.stock&limit=1',
     );
-    expect(audit.items[0]).toMatchObject({ actor: { label: 'ana@example.com' }, elevated: true });
+    expect(audit.items[0]).toMatchObject({ actor: { label: ana.email }, elevated: true });
     await page.close();
   });
 
   it('an admin adds a user, rotates the master code and creates an API key from the settings pages', async () => {
+    const bea = uniqueEmail('bea');
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
     await signIn(page, server.url, ADMIN.email, ADMIN.password);
@@ -162,12 +151,12 @@ describe('accounts and access in a browser', () => {
     await form.getByRole('button', { name: 'Add user' }).click();
     await form.getByText('Another user already has this email address.').waitFor();
     await screenshot(page, 'access-7-add-user-errors');
-    await form.getByLabel(/^Email/).fill('bea@example.com');
+    await form.getByLabel(/^Email/).fill(bea);
     await form.getByRole('button', { name: 'Add user' }).click();
     await page.getByRole('dialog', { name: 'Temporary password' }).waitFor();
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
-    await page.locator('[data-user="bea@example.com"]').getByText('Temporary password').waitFor();
+    await page.locator(`[data-user="${bea}"]`).getByText('Temporary password').waitFor();
     await screenshot(page, 'access-8-users');
 
     await page.getByRole('tab', { name: 'Roles' }).click();
@@ -203,16 +192,17 @@ describe('accounts and access in a browser', () => {
   });
 
   it('throws a deactivated user’s open session out', async () => {
+    const rita = await createUser(server.url, admin, { name: 'Rita Artist', roleKey: 'artist' });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, 'rui@example.com', artist.temporaryPassword);
-    await page.getByLabel('Current password').fill(artist.temporaryPassword);
-    await page.getByLabel('New password', { exact: true }).fill('Rui-Tattoo-42');
-    await page.getByLabel('New password again').fill('Rui-Tattoo-42');
+    await signIn(page, server.url, rita.email, rita.password);
+    await page.getByLabel('Current password').fill(rita.password);
+    await page.getByLabel('New password', { exact: true }).fill('Rita-Tattoo-42');
+    await page.getByLabel('New password again').fill('Rita-Tattoo-42');
     await page.getByRole('button', { name: 'Save and continue' }).click();
-    await page.getByRole('heading', { name: /Rui/ }).waitFor();
+    await page.getByRole('heading', { name: /Rita/ }).waitFor();
 
-    await admin.send('POST', `/api/v1/users/${people.artist}/deactivate`, { reason: 'Left the studio' });
+    await admin.send('POST', `/api/v1/users/${rita.id}/deactivate`, { reason: 'Left the studio' });
     // His next click reaches the server, which no longer knows the session.
     await page.getByRole('button', { name: 'Account menu' }).click();
     await page.getByRole('menuitem', { name: 'Your account' }).click();
@@ -220,8 +210,8 @@ describe('accounts and access in a browser', () => {
     await page.getByText('Your session has ended').waitFor();
     await screenshot(page, 'access-6-thrown-out');
     // And he cannot sign back in.
-    await page.getByLabel('Email').fill('rui@example.com');
-    await page.getByLabel('Password', { exact: true }).fill('Rui-Tattoo-42');
+    await page.getByLabel('Email').fill(rita.email);
+    await page.getByLabel('Password', { exact: true }).fill('Rita-Tattoo-42');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Could not sign in' }).waitFor();
     await page.close();

@@ -1,8 +1,12 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unique } from '../test/factories.ts';
 import {
   type ApiClient,
   apiAs,
+  createItem,
+  createPlacedOrder,
+  createUser,
   launchBrowser,
   type Server,
   screenshot,
@@ -11,23 +15,30 @@ import {
 } from './support.ts';
 
 const ADMIN = { name: 'Ines Admin', email: 'ines@example.com', password: 'Lab-Stores-2026' };
-const CLERK = { email: 'tom@example.com', password: 'Counter-Clerk-7' };
 
+/**
+ * Each test arranges its own items, orders and users (unique SKUs and emails), so any one of them
+ * runs alone: `npx vitest run --config e2e/vitest.config.ts -t "<name>"`.
+ */
 describe('inventory and purchase orders in a browser', () => {
   let server: Server;
   let browser: Browser;
   let admin: ApiClient;
-  let itemId: string;
-  let orderId: string;
   beforeAll(async () => {
     server = await startServer();
     browser = await launchBrowser();
     await setupThroughApi(server.url, 'stores', ADMIN);
     admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
-    const category = await admin.send<{ id: string }>('POST', '/api/v1/categories', { name: 'Consumables' });
-    const supplier = await admin.send<{ id: string }>('POST', '/api/v1/suppliers', { name: 'LabSupply Co' });
-    const item = await admin.send<{ id: string }>('POST', '/api/v1/items', {
-      sku: 'PIP-200',
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('receives a delivery against a purchase order, and the stock rises', async () => {
+    const category = await admin.send<{ id: string }>('POST', '/api/v1/categories', { name: unique('Consumables') });
+    const item = await createItem(admin, {
       name: 'Pipette tips 200 µl',
       categoryId: category.id,
       unit: 'box',
@@ -37,49 +48,9 @@ describe('inventory and purchase orders in a browser', () => {
       location: 'Shelf B2',
       reorderLevel: 5,
       openingStock: 2,
-      suppliers: [{ supplierId: supplier.id, supplierPrice: 420, preferred: true }],
     });
-    itemId = item.id;
-    for (const [sku, name] of [
-      ['GLV-M', 'Nitrile gloves M'],
-      ['ETH-1L', 'Ethanol 96 % 1 L'],
-      ['TUB-50', 'Falcon tubes 50 ml'],
-    ]) {
-      await admin.send('POST', '/api/v1/items', {
-        sku,
-        name,
-        categoryId: category.id,
-        price: 1250,
-        openingStock: 20,
-        location: 'Store room',
-      });
-    }
-    const order = await admin.send<{ id: string }>('POST', '/api/v1/purchase-orders', {
-      supplierId: supplier.id,
-      lines: [{ itemId, quantity: 10, unitCost: 420 }],
-    });
-    orderId = order.id;
-    await admin.send('POST', `/api/v1/purchase-orders/${orderId}/place`);
-    // A counter clerk (stores User) with their own password.
-    const created = await admin.send<{ temporaryPassword: string }>('POST', '/api/v1/users', {
-      email: CLERK.email,
-      name: 'Tom Clerk',
-      roleKey: 'user',
-    });
-    const first = await apiAs(server.url, CLERK.email, created.temporaryPassword);
-    await first.send('POST', '/api/v1/auth/password', {
-      currentPassword: created.temporaryPassword,
-      newPassword: CLERK.password,
-    });
-    await first.close();
-  });
-  afterAll(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-  });
-
-  it('receives a delivery against a purchase order, and the stock rises', async () => {
+    const other = await createItem(admin, { name: 'Nitrile gloves M', categoryId: category.id, openingStock: 20 });
+    const order = await createPlacedOrder(admin, { itemId: item.id, quantity: 10, unitCost: 420 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
     await page.goto(`${server.url}/login`);
@@ -87,15 +58,15 @@ describe('inventory and purchase orders in a browser', () => {
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Modules' }).getByText('Inventory', { exact: true }).click();
-    await page.locator('[data-sku="PIP-200"]').waitFor();
+    await page.locator(`[data-sku="${item.sku}"]`).waitFor();
     await page.getByLabel('Search items').fill('tips');
-    await page.locator('[data-sku="GLV-M"]').waitFor({ state: 'detached' });
+    await page.locator(`[data-sku="${other.sku}"]`).waitFor({ state: 'detached' });
     await screenshot(page, 'inventory-1-items');
-    await page.locator('[data-sku="PIP-200"]').click();
+    await page.locator(`[data-sku="${item.sku}"]`).click();
     await page.getByTestId('on-hand').getByText('2 box').waitFor();
 
     await page.getByRole('navigation', { name: 'Modules' }).getByText('Purchase orders', { exact: true }).click();
-    await page.getByText('PO-000001').click();
+    await page.getByText(order.reference).click();
     await page.getByRole('button', { name: 'Receive delivery' }).click();
     const dialog = page.getByRole('dialog', { name: /Receive a delivery/ });
     await dialog.getByLabel('Received Pipette tips 200 µl').fill('6');
@@ -111,7 +82,7 @@ describe('inventory and purchase orders in a browser', () => {
     await page.getByTestId('order-status').getByText('Received').waitFor();
     await screenshot(page, 'inventory-3-order-received');
 
-    await page.goto(`${server.url}/inventory/${itemId}`);
+    await page.goto(`${server.url}/inventory/${item.id}`);
     await page.getByTestId('on-hand').getByText('12 box').waitFor();
     await page.getByText('Delivery note 4471').waitFor();
     await screenshot(page, 'inventory-4-stock-rose');
@@ -141,31 +112,36 @@ describe('inventory and purchase orders in a browser', () => {
   });
 
   it('shows a stores User no Adjust button, and refuses the same call made to the API', async () => {
+    const clerk = await createUser(server.url, admin, {
+      name: 'Tom Clerk',
+      roleKey: 'user',
+      password: 'Counter-Clerk-7',
+    });
+    const item = await createItem(admin, { name: 'Pipette tips 200 µl', unit: 'box', openingStock: 12 });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
     await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(CLERK.email);
-    await page.getByLabel('Password', { exact: true }).fill(CLERK.password);
+    await page.getByLabel('Email').fill(clerk.email);
+    await page.getByLabel('Password', { exact: true }).fill(clerk.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /Tom/ }).waitFor();
-    await page.goto(`${server.url}/inventory/${itemId}`);
-    await page.getByTestId('on-hand').waitFor();
+    await page.goto(`${server.url}/inventory/${item.id}`);
+    await page.getByTestId('on-hand').getByText('12 box').waitFor();
     await expect(page.getByRole('button', { name: 'Adjust' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Stock in' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Edit' }).count()).resolves.toBe(0);
     await screenshot(page, 'inventory-6-user-view');
-    const clerk = await apiAs(server.url, CLERK.email, CLERK.password);
-    const refused = await clerk.raw('POST', `/api/v1/items/${itemId}/stock`, {
+    const api = await apiAs(server.url, clerk.email, clerk.password);
+    const refused = await api.raw('POST', `/api/v1/items/${item.id}/stock`, {
       kind: 'adjustment',
       quantity: 50,
       reason: 'found some',
     });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ permission: 'inventory.manage_stock' });
-    await clerk.close();
+    await api.close();
     // Nothing changed.
-    const item = await admin.get<{ onHand: number }>(`/api/v1/items/${itemId}`);
-    expect(item.onHand).toBe(12);
+    expect((await admin.get<{ onHand: number }>(`/api/v1/items/${item.id}`)).onHand).toBe(12);
     await page.close();
   });
 });

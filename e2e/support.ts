@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type APIResponse, type Browser, chromium, type Page, request } from 'playwright-core';
+import { itemBody, unique } from '../test/factories.ts';
 import { freePort } from '../test/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -16,9 +17,6 @@ export type Server = { url: string; stop(): Promise<void> };
 export async function startServer(): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-e2e-'));
-  // Each server its own signing key and checkpoints: a shared ./keys would hold another run's
-  // checkpoints, and verifying this chain against them reports tampering.
-  const keyDir = mkdtempSync(path.join(tmpdir(), 'steward-e2e-keys-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/steward.mjs'), 'serve'], {
     cwd: ROOT,
     env: {
@@ -26,7 +24,7 @@ export async function startServer(): Promise<Server> {
       PORT: String(port),
       HOST: '127.0.0.1',
       STEWARD_DATA_DIR: dataDir,
-      STEWARD_KEY_DIR: keyDir,
+      STEWARD_KEY_DIR: path.join(dataDir, 'keys'),
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
     },
@@ -51,7 +49,6 @@ export async function startServer(): Promise<Server> {
       child.kill('SIGTERM');
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
-      rmSync(keyDir, { recursive: true, force: true });
     },
   };
 }
@@ -121,6 +118,58 @@ export async function apiAs(baseURL: string, email: string, password: string): P
     },
     close: () => ctx.dispose(),
   };
+}
+
+// --- factories: each test arranges what it needs, with unique names, so any test runs alone ----
+
+/** A unique address at example.com. */
+export function uniqueEmail(who = 'user'): string {
+  return `${unique(who).toLowerCase()}@example.com`;
+}
+
+/** An item with a unique SKU (see test/factories.ts `itemBody`), created through the API. */
+export function createItem(admin: ApiClient, overrides: Record<string, unknown> = {}) {
+  return admin.send<{ id: string; sku: string; name: string }>('POST', '/api/v1/items', itemBody(overrides));
+}
+
+/** A placed purchase order of one line, from a new supplier unless one is given. */
+export async function createPlacedOrder(
+  admin: ApiClient,
+  line: { itemId: string; quantity: number; unitCost: number },
+  supplierId?: string,
+): Promise<{ id: string; reference: string }> {
+  const supplier =
+    supplierId ?? (await admin.send<{ id: string }>('POST', '/api/v1/suppliers', { name: unique('Supplier') })).id;
+  const order = await admin.send<{ id: string; reference: string }>('POST', '/api/v1/purchase-orders', {
+    supplierId: supplier,
+    lines: [line],
+  });
+  await admin.send('POST', `/api/v1/purchase-orders/${order.id}/place`);
+  return order;
+}
+
+/**
+ * A user of `roleKey` with a unique email. With `password`, they have signed in once and chosen it;
+ * without, they still hold the temporary password Steward returned.
+ */
+export async function createUser(
+  baseURL: string,
+  admin: ApiClient,
+  options: { name: string; roleKey: string; password?: string; temporaryPassword?: string },
+): Promise<{ id: string; email: string; password: string }> {
+  const email = uniqueEmail(options.roleKey);
+  const created = await admin.send<{ user: { id: string }; temporaryPassword: string }>('POST', '/api/v1/users', {
+    email,
+    name: options.name,
+    roleKey: options.roleKey,
+    ...(options.temporaryPassword ? { temporaryPassword: options.temporaryPassword } : {}),
+  });
+  const temporary = options.temporaryPassword ?? created.temporaryPassword;
+  if (!options.password) return { id: created.user.id, email, password: temporary };
+  const first = await apiAs(baseURL, email, temporary);
+  await first.send('POST', '/api/v1/auth/password', { currentPassword: temporary, newPassword: options.password });
+  await first.close();
+  return { id: created.user.id, email, password: options.password };
 }
 
 /** First-run setup through the API. */

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.ts';
 import { openDatabase } from '../src/server/db/database.ts';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
+import { API_KEY_PATTERN } from '../src/shared/api-keys.ts';
+import { createApiKey, setOverride } from './factories.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -187,18 +189,8 @@ describe.each(ENGINES)('users and sessions on %s', (engine) => {
 
   it('throws a deactivated user out at once: session and API key', async () => {
     const sup = await createStaff(t.app, admin, 'superuser');
-    await admin.inject({
-      method: 'PUT',
-      url: `/api/v1/users/${sup.id}/permissions/security.api_keys`,
-      payload: { effect: 'grant', reason: 'integration' },
-    });
-    const key = await sup.session.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: 'scale', permissions: ['users.view'] },
-    });
-    expect(key.statusCode).toBe(201);
-    const bearer = { authorization: `Bearer ${key.json().key}` };
+    await setOverride(admin, sup.id, 'security.api_keys', { effect: 'grant', reason: 'integration' });
+    const bearer = { authorization: `Bearer ${(await createApiKey(sup.session, ['users.view'])).key}` };
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer })).statusCode).toBe(200);
     const res = await admin.inject({
       method: 'POST',
@@ -342,10 +334,10 @@ describe.each(ENGINES)('permissions and roles on %s', (engine) => {
       payload: { effect: 'grant', reason: 'cover', expiresAt: new Date(t.clock.now - MIN).toISOString() },
     });
     expect(past.statusCode).toBe(422);
-    await admin.inject({
-      method: 'PUT',
-      url: `/api/v1/users/${u.id}/permissions/users.view`,
-      payload: { effect: 'grant', reason: 'cover', expiresAt: new Date(t.clock.now + 30 * MIN).toISOString() },
+    await setOverride(admin, u.id, 'users.view', {
+      effect: 'grant',
+      reason: 'cover',
+      expiresAt: new Date(t.clock.now + 30 * MIN).toISOString(),
     });
     expect((await u.session.inject({ method: 'GET', url: '/api/v1/users' })).statusCode).toBe(200);
     t.clock.advance(31 * MIN);
@@ -611,14 +603,8 @@ describe.each(ENGINES)('master code and API keys on %s', (engine) => {
   });
 
   it('issues API keys shown once, stored hashed, scoped, never elevated, refused in the address, revocable', async () => {
-    const res = await admin.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: 'Accounting export', permissions: ['users.view'] },
-    });
-    expect(res.statusCode).toBe(201);
-    const { key, apiKey } = res.json();
-    expect(key).toMatch(/^stw_[A-Za-z0-9_-]{43}$/);
+    const { key, apiKey } = await createApiKey(admin, ['users.view'], { name: 'Accounting export' });
+    expect(key).toMatch(API_KEY_PATTERN);
     const row = await t.app.services.database.db
       .selectFrom('api_keys')
       .selectAll()
@@ -644,11 +630,7 @@ describe.each(ENGINES)('master code and API keys on %s', (engine) => {
     expect(list.json().items[0].lastUsedAt).not.toBeNull();
 
     // Never elevated: a key cannot carry what needs the master code, and cannot elevate.
-    await admin.inject({
-      method: 'PUT',
-      url: `/api/v1/users/${assistant.id}/permissions/security.api_keys`,
-      payload: { effect: 'grant', reason: 'sync job' },
-    });
+    await setOverride(admin, assistant.id, 'security.api_keys', { effect: 'grant', reason: 'sync job' });
     const elevatedPerm = await assistant.session.inject({
       method: 'POST',
       url: '/api/v1/api-keys',
@@ -715,17 +697,9 @@ describe.each(ENGINES)('two server instances on one %s database', (engine) => {
     });
     expect((await onB('/api/v1/users')).statusCode).toBe(403);
 
-    await admin.inject({
-      method: 'PUT',
-      url: `/api/v1/users/${staff.id}/permissions/users.view`,
-      payload: { effect: 'grant', reason: 'covering' },
-    });
+    await setOverride(admin, staff.id, 'users.view', { effect: 'grant', reason: 'covering' });
     expect((await onB('/api/v1/users')).statusCode).toBe(200);
-    await admin.inject({
-      method: 'PUT',
-      url: `/api/v1/users/${staff.id}/permissions/users.view`,
-      payload: { effect: 'deny', reason: 'cover ended' },
-    });
+    await setOverride(admin, staff.id, 'users.view', { effect: 'deny', reason: 'cover ended' });
     expect((await onB('/api/v1/users')).statusCode).toBe(403);
 
     await admin.inject({ method: 'POST', url: `/api/v1/users/${staff.id}/deactivate`, payload: {} });

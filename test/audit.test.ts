@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { transaction } from '../src/server/db/database.ts';
 import type { Engine } from '../src/server/db/dialect.ts';
 import type { DB } from '../src/server/db/schema.ts';
+import { createApiKey } from './factories.ts';
 import { createBusinessApp, createStaff, createTestApp, ENGINES, type Session, type TestApp } from './harness.ts';
 
 /** What an attacker with database access would do first: remove the append-only triggers. */
@@ -162,13 +163,7 @@ describe.each(ENGINES)('audit API on %s', (engine) => {
       url: `/api/v1/users/${assistant.id}/reset-password`,
       payload: { temporaryPassword: 'Temp-Secret-99' },
     });
-    const key = (
-      await admin.inject({
-        method: 'POST',
-        url: '/api/v1/api-keys',
-        payload: { name: 'k', permissions: ['users.view'] },
-      })
-    ).json().key;
+    const { key } = await createApiKey(admin, ['users.view']);
     const dump = JSON.stringify(await t.app.services.database.db.selectFrom('audit_events').selectAll().execute());
     expect(dump).not.toContain('Temp-Secret-99');
     expect(dump).not.toContain(key);

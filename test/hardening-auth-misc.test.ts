@@ -14,6 +14,7 @@ import type { DB } from '../src/server/db/schema.ts';
 import { openSqlite } from '../src/server/db/sqlite.ts';
 import { CheckpointSigner } from '../src/server/modules/audit/checkpoint-signer.ts';
 import { passwordProblems } from '../src/shared/password-policy.ts';
+import { createApiKey } from './factories.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -37,13 +38,7 @@ describe.each(ENGINES)('API keys end with the password, for good (M8) on %s', (e
   afterAll(async () => t.close());
 
   async function keyOf(owner: Session): Promise<{ key: string; id: string }> {
-    const res = await owner.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: `k-${Math.random()}`, permissions: ['users.view'] },
-    });
-    expect(res.statusCode).toBe(201);
-    const body = res.json();
+    const body = await createApiKey(owner, ['users.view']);
     const works = await t.app.inject({
       method: 'GET',
       url: '/api/v1/users',

@@ -5,28 +5,21 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MONEY_MINOR, MAX_QUANTITY, MAX_STOCK } from '../src/shared/contracts/bounds.ts';
-import { multipart } from './hardening-inventory-support.ts';
+import { createSupplier, itemBody, multipart } from './factories.ts';
 import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
 
 describe.each(ENGINES)('bounded numbers on %s', (engine) => {
   let t: TestApp;
   let admin: Session;
   let supplierId: string;
-  let seq = 0;
   const createItem = (extra: Record<string, unknown> = {}) =>
-    admin.inject({
-      method: 'POST',
-      url: '/api/v1/items',
-      payload: { sku: `B-${++seq}`, name: `Bounded ${seq}`, ...extra },
-    });
+    admin.inject({ method: 'POST', url: '/api/v1/items', payload: itemBody(extra) });
   const order = (lines: { itemId: string; quantity: number; unitCost: number }[]) =>
     admin.inject({ method: 'POST', url: '/api/v1/purchase-orders', payload: { supplierId, lines } });
 
   beforeAll(async () => {
     ({ t, admin } = await createBusinessApp(engine, 'stores'));
-    supplierId = (
-      await admin.inject({ method: 'POST', url: '/api/v1/suppliers', payload: { name: 'Bounds Supply' } })
-    ).json().id;
+    supplierId = (await createSupplier(admin)).id;
   });
   afterAll(async () => t.close());
 

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_ROWS } from '../src/server/modules/inventory/import-rows.ts';
-import { multipart, zipOf } from './hardening-inventory-support.ts';
+import { multipart, zipOf } from './factories.ts';
 import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

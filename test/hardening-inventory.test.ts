@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockDiscrepancies } from '../src/server/modules/inventory/inventory.repository.ts';
-import { multipart } from './hardening-inventory-support.ts';
+import { createItem, createOrder, createSupplier, multipart } from './factories.ts';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
 
 describe.each(ENGINES)('inventory hardening on %s', (engine) => {
@@ -13,29 +13,10 @@ describe.each(ENGINES)('inventory hardening on %s', (engine) => {
   let admin: Session;
   let supplierId: string;
   let base: string;
-  let seq = 0;
 
-  const item = async (extra: Record<string, unknown> = {}) => {
-    const res = await admin.inject({
-      method: 'POST',
-      url: '/api/v1/items',
-      payload: { sku: `H-${++seq}`, name: `Hardening item ${seq}`, ...extra },
-    });
-    if (res.statusCode !== 201) throw new Error(`${res.statusCode} ${res.body}`);
-    return res.json() as { id: string; onHand: number };
-  };
-  const placedOrder = async (itemId: string, quantity: number) => {
-    const created = await admin.inject({
-      method: 'POST',
-      url: '/api/v1/purchase-orders',
-      payload: { supplierId, lines: [{ itemId, quantity, unitCost: 100 }] },
-    });
-    if (created.statusCode !== 201) throw new Error(`${created.statusCode} ${created.body}`);
-    const po = created.json() as { id: string; reference: string; lines: { id: number }[] };
-    const placed = await admin.inject({ method: 'POST', url: `/api/v1/purchase-orders/${po.id}/place` });
-    expect(placed.statusCode).toBe(200);
-    return po;
-  };
+  const item = (extra: Record<string, unknown> = {}) => createItem(admin, extra);
+  const placedOrder = (itemId: string, quantity: number) =>
+    createOrder(admin, { supplierId, lines: [{ itemId, quantity }], place: true });
   /** A real HTTP request as the admin's browser would send it. */
   const post = (url: string, body?: unknown) =>
     fetch(`${base}${url}`, {
@@ -50,9 +31,7 @@ describe.each(ENGINES)('inventory hardening on %s', (engine) => {
 
   beforeAll(async () => {
     ({ t, admin } = await createBusinessApp(engine, 'stores'));
-    supplierId = (
-      await admin.inject({ method: 'POST', url: '/api/v1/suppliers', payload: { name: 'Hardening Supply' } })
-    ).json().id;
+    supplierId = (await createSupplier(admin)).id;
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const address = t.app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/server/db/schema.ts';
 import { inScope, OwnOnlyError, scopeFor, systemScope } from '../src/server/http/scope.ts';
 import { getUser, listUsers } from '../src/server/modules/users/users.repository.ts';
+import { createApiKey, createItem, setOverride } from './factories.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -27,13 +28,12 @@ type Item = { id: string; name: string; active: boolean };
 
 /** Grants one permission on own records through the API, as an admin does on the permissions page. */
 async function grantOwn(admin: Session, userId: string, permission: string): Promise<void> {
-  const res = await admin.inject({
-    method: 'PUT',
-    url: `/api/v1/users/${userId}/permissions/${permission}`,
-    payload: { effect: 'grant', scope: 'own', reason: 'own records only' },
+  const res = await setOverride(admin, userId, permission, {
+    effect: 'grant',
+    scope: 'own',
+    reason: 'own records only',
   });
-  expect(res.statusCode, res.body).toBe(200);
-  expect(res.json().item.access).toBe('own');
+  expect(res.item.access).toBe('own');
 }
 
 describe.each(ENGINES)('own scope on %s', (engine) => {
@@ -49,13 +49,7 @@ describe.each(ENGINES)('own scope on %s', (engine) => {
 
   beforeAll(async () => {
     ({ t, admin, adminId } = await createBusinessApp(engine, 'stores'));
-    const made = await admin.inject({
-      method: 'POST',
-      url: '/api/v1/items',
-      payload: { sku: 'OWN-1', name: 'Gloves' },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    item = made.json();
+    item = await createItem(admin, { sku: 'OWN-1', name: 'Gloves' });
     const ownPermissions = [
       'users.view',
       'users.edit',
@@ -93,12 +87,7 @@ describe.each(ENGINES)('own scope on %s', (engine) => {
       expect(g.statusCode, g.body).toBe(200);
     }
     for (const who of [admin, granted.session, roled.session, ...others.map((o) => o.session)]) {
-      const key = await who.inject({
-        method: 'POST',
-        url: '/api/v1/api-keys',
-        payload: { name: 'mine', permissions: ['inventory.view'] },
-      });
-      expect(key.statusCode, key.body).toBe(201);
+      await createApiKey(who, ['inventory.view'], { name: 'mine' });
     }
   });
   afterAll(async () => t.close());

@@ -5,6 +5,7 @@
  * second-admin setting covers roles; only lasting grants keep someone able to manage permissions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, setOverride } from './factories.ts';
 import {
   createBusinessApp,
   createStaff,
@@ -19,23 +20,11 @@ const typeOf = (res: { json(): { type?: string } }) => res.json().type?.replace(
 
 type Item = { permission: string; access: string; state: string };
 
-async function grant(admin: Session, userId: string, permission: string, extra: Record<string, unknown> = {}) {
-  const res = await admin.inject({
-    method: 'PUT',
-    url: `/api/v1/users/${userId}/permissions/${permission}`,
-    payload: { effect: 'grant', reason: 'test set-up', ...extra },
-  });
-  if (res.statusCode !== 200) throw new Error(`grant ${permission} failed: ${res.statusCode} ${res.body}`);
-}
+const grant = (admin: Session, userId: string, permission: string, extra: Record<string, unknown> = {}) =>
+  setOverride(admin, userId, permission, { effect: 'grant', ...extra });
 
-async function deny(admin: Session, userId: string, permission: string) {
-  const res = await admin.inject({
-    method: 'PUT',
-    url: `/api/v1/users/${userId}/permissions/${permission}`,
-    payload: { effect: 'deny', reason: 'test set-up' },
-  });
-  if (res.statusCode !== 200) throw new Error(`deny ${permission} failed: ${res.statusCode} ${res.body}`);
-}
+const deny = (admin: Session, userId: string, permission: string) =>
+  setOverride(admin, userId, permission, { effect: 'deny' });
 
 async function items(admin: Session, userId: string): Promise<Item[]> {
   return (await admin.inject({ method: 'GET', url: `/api/v1/users/${userId}/permissions` })).json().items;
@@ -431,27 +420,13 @@ describe.each(ENGINES)('L1 — API keys of others on %s', (engine) => {
   afterAll(async () => t.close());
 
   it('lists and revokes only the keys of users the actor covers, and their own', async () => {
-    const adminKey = await admin.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: 'admin key', permissions: ['users.view'] },
-    });
-    expect(adminKey.statusCode).toBe(201);
+    const adminKey = await createApiKey(admin, ['users.view'], { name: 'admin key' });
     const sup = await createStaff(t.app, admin, 'superuser', 'Sam Super');
     await grant(admin, sup.id, 'security.api_keys');
     const clerk = await createStaff(t.app, admin, 'user', 'Cleo Clerk');
     await grant(admin, clerk.id, 'security.api_keys');
-    const supKey = await sup.session.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: 'sup key', permissions: ['inventory.view'] },
-    });
-    const clerkKey = await clerk.session.inject({
-      method: 'POST',
-      url: '/api/v1/api-keys',
-      payload: { name: 'clerk key', permissions: ['inventory.view'] },
-    });
-    expect([supKey.statusCode, clerkKey.statusCode]).toEqual([201, 201]);
+    await createApiKey(sup.session, ['inventory.view'], { name: 'sup key' });
+    const clerkKey = await createApiKey(clerk.session, ['inventory.view'], { name: 'clerk key' });
     const seen = (await sup.session.inject({ method: 'GET', url: '/api/v1/api-keys' })).json().items as {
       name: string;
     }[];
@@ -460,15 +435,15 @@ describe.each(ENGINES)('L1 — API keys of others on %s', (engine) => {
     expect(all).toHaveLength(3);
     const revokeAdmin = await sup.session.inject({
       method: 'DELETE',
-      url: `/api/v1/api-keys/${adminKey.json().apiKey.id}`,
+      url: `/api/v1/api-keys/${adminKey.apiKey.id}`,
     });
     expect(revokeAdmin.statusCode).toBe(403);
     expect(typeOf(revokeAdmin)).toBe('out-of-reach');
-    const bearer = { authorization: `Bearer ${adminKey.json().key}` };
+    const bearer = { authorization: `Bearer ${adminKey.key}` };
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer })).statusCode).toBe(200);
     const revokeClerk = await sup.session.inject({
       method: 'DELETE',
-      url: `/api/v1/api-keys/${clerkKey.json().apiKey.id}`,
+      url: `/api/v1/api-keys/${clerkKey.apiKey.id}`,
     });
     expect(revokeClerk.statusCode).toBe(200);
   });

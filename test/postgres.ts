@@ -28,7 +28,12 @@ function run(user: string | null, cmd: string, args: string[]): void {
   execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 }
 
-export async function startCluster(bin: string): Promise<Cluster> {
+/**
+ * Starts a cluster. The suite's shared one trades durability for speed (no fsync, no full-page
+ * writes: a crash of a throwaway cluster loses nothing of value); `durable: true` keeps
+ * PostgreSQL's production defaults, for the test of the durability settings Steward runs with.
+ */
+export async function startCluster(bin: string, options: { durable?: boolean } = {}): Promise<Cluster> {
   const root = process.getuid?.() === 0;
   const user = root ? 'postgres' : null;
   if (root && spawnSync('id', ['-u', 'postgres']).status !== 0) {
@@ -59,8 +64,7 @@ export async function startCluster(bin: string): Promise<Cluster> {
     `-p ${port}`,
     `-k ${dir}`,
     "-c listen_addresses='127.0.0.1'",
-    '-c fsync=off',
-    '-c full_page_writes=off',
+    ...(options.durable ? [] : ['-c fsync=off', '-c full_page_writes=off']),
     '-c max_connections=200',
   ].join(' ');
   run(user, path.join(bin, 'pg_ctl'), ['-D', data, '-l', path.join(dir, 'log'), '-o', opts, '-w', '-t', '60', 'start']);

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { POLICIES } from '../shared/permissions/policy.ts';
 import { Authz, RoleGraphError } from './engine.ts';
 import type { Access, DecisionCode, EffectiveState, Override, Policy, Resource, RoleDef, Subject } from './types.ts';
 
@@ -104,7 +105,7 @@ function naiveView(
   return { access, code, state, override, expired, strongest, elevatable: elevatedPolicy && !allow };
 }
 
-const policy = fc.constantFrom<Policy>('allow', 'own', 'elevated');
+const policy = fc.constantFrom<Policy>(...POLICIES);
 
 /** 1–6 roles; role i inherits only from roles before it, so the graph is acyclic. */
 const roleGraph = fc.integer({ min: 1, max: 6 }).chain((n) =>

@@ -1,6 +1,8 @@
 /** Types of the permission engine. Pure data: no I/O, no framework. */
 
-export type Policy = 'allow' | 'own' | 'elevated';
+import type { Policy } from '../shared/permissions/policy.ts';
+
+export type { Policy };
 
 /** A role as data: its own entries plus the roles it extends. */
 export type RoleDef = {

@@ -13,6 +13,7 @@ function steward(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     input,
+    // Keys of their own: the default (./keys) would outlive the run.
     env: {
       ...process.env,
       STEWARD_DATA_DIR: dir,

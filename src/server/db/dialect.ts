@@ -47,10 +47,9 @@ export async function lockRow<T>(trx: Kysely<T>, engine: Engine, table: string, 
 /** The engine's durability settings as it reports them (for /readyz and tests). */
 export async function durability<T>(db: Kysely<T>, engine: Engine): Promise<Record<string, string>> {
   if (engine === 'postgres') {
-    const r = await sql<{ fsync: string; synchronous_commit: string }>`
-      select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`.execute(
-      db,
-    );
+    const r = await sql<{ fsync: string; synchronous_commit: string; full_page_writes: string }>`
+      select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit,
+        current_setting('full_page_writes') as full_page_writes`.execute(db);
     return { ...(r.rows[0] as Record<string, string>) };
   }
   const out: Record<string, string> = {};

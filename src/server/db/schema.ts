@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import type { PurchaseOrderStatus } from '../../shared/contracts/inventory.ts';
+import type { Policy } from '../../shared/permissions/policy.ts';
 
 /** Table types for Kysely. Times are ISO-8601 UTC strings; flags are 0/1 integers on both engines. */
 export type Flag = 0 | 1;
@@ -16,7 +18,7 @@ export type RolesTable = {
 
 export type RoleParentsTable = { role_key: string; parent_key: string };
 
-export type RoleEntriesTable = { role_key: string; permission: string; policy: 'allow' | 'own' | 'elevated' };
+export type RoleEntriesTable = { role_key: string; permission: string; policy: Policy };
 
 export type UsersTable = {
   id: string;
@@ -222,7 +224,7 @@ export type StockCountsTable = {
 
 export type StockCountLinesTable = { count_id: string; item_id: string; expected: number; counted: number | null };
 
-export type PurchaseOrderStatus = 'draft' | 'ordered' | 'partially_received' | 'received' | 'cancelled';
+export type { PurchaseOrderStatus };
 
 export type PurchaseOrdersTable = {
   id: string;

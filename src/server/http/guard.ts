@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../../authz/index.ts';
+import { API_KEY_LIKE } from '../../shared/api-keys.ts';
 import { isPermission, type Permission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
 import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
@@ -55,7 +56,7 @@ export type Authenticator = {
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Credentials in an address end up in logs, proxies and browser history: refused outright. */
-const CREDENTIAL_IN_QUERY = /[?&](api_?key|access_token|apikey)=|stw_[A-Za-z0-9_-]{20,}/i;
+const CREDENTIAL_PARAMETER = /[?&](api_?key|access_token|apikey)=/i;
 
 /** Why a route's declaration is wrong, or null when it is fine. */
 export function routeDeclarationProblem(config: RouteOptions['config'] | undefined): string | null {
@@ -116,7 +117,10 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
     // Unmatched URLs reach the not-found handler (problem 404, or the web app's shell).
     if (request.is404) return;
     const query = request.url.indexOf('?');
-    if (query !== -1 && CREDENTIAL_IN_QUERY.test(request.url.slice(query))) {
+    if (
+      query !== -1 &&
+      (CREDENTIAL_PARAMETER.test(request.url.slice(query)) || API_KEY_LIKE.test(request.url.slice(query)))
+    ) {
       throw new HttpError(
         400,
         'credentials-in-url',

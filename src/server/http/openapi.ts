@@ -5,6 +5,7 @@
  */
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { API_KEY_PREFIX } from '../../shared/api-keys.ts';
 
 type Operation = {
   operationId?: string;
@@ -55,7 +56,11 @@ export function openApiOptions(
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'steward_session' },
-          apiKey: { type: 'http', scheme: 'bearer', description: 'A Steward API key (stw_…), never in the address' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: `A Steward API key (${API_KEY_PREFIX}…), never in the address`,
+          },
         },
       },
       // Every operation needs a signed-in session or an API key, unless marked public below.

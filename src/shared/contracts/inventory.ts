@@ -177,10 +177,14 @@ export const CreateItemBody = z.strictObject({
 });
 export type CreateItemBody = z.input<typeof CreateItemBody>;
 
+type WithoutDefault<T> = T extends z.ZodDefault<infer Inner> ? Inner : T;
+/** A change sets only the fields it sends: the create body's defaults are dropped (Zod 4 would apply them). */
 export const UpdateItemBody = z
   .strictObject(
-    Object.fromEntries(Object.entries(ItemFields).map(([k, v]) => [k, v.optional()])) as {
-      [K in keyof typeof ItemFields]: z.ZodOptional<(typeof ItemFields)[K]>;
+    Object.fromEntries(
+      Object.entries(ItemFields).map(([k, v]) => [k, (v instanceof z.ZodDefault ? v.unwrap() : v).optional()]),
+    ) as {
+      [K in keyof typeof ItemFields]: z.ZodOptional<WithoutDefault<(typeof ItemFields)[K]>>;
     },
   )
   .refine((b) => Object.keys(b).length > 0, 'Send at least one field to change.');
@@ -340,7 +344,14 @@ export const CountLinesBody = z.strictObject({
 /** How people refer to a purchase order: PO-000042. */
 export const purchaseOrderReference = (n: number) => `PO-${String(n).padStart(6, '0')}`;
 
-export const PurchaseOrderStatus = z.enum(['draft', 'ordered', 'partially_received', 'received', 'cancelled']);
+export const PURCHASE_ORDER_STATUSES = ['draft', 'ordered', 'partially_received', 'received', 'cancelled'] as const;
+export const PurchaseOrderStatus = z.enum(PURCHASE_ORDER_STATUSES);
+export type PurchaseOrderStatus = z.infer<typeof PurchaseOrderStatus>;
+/** An order still in progress: listed as open, cancellable, and keeping its supplier and items in use. */
+export const OPEN_ORDER_STATUSES = ['draft', 'ordered', 'partially_received'] as const satisfies PurchaseOrderStatus[];
+/** Deliveries are received against an order placed and not yet received in full. */
+export const isReceivable = (status: PurchaseOrderStatus): boolean =>
+  status === 'ordered' || status === 'partially_received';
 
 export const PurchaseOrderLine = z.object({
   id: z.number().int(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { POLICIES } from '../permissions/policy.ts';
 import { Reason } from './users.ts';
 
 const Access = z.enum(['all', 'own', 'elevation-required', 'none']);
@@ -24,7 +25,7 @@ export const PermissionState = z
     access: Access,
     elevatable: z.boolean(),
     role: z.object({ key: z.string(), name: z.string(), via: z.array(z.string()) }).nullable(),
-    policy: z.enum(['allow', 'own', 'elevated']).nullable(),
+    policy: z.enum(POLICIES).nullable(),
     override: OverrideInfo.nullable(),
     expired: OverrideInfo.nullable(),
     pendingRequest: z.string().nullable().describe('Id of a grant waiting for a second admin'),
@@ -119,7 +120,7 @@ export const Role = z
     /** The template's Admin role always holds every permission and cannot be edited. */
     locked: z.boolean(),
     inherits: z.array(z.string()),
-    entries: z.record(z.string(), z.enum(['allow', 'own', 'elevated'])),
+    entries: z.record(z.string(), z.enum(POLICIES)),
     users: z.number().int(),
   })
   .meta({ id: 'Role' });
@@ -132,7 +133,7 @@ const RoleFields = {
   name: z.string().trim().min(1, 'Enter a name.').max(80, 'Use at most 80 characters.'),
   description: z.string().trim().max(300, 'Use at most 300 characters.').default(''),
   inherits: z.array(z.string().max(64)).max(10).default([]),
-  entries: z.record(z.string().max(100), z.enum(['allow', 'own', 'elevated'])).default({}),
+  entries: z.record(z.string().max(100), z.enum(POLICIES)).default({}),
 };
 
 export const CreateRoleBody = z.strictObject({

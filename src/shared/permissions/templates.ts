@@ -3,8 +3,9 @@
  * switched on at first run. Transcribed from shared/design/product.md ("Role templates").
  */
 import { PERMISSION_KEYS, permissionsInArea } from './catalog.ts';
+import type { Policy } from './policy.ts';
 
-export type Policy = 'allow' | 'own' | 'elevated';
+export type { Policy };
 
 export type RoleTemplate = {
   readonly key: string;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { API_KEY_PATTERN } from '../../../shared/api-keys.ts';
 import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
@@ -58,9 +59,6 @@ export const SESSION_COOKIE = 'steward_session';
 
 /** The one answer to every failed login, whatever the cause (no account enumeration). */
 export const LOGIN_FAILED = 'The email or password is incorrect, or the account cannot sign in right now.';
-
-/** API keys: `stw_` and 43 base64url characters (256 random bits). */
-export const API_KEY_PATTERN = /^stw_[A-Za-z0-9_-]{43}$/;
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');

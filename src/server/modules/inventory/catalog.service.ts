@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type Category,
   type CategoryBody,
+  OPEN_ORDER_STATUSES,
   purchaseOrderReference,
   type Supplier,
   type SupplierBody,
@@ -188,7 +189,7 @@ export class CatalogService {
           .selectFrom('purchase_orders')
           .select('number')
           .where('supplier_id', '=', id)
-          .where('status', 'in', ['draft', 'ordered', 'partially_received'])
+          .where('status', 'in', OPEN_ORDER_STATUSES)
           .executeTakeFirst();
         if (open)
           throw new ConflictError(

@@ -3,6 +3,8 @@ import { createReadStream, existsSync, mkdirSync, rmSync, writeFileSync } from '
 import path from 'node:path';
 import { MAX_MONEY_MINOR, MAX_QUANTITY, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
+  isReceivable,
+  OPEN_ORDER_STATUSES,
   type PurchaseOrder,
   type PurchaseOrderBody,
   purchaseOrderReference,
@@ -55,7 +57,7 @@ export class PurchaseOrdersService {
 
   async list(status: PurchaseOrderStatus | 'open' | 'all'): Promise<PurchaseOrder[]> {
     let q = this.deps.database.db.selectFrom('purchase_orders').select('id');
-    if (status === 'open') q = q.where('status', 'in', ['draft', 'ordered', 'partially_received']);
+    if (status === 'open') q = q.where('status', 'in', OPEN_ORDER_STATUSES);
     else if (status !== 'all') q = q.where('status', '=', status);
     const ids = (await q.orderBy('number', 'desc').limit(500).execute()).map((r) => r.id);
     return this.load(this.deps.database.db, ids);
@@ -288,7 +290,7 @@ export class PurchaseOrdersService {
   }
 
   cancel(actor: Actor, id: string, ctx: RequestContext) {
-    return this.transition(actor, id, ['draft', 'ordered', 'partially_received'], 'cancelled', 'orders.cancel', ctx);
+    return this.transition(actor, id, [...OPEN_ORDER_STATUSES], 'cancelled', 'orders.cancel', ctx);
   }
 
   /**
@@ -310,7 +312,7 @@ export class PurchaseOrdersService {
     await transaction(this.deps.database.db, async (trx) => {
       await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
       const order = await this.get(id, trx);
-      if (order.status !== 'ordered' && order.status !== 'partially_received') {
+      if (!isReceivable(order.status)) {
         throw new ConflictError(
           order.status === 'draft'
             ? `${order.reference} is still a draft; place the order before receiving it.`
@@ -475,7 +477,7 @@ export class PurchaseOrdersService {
         'purchase_order_lines.item_id',
         (eb) => eb.fn.sum<number>(eb('quantity', '-', eb.ref('received'))).as('due'),
       ])
-      .where('purchase_orders.status', 'in', ['draft', 'ordered', 'partially_received'])
+      .where('purchase_orders.status', 'in', OPEN_ORDER_STATUSES)
       .groupBy('purchase_order_lines.item_id')
       .execute();
     const links = low.length

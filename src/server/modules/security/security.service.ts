@@ -1,5 +1,6 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { Authz } from '../../../authz/index.ts';
+import { API_KEY_PREFIX, API_KEY_RANDOM_BYTES, keyablePermissions } from '../../../shared/api-keys.ts';
 import type {
   ApiKey,
   CreateApiKeyBody,
@@ -148,10 +149,7 @@ export class SecurityService {
   /** Which of the actor's permissions a key may carry: those they hold now without elevation. */
   static keyable(engine: Authz, actor: Actor): string[] {
     const plain = { ...actor.subject, elevatedUntil: null, limitTo: null };
-    return engine
-      .effective(plain)
-      .filter((e) => e.access === 'all' || e.access === 'own')
-      .map((e) => e.permission);
+    return keyablePermissions(engine.effective(plain));
   }
 
   async createApiKey(actor: Actor, scope: Scope<'api_key'>, body: CreateApiKeyBody, ctx: RequestContext) {
@@ -181,7 +179,7 @@ export class SecurityService {
         [{ path: 'permissions', message: `Not yours to give: ${notHeld.join(', ')}` }],
       );
     }
-    const key = `stw_${randomBytes(32).toString('base64url')}`;
+    const key = `${API_KEY_PREFIX}${randomBytes(API_KEY_RANDOM_BYTES).toString('base64url')}`;
     const id = randomUUID();
     await transaction(this.deps.database.db, async (trx) => {
       await insertApiKey(trx, {

@@ -3,6 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useEffect, useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
+import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import { generalError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -210,6 +211,7 @@ export function CountPage() {
                     size="xs"
                     aria-label={`Counted ${l.name}`}
                     min={0}
+                    max={MAX_QUANTITY}
                     allowDecimal={false}
                     value={entered[l.itemId] ?? ''}
                     onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}

@@ -16,7 +16,7 @@ import { IconFileTypePdf } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { PurchaseOrder } from '../../../shared/contracts/inventory.ts';
+import { isReceivable, type PurchaseOrder } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { formatDateTime, formatMoney } from '../../app/format.ts';
@@ -61,7 +61,7 @@ export function OrderPage() {
   if (order.isError) return <ErrorState error={order.error} onRetry={() => order.refetch()} />;
   const o = order.data;
   const money = (v: number) => formatMoney(v, me.business.currency);
-  const open = o.status === 'ordered' || o.status === 'partially_received';
+  const open = isReceivable(o.status);
   const received = o.lines.some((l) => l.received > 0);
   return (
     <Stack>

@@ -17,7 +17,8 @@ import { IconPlus, IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { PurchaseOrder } from '../../../shared/contracts/inventory.ts';
+import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
+import type { PurchaseOrder, PurchaseOrderStatus } from '../../../shared/contracts/inventory.ts';
 import { generalError } from '../../app/api.ts';
 import { formatDate, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -32,7 +33,7 @@ export const STATUS = {
   partially_received: { label: 'Partly received', color: 'yellow' },
   received: { label: 'Received', color: 'teal' },
   cancelled: { label: 'Cancelled', color: 'red' },
-} as const;
+} as const satisfies Record<PurchaseOrderStatus, { label: string; color: string }>;
 
 export function OrdersPage() {
   const me = useOutletContext<Me>();
@@ -250,6 +251,7 @@ export function OrderForm(props: {
           <NumberInput
             aria-label={`Quantity of ${l.label}`}
             min={1}
+            max={MAX_QUANTITY}
             allowDecimal={false}
             style={{ flex: 1 }}
             value={l.quantity}
@@ -258,6 +260,7 @@ export function OrderForm(props: {
           <NumberInput
             aria-label={`Unit cost of ${l.label}`}
             min={0}
+            max={MAX_MONEY_MINOR / 100}
             decimalScale={2}
             fixedDecimalScale
             style={{ flex: 1 }}

@@ -22,13 +22,14 @@ import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Role } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
+import type { Policy } from '../../../shared/permissions/policy.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { useCreateRole, useDeleteRole, useRoles, useSaveRole } from './users.queries.ts';
 
-type Entry = 'none' | 'allow' | 'own' | 'elevated';
+type Entry = 'none' | Policy;
 
 function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEdit: boolean }) {
   const [name, setName] = useState(role.name);

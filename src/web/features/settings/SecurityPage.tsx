@@ -20,6 +20,7 @@ import { notifications } from '@mantine/notifications';
 import { IconKey, IconPlus, IconShieldLock } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useOutletContext } from 'react-router';
+import { API_KEY_PREFIX, keyablePermissions } from '../../../shared/api-keys.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { ApiKey, SecuritySettings } from '../../../shared/contracts/security.ts';
 import { PERMISSIONS } from '../../../shared/permissions/catalog.ts';
@@ -142,8 +143,8 @@ function ApiKeysCard() {
           </Button>
         </Group>
         <Text size="sm" c="dimmed">
-          For other programs: send the key as <code>Authorization: Bearer …</code>. A key can do only what it was given
-          and what its owner may still do, and never unlocks master-code actions.
+          For other programs: send the key (<code>{API_KEY_PREFIX}…</code>) as <code>Authorization: Bearer …</code>. A
+          key can do only what it was given and what its owner may still do, and never unlocks master-code actions.
         </Text>
         <DataTable
           label="API keys"
@@ -241,7 +242,7 @@ function ApiKeysCard() {
 
 function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (key: string) => void }) {
   const me = useOutletContext<Me>();
-  const mine = me.permissions.filter((p) => p.access === 'all' || p.access === 'own').map((p) => p.permission);
+  const mine = keyablePermissions(me.permissions);
   const [name, setName] = useState('');
   const [permissions, setPermissions] = useState<string[]>([]);
   const [until, setUntil] = useState('');
