@@ -91,7 +91,8 @@ describe.each(ENGINES)('stock ledger against a model on %s', (engine) => {
       case 'move': {
         const delta = o.kind === 'out' || (o.kind === 'adjustment' && o.down) ? -o.quantity : o.quantity;
         const quantity = o.kind === 'adjustment' ? delta : o.quantity;
-        const refused = !m.allowNegative && (m.onHand[o.item] as number) + delta < 0;
+        // Only a decrease is refused for going below zero (negative stock off).
+        const refused = !m.allowNegative && delta < 0 && (m.onHand[o.item] as number) + delta < 0;
         const res = await post(`/api/v1/items/${ids[o.item]}/stock`, {
           kind: o.kind,
           quantity,
@@ -125,18 +126,10 @@ describe.each(ENGINES)('stock ledger against a model on %s', (engine) => {
         const res = await post(`/api/v1/purchase-orders/${order.id}/receive`, {
           lines: [{ lineId: order.lineId, quantity: o.quantity }],
         });
-        // A fully received order is closed (409); receiving beyond what is due is refused (422); and
-        // while negative stock is off, no change may leave an item below zero, a receipt included
-        // (today's rule: a receipt that raises a negative figure but not to 0 is refused, 409).
-        const stays = (m.onHand[order.item] as number) + o.quantity;
+        // A fully received order is closed (409) and receiving beyond what is due is refused (422);
+        // a receipt is booked even when the item stays below zero (goods arriving are never refused).
         const expected =
-          order.received >= order.quantity
-            ? 409
-            : order.received + o.quantity > order.quantity
-              ? 422
-              : !m.allowNegative && stays < 0
-                ? 409
-                : 200;
+          order.received >= order.quantity ? 409 : order.received + o.quantity > order.quantity ? 422 : 200;
         if (expected === 200) {
           order.received += o.quantity;
           m.onHand[order.item] = (m.onHand[order.item] as number) + o.quantity;
@@ -170,14 +163,15 @@ describe.each(ENGINES)('stock ledger against a model on %s', (engine) => {
         const count = m.count;
         const res = await post(`/api/v1/stock-counts/${count.id}/post`);
         // Each counted line moves stock by counted − expected (movements since the snapshot are
-        // kept); all lines post or none does.
+        // kept); all lines post or none does. A line that lowers an item below zero is refused
+        // while negative stock is off; one that raises it never is.
         const next = m.onHand.map((h, i) => {
           const c = count.counted[i];
           return c === null || c === undefined ? h : h + c - (count.expected[i] as number);
         });
         const expected = count.counted.every((c) => c === null)
           ? 409
-          : !m.allowNegative && next.some((h) => h < 0)
+          : !m.allowNegative && next.some((h, i) => h < 0 && h < (m.onHand[i] as number))
             ? 409
             : 200;
         if (expected === 200) {

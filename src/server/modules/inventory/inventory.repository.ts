@@ -286,7 +286,10 @@ export async function applyStockChange(
     .set((eb) => ({ on_hand: eb('on_hand', '+', c.delta), updated_at: c.now }))
     .where('id', '=', c.itemId);
   update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '<=', MAX_STOCK));
-  update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '>=', c.allowNegative ? -MAX_STOCK : 0));
+  // Below zero only when allowed, and only a decrease can be refused for it: goods arriving at an
+  // item that is already negative (allowed earlier) are booked even if it stays below zero.
+  const floor = c.allowNegative || c.delta >= 0 ? -MAX_STOCK : 0;
+  update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '>=', floor));
   const row = await update.returning('on_hand').executeTakeFirst();
   if (!row) return null;
   const after = Number(row.on_hand);
