@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../../authz/index.ts';
 import { API_KEY_LIKE } from '../../shared/api-keys.ts';
-import { isPermission, type Permission } from '../../shared/permissions/catalog.ts';
+import { isPermission, type Permission, permissionDef } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
 import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
 import { isResourceName, type ResourceName, resources, scopeFor } from './scope.ts';
@@ -164,7 +164,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
     const access = await auth.access(actor, permission);
     if (access === 'elevation-required') throw new ElevationRequiredError(permission);
     if (access === 'none') {
-      throw new ForbiddenError(`You do not have the permission "${permission}".`, { permission });
+      throw new ForbiddenError(`You do not have the permission “${permissionDef(permission).label}”.`, { permission });
     }
     // `own` on a resource without an owner (or a route naming none) is refused here: fail closed.
     request.scope = scopeFor(permission, config.resource as ResourceName | undefined, access, actor.subject.ownerIds);
@@ -187,7 +187,8 @@ export async function requirePermission(request: FastifyRequest, permission: str
   const actor = actorOf(request);
   const access = await request.server.permissionAccess(actor, permission);
   if (access === 'elevation-required') throw new ElevationRequiredError(permission);
-  if (access === 'none') throw new ForbiddenError(`You do not have the permission "${permission}".`, { permission });
+  if (access === 'none')
+    throw new ForbiddenError(`You do not have the permission “${permissionDef(permission).label}”.`, { permission });
 }
 
 /** The signed-in actor of a guarded route (the guard guarantees one exists). */
