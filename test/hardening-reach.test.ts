@@ -172,7 +172,7 @@ describe.each(ENGINES)('H3 — account actions need reach on %s', (engine) => {
     await login(t.app, boss.email, STAFF_PASSWORD);
   });
 
-  it('refuses editing their email, ending their sessions, deactivating them', async () => {
+  it('refuses editing their email, listing or ending their sessions, deactivating them', async () => {
     const email = await sup.session.inject({
       method: 'PATCH',
       url: `/api/v1/users/${boss.id}`,
@@ -180,6 +180,10 @@ describe.each(ENGINES)('H3 — account actions need reach on %s', (engine) => {
     });
     expect(email.statusCode).toBe(403);
     expect(typeOf(email)).toBe('out-of-reach');
+    const listed = await sup.session.inject({ method: 'GET', url: `/api/v1/users/${boss.id}/sessions` });
+    expect(listed.statusCode).toBe(403);
+    expect(typeOf(listed)).toBe('out-of-reach');
+    expect(listed.json().items).toBeUndefined();
     const sessions = await admin.inject({ method: 'GET', url: `/api/v1/users/${boss.id}/sessions` });
     const handle = sessions.json().items[0].id as string;
     const one = await sup.session.inject({ method: 'DELETE', url: `/api/v1/users/${boss.id}/sessions/${handle}` });

@@ -125,7 +125,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     async (request) => {
       const actor = actorOf(request);
       const self = selfScope('user', actor.subject.ownerIds);
-      return { items: await auth.sessions(self, actor.user.id, actor.session?.handle ?? null) };
+      return { items: await auth.sessions(actor, self, actor.user.id, actor.session?.handle ?? null) };
     },
   );
   r.delete(

@@ -544,11 +544,20 @@ export class AuthService {
     });
   }
 
-  /** The user's open sessions, newest activity first. */
-  /** The open sessions of a user within the scope (404 for a user outside it). */
-  async sessions(scope: Scope<'user'>, userId: string, currentHandle: string | null): Promise<SessionInfo[]> {
+  /**
+   * The open sessions of a user within the scope (404 for a user outside it), newest activity
+   * first. Another user's list needs reach, like ending them: it shows their addresses and the
+   * handles that end their sessions.
+   */
+  async sessions(
+    actor: Actor,
+    scope: Scope<'user'>,
+    userId: string,
+    currentHandle: string | null,
+  ): Promise<SessionInfo[]> {
     const { db } = this.deps.database;
     if (!(await getUser(db, scope, userId))) throw new NotFoundError('There is no user with that id.');
+    await requireReach(db, this.deps.roles, actor, userId);
     const security = await this.security();
     const now = this.deps.now();
     const rows = await listOpenSessions(db, userId, this.iso(now));

@@ -169,7 +169,12 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) => ({
-      items: await auth.sessions(scopeOf(request, 'user'), request.params.id, actorOf(request).session?.handle ?? null),
+      items: await auth.sessions(
+        actorOf(request),
+        scopeOf(request, 'user'),
+        request.params.id,
+        actorOf(request).session?.handle ?? null,
+      ),
     }),
   );
   r.delete(
