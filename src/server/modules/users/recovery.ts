@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
 import { type Database, transaction } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { endUserSessions, setPassword } from '../auth/auth.repository.ts';
+import { endUserSessions, findUserByEmail, setPassword } from '../auth/auth.repository.ts';
 import type { PasswordHasher } from '../auth/password.ts';
 import { holdsAdminSet, lockAccessChanges } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
@@ -17,6 +17,7 @@ import type { RolesService } from '../roles/roles.service.ts';
 import { revokeUserApiKeys } from '../security/security.repository.ts';
 import { getSetting } from '../settings/settings.repository.ts';
 import { type Business, loadSecurity, SETTING } from '../settings/settings.service.ts';
+import { updateUser } from './users.repository.ts';
 import { temporaryPassword } from './users.service.ts';
 
 export type RecoveryDeps = {
@@ -94,7 +95,7 @@ export async function recoverAdmin(
 ): Promise<{ temporaryPassword: string | null; name: string; role: string }> {
   const { db, engine: kind } = deps.database;
   const email = options.email.trim().toLowerCase();
-  const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  const user = await findUserByEmail(db, email);
   if (!user)
     throw new RecoveryError(`There is no user with the email ${email}. \`steward admin list\` shows who there is.`);
   const business = await getSetting<Business>(db, SETTING.business);
@@ -109,11 +110,7 @@ export async function recoverAdmin(
     const before = { role: user.role_key, active: user.active === 1 };
     let liftedDenies: string[] = [];
     if (options.restoreAdmin) {
-      await trx
-        .updateTable('users')
-        .set({ role_key: adminRole, active: 1, updated_at: now })
-        .where('id', '=', user.id)
-        .execute();
+      await updateUser(trx, user.id, { role_key: adminRole, active: 1 }, now);
       const denies = await trx
         .selectFrom('user_overrides')
         .select('permission')
