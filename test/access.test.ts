@@ -404,6 +404,33 @@ describe.each(ENGINES)('permissions and roles on %s', (engine) => {
     await admin.inject({ method: 'PUT', url: '/api/v1/settings/security', payload: settings });
   });
 
+  it('refuses a critical grant approved by the admin it is made out to; another admin may approve it', async () => {
+    const grantee = await createStaff(t.app, admin, 'admin', 'Grantee Admin');
+    const third = await createStaff(t.app, admin, 'admin', 'Third Admin');
+    const settings = (await admin.inject({ method: 'GET', url: '/api/v1/settings/security' })).json();
+    await admin.inject({
+      method: 'PUT',
+      url: '/api/v1/settings/security',
+      payload: { ...settings, criticalGrantsNeedApproval: true },
+    });
+    const req = await admin.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${grantee.id}/permissions/backup.restore`,
+      payload: { effect: 'grant', reason: 'lasting restore rights' },
+    });
+    expect(req.statusCode).toBe(202);
+    const id = req.json().requestId;
+    const self = await grantee.session.inject({ method: 'POST', url: `/api/v1/permission-requests/${id}/approve` });
+    expect(self.statusCode).toBe(403);
+    const before = await admin.inject({ method: 'GET', url: `/api/v1/users/${grantee.id}/permissions` });
+    expect(before.json().items.find((i: { permission: string }) => i.permission === 'backup.restore').state).toBe(
+      'inherited',
+    );
+    const ok = await third.session.inject({ method: 'POST', url: `/api/v1/permission-requests/${id}/approve` });
+    expect(ok.statusCode).toBe(200);
+    await admin.inject({ method: 'PUT', url: '/api/v1/settings/security', payload: settings });
+  });
+
   it('creates, edits and refuses broken roles; a role edit applies at once', async () => {
     const created = await admin.inject({
       method: 'POST',

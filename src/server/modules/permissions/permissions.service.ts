@@ -402,6 +402,9 @@ export class PermissionsService {
       if (approve && req.requested_by === actor.user.id) {
         throw new ForbiddenError('A second admin must approve this grant; you asked for it yourself.');
       }
+      if (approve && req.user_id === actor.user.id) {
+        throw new ForbiddenError('A second admin must approve this grant; it is made out to you.');
+      }
       if (approve && req.expires_at !== null && Date.parse(req.expires_at) <= this.deps.now()) {
         throw new ConflictError('This grant would already have expired; reject it and ask again.');
       }
