@@ -7,6 +7,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
+import { createApiKey, setOverride } from './factories.ts';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
 
 type Fetcher = (
@@ -60,6 +62,25 @@ describe.each(ENGINES)('reach under parallel requests on %s', (engine) => {
     const b = await createStaff(t.app, admin, 'manager', `Mgr B${round}`);
     return { a: { ...a, http: client(base, a.session) }, b: { ...b, http: client(base, b.session) } };
   }
+
+  it('an API-key keeper revoking an admin’s key 50 times at once is refused every time; the owner’s 50 revokes count once', async () => {
+    const keeper = await createStaff(t.app, admin, 'user', 'Kim Keeper');
+    await setOverride(admin, keeper.id, 'security.api_keys', { effect: 'grant', reason: 'rotates keys' });
+    const { key, apiKey } = await createApiKey(admin, ['users.view']);
+    const kim = client(base, keeper.session);
+    const attacks = await Promise.all(Array.from({ length: 50 }, () => kim('DELETE', `/api/v1/api-keys/${apiKey.id}`)));
+    expect(attacks.map((r) => r.status).filter((s) => s !== 403)).toEqual([]);
+    const bearer = { authorization: `Bearer ${key}` };
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer })).statusCode).toBe(200);
+
+    const before = await countAuditEvents(t.app.services.database.db, 'security.api_key.revoke');
+    const own = client(base, admin);
+    const revokes = await Promise.all(Array.from({ length: 50 }, () => own('DELETE', `/api/v1/api-keys/${apiKey.id}`)));
+    expect(revokes.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(revokes.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect(await countAuditEvents(t.app.services.database.db, 'security.api_key.revoke')).toBe(before + 1);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer })).statusCode).toBe(401);
+  });
 
   it('two managers denying each other at once: exactly one deny applies', async () => {
     for (let round = 0; round < 3; round++) {

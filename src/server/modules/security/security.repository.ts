@@ -167,8 +167,15 @@ export async function insertApiKey(
     .execute();
 }
 
-export async function revokeApiKey(trx: Kysely<DB>, id: string, by: string, now: string): Promise<void> {
-  await trx.updateTable('api_keys').set({ revoked_at: now, revoked_by: by }).where('id', '=', id).execute();
+/** Revokes a key that is still active; false when another request revoked it first. */
+export async function revokeApiKey(trx: Kysely<DB>, id: string, by: string, now: string): Promise<boolean> {
+  const r = await trx
+    .updateTable('api_keys')
+    .set({ revoked_at: now, revoked_by: by })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 /** The key with this token hash, joined with its user, for authentication. */

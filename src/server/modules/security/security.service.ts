@@ -212,7 +212,8 @@ export class SecurityService {
     await transaction(db, async (trx) => {
       await lockAccessChanges(trx, kind);
       await requireReach(trx, this.deps.roles, actor, row.user_id);
-      await revokeApiKey(trx, id, actor.user.id, this.iso());
+      if (!(await revokeApiKey(trx, id, actor.user.id, this.iso())))
+        throw new ConflictError('This key is already revoked.');
       await this.deps.audit.record(trx, {
         action: 'security.api_key.revoke',
         actor,
