@@ -524,20 +524,21 @@ export class ItemsService {
         c.id,
       ]),
     );
-    const existing = new Map<string, string>();
+    const existing = new Map<string, { id: string; onHand: number }>();
     const skus = read.rows.map((r) => r.sku).filter(Boolean);
     for (let i = 0; i < skus.length; i += 500) {
       const found = await db
         .selectFrom('items')
-        .select(['id', 'sku'])
+        .select(['id', 'sku', 'on_hand'])
         .where('sku', 'in', skus.slice(i, i + 500))
         .execute();
-      for (const f of found) existing.set(f.sku, f.id);
+      for (const f of found) existing.set(f.sku, { id: f.id, onHand: Number(f.on_hand) });
       await yieldToLoop();
     }
     const rows = read.rows.map((r) => {
       const bad = (column: string, message: string) => errors.push({ row: r.rowNo, column, message });
-      const id = existing.get(r.sku) ?? null;
+      const current = existing.get(r.sku);
+      const id = current?.id ?? null;
       const f = r.fields;
       const values: Partial<ItemsTable> = { sku: r.sku, name: f.name ?? '' };
       if (f.description !== undefined) values.description = f.description;
@@ -563,7 +564,13 @@ export class ItemsService {
         else openingStock = checked.data ?? 0;
       }
       // Existing items: on-hand may only repeat the current figure (a stock change needs a reason).
-      return { rowNo: r.rowNo, id, values, openingStock, onHandCheck: id ? r.onHand : null };
+      if (current && r.onHand !== null && r.onHand !== current.onHand) {
+        bad(
+          'on_hand',
+          `On hand is ${current.onHand} in Steward; change stock with a stock movement (it needs a reason), or leave the cell as it is.`,
+        );
+      }
+      return { rowNo: r.rowNo, id, values, openingStock };
     });
     const order = new Map(read.columns.map((c, i) => [c, i] as const));
     errors.sort((x, y) => x.row - y.row || (order.get(x.column) ?? 999) - (order.get(y.column) ?? 999));
@@ -572,9 +579,6 @@ export class ItemsService {
 
   async previewImport(data: Buffer): Promise<ImportPreview> {
     const a = await this.analyse(data);
-    const { db } = this.deps.database;
-    // Existing items whose on_hand differs: refuse, a stock change needs its own reason.
-    await this.checkOnHand(db, a);
     return {
       rows: a.rows.length,
       creates: a.rows.filter((r) => !r.id).length,
@@ -583,31 +587,6 @@ export class ItemsService {
       columns: a.columns,
       sample: a.sample.map((r) => Object.fromEntries(a.columns.map((c, i) => [c, r[i] ?? '']))),
     };
-  }
-
-  private async checkOnHand(db: Tx, a: Awaited<ReturnType<ItemsService['analyse']>>) {
-    const ids = a.rows.filter((r) => r.id && r.onHandCheck !== null).map((r) => r.id as string);
-    const current = new Map<string, number>();
-    for (let i = 0; i < ids.length; i += 500) {
-      for (const r of await db
-        .selectFrom('items')
-        .select(['id', 'on_hand'])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute()) {
-        current.set(r.id, Number(r.on_hand));
-      }
-      await yieldToLoop();
-    }
-    for (const r of a.rows) {
-      if (!r.id || r.onHandCheck === null) continue;
-      if (current.get(r.id) !== r.onHandCheck) {
-        a.errors.push({
-          row: r.rowNo,
-          column: 'on_hand',
-          message: `On hand is ${current.get(r.id)} in Steward; change stock with a stock movement (it needs a reason), or leave the cell as it is.`,
-        });
-      }
-    }
   }
 
   /**
@@ -621,7 +600,6 @@ export class ItemsService {
   async import(actor: Actor, data: Buffer, filename: string, ctx: RequestContext) {
     const { db } = this.deps.database;
     const a = await this.analyse(data);
-    await this.checkOnHand(db, a);
     if (a.errors.length > 0) {
       throw new ValidationError(
         `${a.errors.length} problem${a.errors.length === 1 ? '' : 's'} in the file; nothing was imported.`,
