@@ -592,8 +592,7 @@ export class ItemsService {
   /**
    * Writes the rows when none has a problem (every row is checked before anything is written).
    * The rows are written a slice of time (IMPORT_SLICE_MS) at a time, one transaction each, with a
-   * turn of the event loop between: a 50,000-row import never holds the database (SQLite's one connection) or the
-   * event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
+   * turn of the event loop between: a 50,000-row import never holds the database's writer or the event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
    * (someone created the same SKU meanwhile), the rows before it stay imported and the answer
    * says so; importing the same file again finishes the job (imported rows become updates).
    */
@@ -625,16 +624,9 @@ export class ItemsService {
               await yieldToLoop();
               turn = performance.now();
             }
-            await this.importChunk(
-              trx,
-              actor,
-              a.rows.slice(next, next + 1),
-              filename,
-              now,
-              ctx,
-              () => created++,
-              () => updated++,
-            );
+            if ((await this.importRow(trx, actor, a.rows[next] as ImportRow, filename, now, ctx)) === 'created')
+              created++;
+            else updated++;
             next++;
           } while (next < a.rows.length && performance.now() - began < IMPORT_SLICE_MS);
           return next;
@@ -652,66 +644,65 @@ export class ItemsService {
     return { created, updated };
   }
 
-  private async importChunk(
+  /** Writes one checked row of an import: an update of the item with its SKU, or a new item. */
+  private async importRow(
     trx: Tx,
     actor: Actor,
-    rows: Awaited<ReturnType<ItemsService['analyse']>>['rows'],
+    r: ImportRow,
     filename: string,
     now: string,
     ctx: RequestContext,
-    onCreated: () => void,
-    onUpdated: () => void,
-  ) {
-    for (const r of rows) {
-      const { values, openingStock: onHand } = r;
-      if (r.id) {
-        const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
-        const next = { ...before, ...values } as ItemsTable;
-        await trx
-          .updateTable('items')
-          .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
-          .where('id', '=', r.id)
-          .execute();
-        await this.deps.audit.record(trx, {
-          action: 'inventory.import',
-          actor,
-          target: { type: 'item', id: r.id },
-          before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
-          after: values,
-          context: ctx,
-        });
-        onUpdated();
-      } else {
-        const id = randomUUID();
-        await insertItem(
-          trx,
-          { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+  ): Promise<'created' | 'updated'> {
+    const { values, openingStock: onHand } = r;
+    if (r.id) {
+      const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+      const next = { ...before, ...values } as ItemsTable;
+      await trx
+        .updateTable('items')
+        .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
+        .where('id', '=', r.id)
+        .execute();
+      await this.deps.audit.record(trx, {
+        action: 'inventory.import',
+        actor,
+        target: { type: 'item', id: r.id },
+        before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+        after: values,
+        context: ctx,
+      });
+      return 'updated';
+    } else {
+      const id = randomUUID();
+      await insertItem(
+        trx,
+        { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+        now,
+      );
+      if (onHand) {
+        await applyStockChange(trx, {
+          itemId: id,
+          delta: onHand,
+          kind: 'import',
+          reason: `Imported from ${filename}`,
+          reference: null,
+          actorId: actor.user.id,
+          allowNegative: true,
           now,
-        );
-        if (onHand) {
-          await applyStockChange(trx, {
-            itemId: id,
-            delta: onHand,
-            kind: 'import',
-            reason: `Imported from ${filename}`,
-            reference: null,
-            actorId: actor.user.id,
-            allowNegative: true,
-            now,
-          });
-        }
-        await this.deps.audit.record(trx, {
-          action: 'inventory.import',
-          actor,
-          target: { type: 'item', id },
-          after: { ...values, on_hand: onHand ?? 0, file: filename },
-          context: ctx,
         });
-        onCreated();
       }
+      await this.deps.audit.record(trx, {
+        action: 'inventory.import',
+        actor,
+        target: { type: 'item', id },
+        after: { ...values, on_hand: onHand ?? 0, file: filename },
+        context: ctx,
+      });
+      return 'created';
     }
   }
 }
+
+type ImportRow = Awaited<ReturnType<ItemsService['analyse']>>['rows'][number];
 
 /** About how long one transaction of an import writes rows before it commits and lets others in. */
 const IMPORT_SLICE_MS = 40;
