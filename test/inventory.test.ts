@@ -250,6 +250,27 @@ describe.each(ENGINES)('inventory on %s', (engine) => {
     expect(notPdf.statusCode).toBe(422);
   });
 
+  it("refuses an import that changes an existing item's on hand, in order with the other errors", async () => {
+    const existing = await item('IMP-OH', { openingStock: 3 });
+    const csv = ['sku,name,price,on_hand', 'IMP-OH,Same item,1,7', 'IMP-OH2,New,abc,0'].join('\r\n');
+    const preview = await admin.inject({
+      method: 'POST',
+      url: '/api/v1/items/import/preview',
+      ...multipart('i.csv', csv),
+    });
+    expect(preview.statusCode).toBe(200);
+    const errors = preview.json().errors as { row: number; column: string; message: string }[];
+    expect(errors.map((e) => `${e.row}:${e.column}`)).toEqual(['2:on_hand', '3:price']);
+    expect(errors[0]?.message).toMatch(/On hand is 3 in Steward/);
+    const refused = await admin.inject({ method: 'POST', url: '/api/v1/items/import', ...multipart('i.csv', csv) });
+    expect(refused.statusCode).toBe(422);
+    const after = (await admin.inject({ method: 'GET', url: `/api/v1/items/${existing.id}` })).json();
+    expect(after.item ?? after).toMatchObject({ name: existing.name, onHand: 3 });
+    const same = ['sku,name,on_hand', 'IMP-OH,Same item,3'].join('\r\n');
+    const ok = await admin.inject({ method: 'POST', url: '/api/v1/items/import', ...multipart('i.csv', same) });
+    expect(ok.json()).toEqual({ created: 0, updated: 1 });
+  });
+
   it('runs a stocktake: snapshot, counts, differences posted as movements, once', async () => {
     const a = await item('CNT-1', { openingStock: 10, location: 'Cold room' });
     const b = await item('CNT-2', { openingStock: 4, location: 'Cold room' });

@@ -37,8 +37,9 @@ export async function lockChain<T>(trx: Kysely<T>, engine: Engine, chainId: numb
 
 /**
  * Locks one row (by its `id`) until the transaction ends, so read-check-write sequences on it run
- * one at a time: `select … for update` on PostgreSQL. SQLite needs nothing: its single connection
- * runs one transaction at a time.
+ * one at a time: `select … for update` on PostgreSQL. SQLite needs nothing: every transaction holds
+ * the database's write lock from its first statement (the WAL driver's writer, `BEGIN IMMEDIATE`),
+ * so transactions in this process and in others already run one at a time.
  */
 export async function lockRow<T>(trx: Kysely<T>, engine: Engine, table: string, id: string): Promise<void> {
   if (engine === 'postgres') await sql`select 1 from ${sql.table(table)} where id = ${id} for update`.execute(trx);

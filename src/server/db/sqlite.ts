@@ -32,11 +32,6 @@ function safeNumbers(row: unknown): unknown {
 }
 
 /**
- * Opens a SQLite file through Node's built-in `node:sqlite` and adapts it to Kysely's
- * SqliteDialect (which was written for better-sqlite3's array-parameter API).
- * Prepared statements are cached per SQL text.
- */
-/**
  * The database is readable by its owner only: the data directory is created 0700 and the file
  * 0600 before SQLite opens it. SQLite gives its -wal and -shm files the main file's mode; files
  * left more open by an older version are tightened here.
@@ -49,6 +44,11 @@ function restrictFiles(file: string): void {
   }
 }
 
+/**
+ * Opens a SQLite file through Node's built-in `node:sqlite` and adapts it to Kysely's
+ * SqliteDialect (which was written for better-sqlite3's array-parameter API).
+ * Prepared statements are cached per SQL text.
+ */
 export function openSqlite(file: string): SqliteDatabase & { raw: DatabaseSync } {
   if (file !== ':memory:') restrictFiles(file);
   const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5000 });
@@ -265,7 +265,10 @@ class WalConnection implements DatabaseConnection {
     // Its own statement: a cached one would be reset by the next query with the same text.
     const db = this.#release ? this.#writer : this.#reader;
     const stmt = db.raw.prepare(compiled.sql);
-    for (const row of stmt.iterate(...(compiled.parameters as Param[]))) yield { rows: [row as R] };
+    // Read big integers as the adapter's retry does: a retry is impossible once rows have been
+    // yielded, so a stored integer beyond 2^53 would otherwise fail the stream halfway.
+    stmt.setReadBigInts(true);
+    for (const row of stmt.iterate(...(compiled.parameters as Param[]))) yield { rows: [safeNumbers(row) as R] };
   }
 }
 

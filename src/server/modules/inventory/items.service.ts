@@ -524,20 +524,21 @@ export class ItemsService {
         c.id,
       ]),
     );
-    const existing = new Map<string, string>();
+    const existing = new Map<string, { id: string; onHand: number }>();
     const skus = read.rows.map((r) => r.sku).filter(Boolean);
     for (let i = 0; i < skus.length; i += 500) {
       const found = await db
         .selectFrom('items')
-        .select(['id', 'sku'])
+        .select(['id', 'sku', 'on_hand'])
         .where('sku', 'in', skus.slice(i, i + 500))
         .execute();
-      for (const f of found) existing.set(f.sku, f.id);
+      for (const f of found) existing.set(f.sku, { id: f.id, onHand: Number(f.on_hand) });
       await yieldToLoop();
     }
     const rows = read.rows.map((r) => {
       const bad = (column: string, message: string) => errors.push({ row: r.rowNo, column, message });
-      const id = existing.get(r.sku) ?? null;
+      const current = existing.get(r.sku);
+      const id = current?.id ?? null;
       const f = r.fields;
       const values: Partial<ItemsTable> = { sku: r.sku, name: f.name ?? '' };
       if (f.description !== undefined) values.description = f.description;
@@ -563,7 +564,13 @@ export class ItemsService {
         else openingStock = checked.data ?? 0;
       }
       // Existing items: on-hand may only repeat the current figure (a stock change needs a reason).
-      return { rowNo: r.rowNo, id, values, openingStock, onHandCheck: id ? r.onHand : null };
+      if (current && r.onHand !== null && r.onHand !== current.onHand) {
+        bad(
+          'on_hand',
+          `On hand is ${current.onHand} in Steward; change stock with a stock movement (it needs a reason), or leave the cell as it is.`,
+        );
+      }
+      return { rowNo: r.rowNo, id, values, openingStock };
     });
     const order = new Map(read.columns.map((c, i) => [c, i] as const));
     errors.sort((x, y) => x.row - y.row || (order.get(x.column) ?? 999) - (order.get(y.column) ?? 999));
@@ -572,9 +579,6 @@ export class ItemsService {
 
   async previewImport(data: Buffer): Promise<ImportPreview> {
     const a = await this.analyse(data);
-    const { db } = this.deps.database;
-    // Existing items whose on_hand differs: refuse, a stock change needs its own reason.
-    await this.checkOnHand(db, a);
     return {
       rows: a.rows.length,
       creates: a.rows.filter((r) => !r.id).length,
@@ -585,43 +589,16 @@ export class ItemsService {
     };
   }
 
-  private async checkOnHand(db: Tx, a: Awaited<ReturnType<ItemsService['analyse']>>) {
-    const ids = a.rows.filter((r) => r.id && r.onHandCheck !== null).map((r) => r.id as string);
-    const current = new Map<string, number>();
-    for (let i = 0; i < ids.length; i += 500) {
-      for (const r of await db
-        .selectFrom('items')
-        .select(['id', 'on_hand'])
-        .where('id', 'in', ids.slice(i, i + 500))
-        .execute()) {
-        current.set(r.id, Number(r.on_hand));
-      }
-      await yieldToLoop();
-    }
-    for (const r of a.rows) {
-      if (!r.id || r.onHandCheck === null) continue;
-      if (current.get(r.id) !== r.onHandCheck) {
-        a.errors.push({
-          row: r.rowNo,
-          column: 'on_hand',
-          message: `On hand is ${current.get(r.id)} in Steward; change stock with a stock movement (it needs a reason), or leave the cell as it is.`,
-        });
-      }
-    }
-  }
-
   /**
    * Writes the rows when none has a problem (every row is checked before anything is written).
    * The rows are written a slice of time (IMPORT_SLICE_MS) at a time, one transaction each, with a
-   * turn of the event loop between: a 50,000-row import never holds the database (SQLite's one connection) or the
-   * event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
+   * turn of the event loop between: a 50,000-row import never holds the database's writer or the event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
    * (someone created the same SKU meanwhile), the rows before it stay imported and the answer
    * says so; importing the same file again finishes the job (imported rows become updates).
    */
   async import(actor: Actor, data: Buffer, filename: string, ctx: RequestContext) {
     const { db } = this.deps.database;
     const a = await this.analyse(data);
-    await this.checkOnHand(db, a);
     if (a.errors.length > 0) {
       throw new ValidationError(
         `${a.errors.length} problem${a.errors.length === 1 ? '' : 's'} in the file; nothing was imported.`,
@@ -647,16 +624,9 @@ export class ItemsService {
               await yieldToLoop();
               turn = performance.now();
             }
-            await this.importChunk(
-              trx,
-              actor,
-              a.rows.slice(next, next + 1),
-              filename,
-              now,
-              ctx,
-              () => created++,
-              () => updated++,
-            );
+            if ((await this.importRow(trx, actor, a.rows[next] as ImportRow, filename, now, ctx)) === 'created')
+              created++;
+            else updated++;
             next++;
           } while (next < a.rows.length && performance.now() - began < IMPORT_SLICE_MS);
           return next;
@@ -674,66 +644,65 @@ export class ItemsService {
     return { created, updated };
   }
 
-  private async importChunk(
+  /** Writes one checked row of an import: an update of the item with its SKU, or a new item. */
+  private async importRow(
     trx: Tx,
     actor: Actor,
-    rows: Awaited<ReturnType<ItemsService['analyse']>>['rows'],
+    r: ImportRow,
     filename: string,
     now: string,
     ctx: RequestContext,
-    onCreated: () => void,
-    onUpdated: () => void,
-  ) {
-    for (const r of rows) {
-      const { values, openingStock: onHand } = r;
-      if (r.id) {
-        const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
-        const next = { ...before, ...values } as ItemsTable;
-        await trx
-          .updateTable('items')
-          .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
-          .where('id', '=', r.id)
-          .execute();
-        await this.deps.audit.record(trx, {
-          action: 'inventory.import',
-          actor,
-          target: { type: 'item', id: r.id },
-          before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
-          after: values,
-          context: ctx,
-        });
-        onUpdated();
-      } else {
-        const id = randomUUID();
-        await insertItem(
-          trx,
-          { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+  ): Promise<'created' | 'updated'> {
+    const { values, openingStock: onHand } = r;
+    if (r.id) {
+      const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
+      const next = { ...before, ...values } as ItemsTable;
+      await trx
+        .updateTable('items')
+        .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
+        .where('id', '=', r.id)
+        .execute();
+      await this.deps.audit.record(trx, {
+        action: 'inventory.import',
+        actor,
+        target: { type: 'item', id: r.id },
+        before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+        after: values,
+        context: ctx,
+      });
+      return 'updated';
+    } else {
+      const id = randomUUID();
+      await insertItem(
+        trx,
+        { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
+        now,
+      );
+      if (onHand) {
+        await applyStockChange(trx, {
+          itemId: id,
+          delta: onHand,
+          kind: 'import',
+          reason: `Imported from ${filename}`,
+          reference: null,
+          actorId: actor.user.id,
+          allowNegative: true,
           now,
-        );
-        if (onHand) {
-          await applyStockChange(trx, {
-            itemId: id,
-            delta: onHand,
-            kind: 'import',
-            reason: `Imported from ${filename}`,
-            reference: null,
-            actorId: actor.user.id,
-            allowNegative: true,
-            now,
-          });
-        }
-        await this.deps.audit.record(trx, {
-          action: 'inventory.import',
-          actor,
-          target: { type: 'item', id },
-          after: { ...values, on_hand: onHand ?? 0, file: filename },
-          context: ctx,
         });
-        onCreated();
       }
+      await this.deps.audit.record(trx, {
+        action: 'inventory.import',
+        actor,
+        target: { type: 'item', id },
+        after: { ...values, on_hand: onHand ?? 0, file: filename },
+        context: ctx,
+      });
+      return 'created';
     }
   }
 }
+
+type ImportRow = Awaited<ReturnType<ItemsService['analyse']>>['rows'][number];
 
 /** About how long one transaction of an import writes rows before it commits and lets others in. */
 const IMPORT_SLICE_MS = 40;
