@@ -27,7 +27,8 @@ import { UsersPage } from '../features/settings/UsersPage.tsx';
 import { SetupPage } from '../features/setup/SetupPage.tsx';
 import { ApiError, setCsrfToken, setSessionEndedHandler } from './api.ts';
 import { shouldRetry } from './query.ts';
-import { markSessionEnded, meKey, useMe, useSetupStatus } from './session.ts';
+import { keys } from './query-keys.ts';
+import { markSessionEnded, useMe, useSetupStatus } from './session.ts';
 import { theme } from './theme.ts';
 
 function toastError(error: unknown) {
@@ -146,8 +147,8 @@ function SessionWatcher() {
   useEffect(() => {
     setSessionEndedHandler(() => {
       setCsrfToken(null);
-      if (queryClient.getQueryData(meKey)) markSessionEnded();
-      queryClient.setQueryData(meKey, null);
+      if (queryClient.getQueryData(keys.me)) markSessionEnded();
+      queryClient.setQueryData(keys.me, null);
     });
     return () => setSessionEndedHandler(null);
   }, []);

@@ -6,13 +6,10 @@ import { ApiError, setCsrfToken } from './api.ts';
 import { getParsed, queryDefaults } from './query.ts';
 import { keys } from './query-keys.ts';
 
-export const meKey = keys.me;
-export const setupKey = keys.setup;
-
 /** The signed-in user, or null when nobody is signed in. */
 export function useMe() {
   return useQuery({
-    queryKey: meKey,
+    queryKey: keys.me,
     queryFn: async (): Promise<Me | null> => {
       try {
         const me = await getParsed(Me, '/api/v1/me');
@@ -31,7 +28,7 @@ export function useMe() {
 export function useSetupStatus() {
   return useQuery({
     ...queryDefaults,
-    queryKey: setupKey,
+    queryKey: keys.setup,
     queryFn: () => getParsed(SetupStatus, '/api/v1/setup'),
     staleTime: 60_000,
   });

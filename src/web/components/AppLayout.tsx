@@ -15,13 +15,13 @@ import { useDisclosure } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconChevronDown, IconHome, IconLockOpen, IconLogout, IconUser } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
-import { useLocation, useNavigate } from 'react-router';
+import { type ReactNode, useEffect } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
 import type { Me } from '../../shared/contracts/auth.ts';
 import { navItemsFor } from '../../shared/modules.ts';
 import { api, setCsrfToken } from '../app/api.ts';
 import { formatTime } from '../app/format.ts';
-import { meKey } from '../app/session.ts';
+import { keys } from '../app/query-keys.ts';
 
 /** "Unlocked until 14:05" while the session is elevated, with a way to lock it now. */
 function ElevationBadge({ me }: { me: Me }) {
@@ -29,7 +29,7 @@ function ElevationBadge({ me }: { me: Me }) {
   const lock = useMutation({
     mutationFn: () => api.delete('/api/v1/auth/elevate'),
     onSuccess: () => {
-      queryClient.setQueryData<Me | null>(meKey, (m) => (m ? { ...m, elevatedUntil: null } : m));
+      queryClient.setQueryData<Me | null>(keys.me, (m) => (m ? { ...m, elevatedUntil: null } : m));
       notifications.show({ message: 'Locked again.' });
     },
   });
@@ -51,15 +51,18 @@ function ElevationBadge({ me }: { me: Me }) {
 }
 
 export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
-  const [opened, { toggle }] = useDisclosure();
+  const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
+  // On a phone the drawer covers the page: choosing a page closes it.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the address changes
+  useEffect(() => close(), [location.pathname]);
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const logout = useMutation({
     mutationFn: () => api.post('/api/v1/auth/logout'),
     onSuccess: () => {
       setCsrfToken(null);
-      queryClient.setQueryData(meKey, null);
+      queryClient.setQueryData(keys.me, null);
       notifications.show({ message: 'You are signed out.' });
       navigate('/login', { replace: true });
     },
@@ -79,11 +82,13 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
       padding="lg"
     >
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between">
-          <Group gap="sm">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap" miw={0}>
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
-            <Text fw={700}>{me.business.name}</Text>
-            <Badge variant="light" color="gray">
+            <Text fw={700} truncate>
+              {me.business.name}
+            </Text>
+            <Badge variant="light" color="gray" visibleFrom="sm">
               Steward
             </Badge>
           </Group>
@@ -126,12 +131,13 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
             label="Dashboard"
             leftSection={<IconHome size={16} />}
             active={location.pathname === '/'}
-            onClick={() => navigate('/')}
+            component={Link}
+            to="/"
           />
           {navItems.map((m) => {
             const route = m.path;
             return route ? (
-              <NavLink key={m.key} label={m.label} active={route === open} onClick={() => navigate(route)} />
+              <NavLink key={m.key} label={m.label} active={route === open} component={Link} to={route} />
             ) : (
               <Tooltip key={m.key} label="This module arrives in a later release" position="right" withArrow>
                 <NavLink

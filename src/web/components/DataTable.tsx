@@ -118,78 +118,81 @@ export function DataTable<T>(props: DataTableProps<T>) {
 
   return (
     <>
-      <Table highlightOnHover={activatable} verticalSpacing="xs" aria-label={props.label} {...props.tableProps}>
-        <Table.Thead>
-          <Table.Tr>
-            {columns.map((c) => {
-              const sortable = c.sortable || c.sortValue !== undefined;
-              const active = sort?.by === c.key;
-              const ariaSort = active ? (sort.order === 'asc' ? 'ascending' : 'descending') : undefined;
+      {/* A wide table scrolls inside its own box; the page itself never scrolls sideways. */}
+      <Table.ScrollContainer minWidth={0} type="native">
+        <Table highlightOnHover={activatable} verticalSpacing="xs" aria-label={props.label} {...props.tableProps}>
+          <Table.Thead>
+            <Table.Tr>
+              {columns.map((c) => {
+                const sortable = c.sortable || c.sortValue !== undefined;
+                const active = sort?.by === c.key;
+                const ariaSort = active ? (sort.order === 'asc' ? 'ascending' : 'descending') : undefined;
+                return (
+                  <Table.Th key={c.key} w={c.width} aria-sort={sortable ? (ariaSort ?? 'none') : undefined}>
+                    {sortable ? (
+                      <UnstyledButton onClick={() => chooseSort(c.key)} aria-label={`Sort by ${c.label ?? c.header}`}>
+                        <Group gap={2} wrap="nowrap">
+                          <Text fw={700} size="sm">
+                            {c.header}
+                          </Text>
+                          {!active ? (
+                            <IconSelector size={14} aria-hidden opacity={0.5} />
+                          ) : sort.order === 'asc' ? (
+                            <IconChevronUp size={14} aria-hidden />
+                          ) : (
+                            <IconChevronDown size={14} aria-hidden />
+                          )}
+                        </Group>
+                      </UnstyledButton>
+                    ) : (
+                      c.header
+                    )}
+                  </Table.Th>
+                );
+              })}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((row) => {
+              const key = props.rowKey(row);
+              const href = rowHref?.(row);
+              const detail = props.detail?.(row);
               return (
-                <Table.Th key={c.key} w={c.width} aria-sort={sortable ? (ariaSort ?? 'none') : undefined}>
-                  {sortable ? (
-                    <UnstyledButton onClick={() => chooseSort(c.key)} aria-label={`Sort by ${c.label ?? c.header}`}>
-                      <Group gap={2} wrap="nowrap">
-                        <Text fw={700} size="sm">
-                          {c.header}
-                        </Text>
-                        {!active ? (
-                          <IconSelector size={14} aria-hidden opacity={0.5} />
-                        ) : sort.order === 'asc' ? (
-                          <IconChevronUp size={14} aria-hidden />
+                <Fragment key={key}>
+                  <Table.Tr
+                    {...props.rowAttributes?.(row)}
+                    style={activatable ? { cursor: 'pointer' } : undefined}
+                    onClick={activatable ? onClick(row) : undefined}
+                    onAuxClick={href ? onAuxClick(row) : undefined}
+                    // A row with a link is reached through its link; one with only an action is focusable itself.
+                    tabIndex={!href && onRowActivate ? 0 : undefined}
+                    onKeyDown={!href && onRowActivate ? onKeyDown(row) : undefined}
+                  >
+                    {columns.map((c) => (
+                      <Table.Td key={c.key} data-row-ignore={c.stopRowClick ? '' : undefined}>
+                        {href && c === primary ? (
+                          <Anchor component={Link} to={href} c="inherit" underline="hover" size="sm">
+                            {c.cell(row)}
+                          </Anchor>
                         ) : (
-                          <IconChevronDown size={14} aria-hidden />
+                          c.cell(row)
                         )}
-                      </Group>
-                    </UnstyledButton>
-                  ) : (
-                    c.header
+                      </Table.Td>
+                    ))}
+                  </Table.Tr>
+                  {detail && (
+                    <Table.Tr id={`${key}-detail`}>
+                      <Table.Td colSpan={columns.length} bg="gray.0">
+                        {detail}
+                      </Table.Td>
+                    </Table.Tr>
                   )}
-                </Table.Th>
+                </Fragment>
               );
             })}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map((row) => {
-            const key = props.rowKey(row);
-            const href = rowHref?.(row);
-            const detail = props.detail?.(row);
-            return (
-              <Fragment key={key}>
-                <Table.Tr
-                  {...props.rowAttributes?.(row)}
-                  style={activatable ? { cursor: 'pointer' } : undefined}
-                  onClick={activatable ? onClick(row) : undefined}
-                  onAuxClick={href ? onAuxClick(row) : undefined}
-                  // A row with a link is reached through its link; one with only an action is focusable itself.
-                  tabIndex={!href && onRowActivate ? 0 : undefined}
-                  onKeyDown={!href && onRowActivate ? onKeyDown(row) : undefined}
-                >
-                  {columns.map((c) => (
-                    <Table.Td key={c.key} data-row-ignore={c.stopRowClick ? '' : undefined}>
-                      {href && c === primary ? (
-                        <Anchor component={Link} to={href} c="inherit" underline="hover" size="sm">
-                          {c.cell(row)}
-                        </Anchor>
-                      ) : (
-                        c.cell(row)
-                      )}
-                    </Table.Td>
-                  ))}
-                </Table.Tr>
-                {detail && (
-                  <Table.Tr id={`${key}-detail`}>
-                    <Table.Td colSpan={columns.length} bg="gray.0">
-                      {detail}
-                    </Table.Td>
-                  </Table.Tr>
-                )}
-              </Fragment>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       {(props.footer || pages > 1) && (
         <Group justify="space-between">
           <div>{props.footer}</div>

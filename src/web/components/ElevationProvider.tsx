@@ -6,7 +6,7 @@ import { type ReactNode, useEffect, useRef, useState } from 'react';
 import type { Me } from '../../shared/contracts/auth.ts';
 import { ApiError, api, setCsrfToken, setElevationHandler } from '../app/api.ts';
 import { formatTime } from '../app/format.ts';
-import { meKey } from '../app/session.ts';
+import { keys } from '../app/query-keys.ts';
 
 type Pending = { detail: string; resolve: (ok: boolean) => void };
 
@@ -50,7 +50,7 @@ export function ElevationProvider({ children }: { children: ReactNode }) {
     try {
       const me = await api.post<Me>('/api/v1/auth/elevate', { code: code.trim() });
       setCsrfToken(me.csrfToken);
-      queryClient.setQueryData(meKey, me);
+      queryClient.setQueryData(keys.me, me);
       notifications.show({
         color: 'teal',
         message: `Unlocked until ${formatTime(me.elevatedUntil, me.business.timezone)}.`,

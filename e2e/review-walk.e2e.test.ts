@@ -1,0 +1,143 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ApiClient,
+  apiAs,
+  createItem,
+  createPlacedOrder,
+  launchBrowser,
+  type Server,
+  screenshot,
+  setupThroughApi,
+  startServer,
+} from './support.ts';
+
+const ADMIN = { name: 'Walt Admin', email: 'walt@example.com', password: 'Walk-Stores-2026' };
+const PAGES = [
+  { name: 'dashboard', path: '/' },
+  { name: 'inventory', path: '/inventory' },
+  { name: 'purchase-orders', path: '/orders' },
+  { name: 'audit', path: '/audit' },
+  { name: 'settings', path: '/settings' },
+] as const;
+const SIZES = [
+  { width: 1440, height: 900 },
+  { width: 390, height: 844 },
+] as const;
+
+async function signIn(page: Page, url: string) {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Modules' }).waitFor({ state: 'attached' });
+}
+
+/** Presses Tab until the focused element matches, or fails after `max` presses. */
+async function tabTo(page: Page, matches: (el: Element) => boolean, max = 60): Promise<void> {
+  const source = matches.toString();
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    // biome-ignore lint/security/noGlobalEval: the predicate is this file's own code, sent to the page
+    const hit = await page.evaluate((src) => eval(src)(document.activeElement), source);
+    if (hit) return;
+  }
+  throw new Error(`Tab never reached ${source}`);
+}
+
+const sideways = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+describe('walk through the main pages as an admin (stores)', () => {
+  let server: Server;
+  let browser: Browser;
+  let admin: ApiClient;
+  let itemName: string;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await setupThroughApi(server.url, 'stores', ADMIN);
+    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
+    const item = await createItem(admin, { name: 'Walk-through pipette tips', openingStock: 3 });
+    itemName = item.name;
+    await createPlacedOrder(admin, { itemId: item.id, quantity: 4, unitCost: 100 });
+  });
+  afterAll(async () => {
+    await admin?.close();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it.each(SIZES)('shows each main page at $width px without sideways scroll at phone width', async (size) => {
+    const page = await browser.newPage({ viewport: size });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url);
+    for (const p of PAGES) {
+      await page.goto(`${server.url}${p.path}`);
+      await page.getByRole('heading', { level: 1 }).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      await screenshot(page, `walk-${p.name}-${size.width}`);
+      if (size.width < 500)
+        expect({ page: p.name, overflow: await sideways(page) }).toEqual({ page: p.name, overflow: 0 });
+    }
+    await page.close();
+  });
+
+  it('reaches the sidebar, an item, a purchase order and a settings tab by keyboard alone', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, server.url);
+
+    // Every sidebar entry that leads somewhere is a real link Tab stops on.
+    const nav = page.getByRole('navigation', { name: 'Modules' });
+    for (const label of [
+      'Dashboard',
+      'Inventory',
+      'Categories',
+      'Suppliers',
+      'Purchase orders',
+      'Security',
+      'Settings',
+    ]) {
+      await expect(nav.getByRole('link', { name: label, exact: true }).count()).resolves.toBe(1);
+    }
+    await page.goto(`${server.url}/`);
+    await tabTo(page, (el) => el.tagName === 'A' && el.textContent?.trim() === 'Inventory');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/inventory$/);
+
+    // Open the item from the list.
+    await page.getByText(itemName).first().waitFor();
+    await tabTo(
+      page,
+      (el) => (el.textContent ?? '').includes('Walk-through pipette tips') && el.matches('a, button, [tabindex]'),
+    );
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/inventory\/[^/]+$/);
+
+    // Open a purchase order from its list.
+    await page.goto(`${server.url}/orders`);
+    await page.getByRole('table').waitFor();
+    await tabTo(
+      page,
+      (el) => el.matches('a[href*="/orders/"], tr[tabindex], button') && /PO-/.test(el.textContent ?? ''),
+    );
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/orders\/[^/]+$/);
+
+    // Open a settings tab.
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    await tabTo(
+      page,
+      (el) =>
+        el.getAttribute('role') === 'tab' ||
+        (el.tagName === 'A' && /\/settings\/./.test(el.getAttribute('href') ?? '')),
+    );
+    const before = page.url();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).not.toBe(before);
+    await page.close();
+  });
+});
