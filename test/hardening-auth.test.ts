@@ -22,6 +22,7 @@ import {
   setupBusiness,
   type TestApp,
 } from './harness.ts';
+import { listenLocal } from './net.ts';
 
 const BURST = 100;
 // The defaults under test (Settings → Security).
@@ -84,7 +85,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
     t = await createTestApp(engine, { config: { trustProxy: true } });
     const a = await setupBusiness(t.app, 'studio');
     admin = await login(t.app, a.email, ADMIN_PASSWORD);
-    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = await listenLocal(t.app);
   });
   afterAll(async () => {
     await t.close();
@@ -343,7 +344,7 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))(
       await other.ready();
       const a = await setupBusiness(t.app, 'studio');
       admin = await login(t.app, a.email, ADMIN_PASSWORD);
-      bases = [await t.app.listen({ port: 0, host: '127.0.0.1' }), await other.listen({ port: 0, host: '127.0.0.1' })];
+      bases = [await listenLocal(t.app), await listenLocal(other)];
     });
     afterAll(async () => {
       await other.close();
@@ -404,7 +405,7 @@ describe.each(ENGINES)('second-admin approvals under a burst on %s', (engine) =>
     t = await createTestApp(engine);
     const a = await setupBusiness(t.app, 'stores');
     admin = await login(t.app, a.email, ADMIN_PASSWORD);
-    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = await listenLocal(t.app);
   });
   afterAll(async () => t.close());
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_ROWS } from '../src/server/modules/inventory/import-rows.ts';
 import { multipart, zipOf } from './factories.ts';
 import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
+import { listenLocal } from './net.ts';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -26,9 +27,7 @@ describe.each(ENGINES)('bounded imports on %s', (engine) => {
 
   beforeAll(async () => {
     ({ t, admin } = await createBusinessApp(engine, 'stores'));
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenLocal(t.app);
   });
   afterAll(async () => t.close());
 

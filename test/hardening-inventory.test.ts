@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockDiscrepancies } from '../src/server/modules/inventory/inventory.repository.ts';
 import { createItem, createOrder, createSupplier, multipart } from './factories.ts';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
+import { listenLocal } from './net.ts';
 
 describe.each(ENGINES)('inventory hardening on %s', (engine) => {
   let t: TestApp;
@@ -32,9 +33,7 @@ describe.each(ENGINES)('inventory hardening on %s', (engine) => {
   beforeAll(async () => {
     ({ t, admin } = await createBusinessApp(engine, 'stores'));
     supplierId = (await createSupplier(admin)).id;
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenLocal(t.app);
   });
   afterAll(async () => t.close());
 

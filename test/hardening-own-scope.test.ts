@@ -5,7 +5,6 @@
  * refused. Routes name their resource, and one naming a resource the registry does not know
  * stops the app from starting.
  */
-import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/server/db/schema.ts';
@@ -23,6 +22,7 @@ import {
   setupBusiness,
   type TestApp,
 } from './harness.ts';
+import { listenLocal } from './net.ts';
 
 type Item = { id: string; name: string; active: boolean };
 
@@ -252,8 +252,7 @@ describe.each(ENGINES)('own scope on %s', (engine) => {
   });
 
   it('keeps other people’s records out of reach under a burst of parallel own-scoped requests', async () => {
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/api/v1`;
+    const base = `${await listenLocal(t.app)}/api/v1`;
     const db = t.app.services.database.db;
     const snapshot = async () =>
       JSON.stringify({

@@ -5,11 +5,11 @@
  * target, so exactly one may succeed. This holds only if reach is judged inside the access lock on
  * what the actor holds then, not on what was read when the request arrived.
  */
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import { createApiKey, setOverride } from './factories.ts';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
+import { listenLocal } from './net.ts';
 
 type Fetcher = (
   method: string,
@@ -52,8 +52,7 @@ describe.each(ENGINES)('reach under parallel requests on %s', (engine) => {
       },
     });
     expect(made.statusCode).toBe(201);
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    base = await listenLocal(t.app);
   });
   afterAll(async () => t.close());
 

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
+import { listenLocal } from './net.ts';
 
 describe.each(ENGINES)('never locked out on %s', (engine) => {
   let t: TestApp;
@@ -14,9 +15,7 @@ describe.each(ENGINES)('never locked out on %s', (engine) => {
 
   beforeAll(async () => {
     ({ t, admin, adminId } = await createBusinessApp(engine, 'stores'));
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = t.app.server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    base = await listenLocal(t.app);
   });
   afterAll(async () => t.close());
 

@@ -1,29 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import bcrypt from 'bcrypt';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stewardCli } from '../../test/cli.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../bin/steward.mjs');
 const dir = mkdtempSync(path.join(tmpdir(), 'steward-recover-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function steward(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      STEWARD_DATA_DIR: dir,
-      STEWARD_KEY_DIR: path.join(dir, 'keys'),
-      DATABASE_URL: '',
-      LOG_LEVEL: 'silent',
-    },
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const steward = stewardCli(dir);
 
 describe('steward admin (locked out?)', () => {
   it('lists administrators and gives a demoted, denied, deactivated admin back the Admin role and a one-time password', () => {

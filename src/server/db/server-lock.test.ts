@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STEWARD_BIN, stewardCli, stewardEnv } from '../../../test/cli.ts';
 import { freePort } from '../../../test/net.ts';
 import { openDatabase, transaction } from './database.ts';
 
-const BIN = path.resolve(import.meta.dirname, '../../../bin/steward.mjs');
 const dir = mkdtempSync(path.join(tmpdir(), 'steward-lock-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -15,19 +15,11 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const env = (port: number) => ({
-  ...process.env,
-  STEWARD_DATA_DIR: dir,
-  // Its own signing key: the default ./keys may hold another run's checkpoints, against which this
-  // chain would not verify.
-  STEWARD_KEY_DIR: path.join(dir, 'keys'),
-  DATABASE_URL: '',
-  LOG_LEVEL: 'silent',
-  PORT: String(port),
-});
+const env = (port: number) => stewardEnv(dir, { PORT: String(port) });
+const steward = stewardCli(dir);
 
 function serve(port: number): { child: ChildProcess; exited: Promise<{ code: number | null; err: string }> } {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: env(port) });
+  const child = spawn(process.execPath, [STEWARD_BIN, 'serve'], { env: env(port) });
   children.push(child);
   let err = '';
   child.stderr?.on('data', (d) => {
@@ -50,12 +42,16 @@ describe('one data directory, one server (reliability 31)', () => {
   it('refuses a second server naming the first, while the CLI and another writer keep writing beside it', async () => {
     const pw = path.join(dir, 'pw.txt');
     writeFileSync(pw, 'Sturdy-Pass-42-lock\n');
-    const init = spawnSync(
-      process.execPath,
-      [BIN, 'init', '--template', 'stores', '--admin-email', 'boss@example.com', '--admin-password-file', pw],
-      { env: env(3999), encoding: 'utf8' },
-    );
-    expect(init.stderr).toBe('');
+    const init = steward([
+      'init',
+      '--template',
+      'stores',
+      '--admin-email',
+      'boss@example.com',
+      '--admin-password-file',
+      pw,
+    ]);
+    expect(init.err).toBe('');
     const [portA, portB] = [await freePort(), await freePort()];
     const a = serve(portA);
     await waitHealthy(portA);
@@ -133,8 +129,7 @@ describe('one data directory, one server (reliability 31)', () => {
     await other.close();
 
     // The CLI works beside the running server.
-    const check = spawnSync(process.execPath, [BIN, 'audit', 'verify'], { env: env(3999), encoding: 'utf8' });
-    expect(check.status).toBe(0);
+    expect(steward(['audit', 'verify']).code).toBe(0);
 
     a.child.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
