@@ -81,6 +81,22 @@ describe.each(ENGINES)('reach under parallel requests on %s', (engine) => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer })).statusCode).toBe(401);
   });
 
+  it('50 parallel lifts of one deny: all answer 200, the deny is lifted once and audited once', async () => {
+    const clerk = await createStaff(t.app, admin, 'user', 'Dee Denied');
+    await setOverride(admin, clerk.id, 'sales.view', { effect: 'deny', reason: 'on leave' });
+    const before = await countAuditEvents(t.app.services.database.db, 'permissions.change');
+    const http = client(base, admin);
+    const lifts = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        http('PUT', `/api/v1/users/${clerk.id}/permissions/sales.view`, { effect: 'inherit', reason: 'back' }),
+      ),
+    );
+    expect(lifts.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    expect(await countAuditEvents(t.app.services.database.db, 'permissions.change')).toBe(before + 1);
+    const view = await admin.inject({ method: 'GET', url: `/api/v1/users/${clerk.id}/permissions` });
+    expect(view.json().items.find((i: { permission: string }) => i.permission === 'sales.view').state).not.toBe('deny');
+  });
+
   it('two managers denying each other at once: exactly one deny applies', async () => {
     for (let round = 0; round < 3; round++) {
       const { a, b } = await pair(round);
