@@ -112,6 +112,22 @@ describe.each(ENGINES)('bounded imports on %s', (engine) => {
     expect(wideXlsx.json().detail).toMatch(/columns; an item import uses at most 64/);
   }, 120_000);
 
+  it('refuses an XLSX with a price or cost of 10^20 (numeric cells) and writes nothing', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Items');
+    sheet.addRow(['sku', 'name', 'cost', 'price']);
+    sheet.addRow(['XBIG-1', 'Huge price', 1, 1e20]);
+    sheet.addRow(['XBIG-2', 'Huge cost', 1e20, 1]);
+    const xlsx = Buffer.from(await workbook.xlsx.writeBuffer());
+    const res = await admin.inject({
+      method: 'POST',
+      url: '/api/v1/items/import',
+      ...multipart('big.xlsx', xlsx, XLSX_TYPE),
+    });
+    expect(res.statusCode, res.body).toBe(422);
+    expect((await admin.inject({ method: 'GET', url: '/api/v1/items?q=XBIG' })).json().total).toBe(0);
+  });
+
   it('answers a 15 MB XLSX clearly, within the memory ceiling, while the items list keeps answering', async () => {
     // Hard-to-compress descriptions make a workbook of about 15 MB with rows under the row limit.
     // Letters and digits only, so no cell reads as anything but text.
