@@ -22,7 +22,7 @@ import {
   setupBusiness,
   type TestApp,
 } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { listenLocal, post as postJson, sessionHeaders } from './net.ts';
 
 const BURST = 100;
 // The defaults under test (Settings → Security).
@@ -32,21 +32,12 @@ const CODE_USER_LIMIT = 5;
 const CODE_LIMIT = 10;
 
 type Answer = { status: number; body: { type?: string; detail?: string } };
+const post = (base: string, url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> =>
+  postJson<Answer['body']>(base, url, body, headers);
 
-async function post(base: string, url: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const res = await fetch(`${base}${url}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Answer['body'] };
-}
-
-const sessionHeaders = (s: Session, ip: string) => ({
-  cookie: s.cookie,
-  'x-csrf-token': s.csrfToken,
-  'x-forwarded-for': ip,
-});
+/** A real sign-in from the address `ip`. */
+const loginFrom = (base: string, credentials: { email: string; password: string }, ip: string) =>
+  post(base, '/api/v1/auth/login', credentials, { 'x-forwarded-for': ip });
 
 /** Every bcrypt comparison of every app in this file (one spy: the file's module is its own). */
 const verify = vi.spyOn(PasswordHasher.prototype, 'verify');
@@ -96,12 +87,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
     const { result: answers, n } = await compares(() =>
       Promise.all(
         Array.from({ length: BURST }, () =>
-          post(
-            base,
-            '/api/v1/auth/login',
-            { email: staff.email, password: 'Wrong-Horse-71' },
-            { 'x-forwarded-for': '203.0.113.10' },
-          ),
+          loginFrom(base, { email: staff.email, password: 'Wrong-Horse-71' }, '203.0.113.10'),
         ),
       ),
     );
@@ -122,24 +108,14 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
 
     // Locked: the right password, from another address, gets the generic answer without a check.
     const { result: right, n: m } = await compares(() =>
-      post(
-        base,
-        '/api/v1/auth/login',
-        { email: staff.email, password: STAFF_PASSWORD },
-        { 'x-forwarded-for': '203.0.113.11' },
-      ),
+      loginFrom(base, { email: staff.email, password: STAFF_PASSWORD }, '203.0.113.11'),
     );
     expect(right.status).toBe(401);
     expect(right.body.detail).toBe(LOGIN_FAILED);
     expect(m).toBe(0);
     // The lock runs out; the right password then works and the count starts again.
     t.clock.advance(16 * 60_000);
-    const later = await post(
-      base,
-      '/api/v1/auth/login',
-      { email: staff.email, password: STAFF_PASSWORD },
-      { 'x-forwarded-for': '203.0.113.12' },
-    );
+    const later = await loginFrom(base, { email: staff.email, password: STAFF_PASSWORD }, '203.0.113.12');
     expect(later.status).toBe(200);
   });
 
@@ -148,12 +124,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
     const { result: answers, n } = await compares(() =>
       Promise.all(
         Array.from({ length: BURST }, (_, i) =>
-          post(
-            base,
-            '/api/v1/auth/login',
-            { email: staff.email, password: 'Wrong-Horse-72' },
-            { 'x-forwarded-for': `10.20.${i}.${i + 1}` },
-          ),
+          loginFrom(base, { email: staff.email, password: 'Wrong-Horse-72' }, `10.20.${i}.${i + 1}`),
         ),
       ),
     );
@@ -167,12 +138,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
       .executeTakeFirstOrThrow();
     expect(row.locked_until).not.toBeNull();
     expect(row.failed_logins).toBe(ACCOUNT_LIMIT);
-    const right = await post(
-      base,
-      '/api/v1/auth/login',
-      { email: staff.email, password: STAFF_PASSWORD },
-      { 'x-forwarded-for': '10.30.0.1' },
-    );
+    const right = await loginFrom(base, { email: staff.email, password: STAFF_PASSWORD }, '10.30.0.1');
     expect(right.status).toBe(401);
     expect(right.body.detail).toBe(LOGIN_FAILED);
   });
@@ -181,12 +147,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
     const { result: answers, n } = await compares(() =>
       Promise.all(
         Array.from({ length: BURST }, (_, i) =>
-          post(
-            base,
-            '/api/v1/auth/login',
-            { email: `nobody-${i}@example.com`, password: 'Wrong-Horse-73' },
-            { 'x-forwarded-for': '198.51.100.77' },
-          ),
+          loginFrom(base, { email: `nobody-${i}@example.com`, password: 'Wrong-Horse-73' }, '198.51.100.77'),
         ),
       ),
     );
@@ -194,19 +155,9 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
     expect(tally(answers)).toEqual({ 401: LOGIN_ADDRESS_LIMIT, 429: BURST - LOGIN_ADDRESS_LIMIT });
     // The address is throttled, even for a real account with its right password.
     const staff = await createStaff(t.app, admin, 'assistant');
-    const blocked = await post(
-      base,
-      '/api/v1/auth/login',
-      { email: staff.email, password: STAFF_PASSWORD },
-      { 'x-forwarded-for': '198.51.100.77' },
-    );
+    const blocked = await loginFrom(base, { email: staff.email, password: STAFF_PASSWORD }, '198.51.100.77');
     expect(blocked.status).toBe(429);
-    const elsewhere = await post(
-      base,
-      '/api/v1/auth/login',
-      { email: staff.email, password: STAFF_PASSWORD },
-      { 'x-forwarded-for': '198.51.100.78' },
-    );
+    const elsewhere = await loginFrom(base, { email: staff.email, password: STAFF_PASSWORD }, '198.51.100.78');
     expect(elsewhere.status).toBe(200);
   });
 
@@ -233,12 +184,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
       sessionHeaders(staff.session, '192.0.2.90'),
     );
     expect(right.status).toBe(429);
-    const signIn = await post(
-      base,
-      '/api/v1/auth/login',
-      { email: staff.email, password: STAFF_PASSWORD },
-      { 'x-forwarded-for': '192.0.2.91' },
-    );
+    const signIn = await loginFrom(base, { email: staff.email, password: STAFF_PASSWORD }, '192.0.2.91');
     expect(signIn.status).toBe(401);
   });
 
@@ -356,12 +302,7 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))(
       let before = verify.mock.calls.length;
       const logins = await Promise.all(
         Array.from({ length: BURST }, (_, i) =>
-          post(
-            bases[i % 2] as string,
-            '/api/v1/auth/login',
-            { email: staff.email, password: 'Wrong-Horse-74' },
-            { 'x-forwarded-for': `10.70.${i}.1` },
-          ),
+          loginFrom(bases[i % 2] as string, { email: staff.email, password: 'Wrong-Horse-74' }, `10.70.${i}.1`),
         ),
       );
       expect(verify.mock.calls.length - before).toBe(ACCOUNT_LIMIT);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_ROWS } from '../src/server/modules/inventory/import-rows.ts';
 import { multipart, zipOf } from './factories.ts';
 import { createBusinessApp, ENGINES, type Session, type TestApp } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { listenLocal, sessionHeaders } from './net.ts';
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -39,7 +39,7 @@ describe.each(ENGINES)('bounded imports on %s', (engine) => {
     let gap = 0;
     const upload = fetch(`${base}${url}`, {
       method: 'POST',
-      headers: { cookie: admin.cookie, 'x-csrf-token': admin.csrfToken, ...m.headers },
+      headers: { ...sessionHeaders(admin), ...m.headers },
       body: m.payload,
     }).finally(() => {
       done = true;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stockDiscrepancies } from '../src/server/modules/inventory/inventory.repository.ts';
 import { createItem, createOrder, createSupplier, multipart } from './factories.ts';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { listenLocal, sessionHeaders } from './net.ts';
 
 describe.each(ENGINES)('inventory hardening on %s', (engine) => {
   let t: TestApp;
@@ -23,8 +23,7 @@ describe.each(ENGINES)('inventory hardening on %s', (engine) => {
     fetch(`${base}${url}`, {
       method: 'POST',
       headers: {
-        cookie: admin.cookie,
-        'x-csrf-token': admin.csrfToken,
+        ...sessionHeaders(admin),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -22,7 +22,7 @@ import {
   setupBusiness,
   type TestApp,
 } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { listenLocal, send, sessionHeaders } from './net.ts';
 
 type Item = { id: string; name: string; active: boolean };
 
@@ -285,25 +285,22 @@ describe.each(ENGINES)('own scope on %s', (engine) => {
     const results = await Promise.all(
       holders().flatMap((h) =>
         probes.map(async (p) => {
-          const res = await fetch(`${base}${p.path}`, {
-            method: p.method,
-            headers: {
-              cookie: h.session.cookie,
-              'x-csrf-token': h.session.csrfToken,
-              ...(p.body === undefined ? {} : { 'content-type': 'application/json' }),
-            },
-            ...(p.body === undefined ? {} : { body: JSON.stringify(p.body) }),
-          });
-          const body = (await res.json()) as { type?: string; items?: { id?: string; actor?: { userId: string } }[] };
+          const { status, body } = await send<{ type?: string; items?: { id?: string; actor?: { userId: string } }[] }>(
+            base,
+            p.method,
+            p.path,
+            p.body,
+            sessionHeaders(h.session),
+          );
           const ok =
             p.expect === 'not-found'
-              ? res.status === 404
+              ? status === 404
               : p.expect === 'own-only'
-                ? res.status === 403 && body.type === 'urn:steward:problem:own-only'
-                : res.status === 200 &&
+                ? status === 403 && body.type === 'urn:steward:problem:own-only'
+                : status === 200 &&
                   (body.items ?? []).length > 0 &&
                   (body.items ?? []).every((x) => (x.actor ? x.actor.userId : x.id) === h.id);
-          return ok ? null : `${h.name} ${p.method} ${p.path}: ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+          return ok ? null : `${h.name} ${p.method} ${p.path}: ${status} ${JSON.stringify(body).slice(0, 200)}`;
         }),
       ),
     );

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import { createApiKey, setOverride } from './factories.ts';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { listenLocal, send, sessionHeaders } from './net.ts';
 
 type Fetcher = (
   method: string,
@@ -19,14 +19,8 @@ type Fetcher = (
 
 function client(base: string, s: Session): Fetcher {
   return async (method, url, body) => {
-    const headers: Record<string, string> = { cookie: s.cookie, 'x-csrf-token': s.csrfToken };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    const res = await send(base, method, url, body, sessionHeaders(s));
+    return { status: res.status, json: res.body };
   };
 }
 

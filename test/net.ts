@@ -19,3 +19,32 @@ export async function listenLocal(app: FastifyInstance): Promise<string> {
   const address = app.server.address();
   return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 }
+
+/** The headers a signed-in browser sends (cookie and CSRF token), and its address when `ip` is given. */
+export function sessionHeaders(s: { cookie: string; csrfToken: string }, ip?: string): Record<string, string> {
+  return { cookie: s.cookie, 'x-csrf-token': s.csrfToken, ...(ip === undefined ? {} : { 'x-forwarded-for': ip }) };
+}
+
+/** One real HTTP request with an optional JSON body, answered with its status and JSON body. */
+export async function send<B = Record<string, unknown>>(
+  base: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: B }> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as B };
+}
+
+/** A real POST with a JSON body. */
+export const post = <B = Record<string, unknown>>(
+  base: string,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+) => send<B>(base, 'POST', url, body, headers);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBusinessApp, createStaff, ENGINES, type Session, type TestApp } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { listenLocal, sessionHeaders } from './net.ts';
 
 describe.each(ENGINES)('never locked out on %s', (engine) => {
   let t: TestApp;
@@ -81,7 +81,7 @@ describe.each(ENGINES)('never locked out on %s', (engine) => {
     const step = (s: Session, id: string) =>
       fetch(`${base}/api/v1/users/${id}/role`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json', cookie: s.cookie, 'x-csrf-token': s.csrfToken },
+        headers: { 'content-type': 'application/json', ...sessionHeaders(s) },
         body: JSON.stringify({ roleKey: 'superuser' }),
       }).then((r) => r.status);
     const answers = await Promise.all([step(admin, adminId), step(second.session, second.id)]);
