@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { Problem } from '../../shared/contracts/common.ts';
-import type { RequestContext } from './actor.ts';
+import { type Context, contextFor } from '../modules/context.ts';
+import type { Actor, RequestContext } from './actor.ts';
+import { actorOf } from './guard.ts';
 
 /** The app with Zod schemas typing requests and responses. */
 export type App = ReturnType<FastifyInstance['withTypeProvider']> & FastifyInstance;
@@ -30,4 +32,14 @@ export function contextOf(request: FastifyRequest): RequestContext {
     ip: request.ip ?? null,
     userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null,
   };
+}
+
+/** The unit of work of a request made by a signed-in actor (401 when there is none). */
+export function ctxOf(request: FastifyRequest): Context {
+  return contextFor(request.server.services.database.db, actorOf(request), contextOf(request));
+}
+
+/** The unit of work of a request that may have no actor (public routes: signing in, first setup). */
+export function anonCtxOf(request: FastifyRequest): Context<Actor | null> {
+  return contextFor(request.server.services.database.db, request.actor ?? null, contextOf(request));
 }
