@@ -2,7 +2,7 @@
  * Everything that differs between SQLite and PostgreSQL lives here, so repositories
  * stay identical on both engines.
  */
-import { type Dialect, type Kysely, PostgresDialect, sql } from 'kysely';
+import { type Dialect, type Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { SQLITE_PRAGMAS, SqliteWalDialect } from './sqlite.ts';
@@ -31,7 +31,7 @@ export function isUniqueViolation(err: unknown): boolean {
  * Serializes appends to a chain (e.g. the audit log) inside a transaction. PostgreSQL takes a
  * transaction-scoped advisory lock; SQLite already runs one writer at a time on its single connection.
  */
-export async function lockChain<T>(trx: Kysely<T>, engine: Engine, chainId: number): Promise<void> {
+export async function lockChain<T>(trx: Transaction<T>, engine: Engine, chainId: number): Promise<void> {
   if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${chainId})`.execute(trx);
 }
 
@@ -41,7 +41,7 @@ export async function lockChain<T>(trx: Kysely<T>, engine: Engine, chainId: numb
  * the database's write lock from its first statement (the WAL driver's writer, `BEGIN IMMEDIATE`),
  * so transactions in this process and in others already run one at a time.
  */
-export async function lockRow<T>(trx: Kysely<T>, engine: Engine, table: string, id: string): Promise<void> {
+export async function lockRow<T>(trx: Transaction<T>, engine: Engine, table: string, id: string): Promise<void> {
   if (engine === 'postgres') await sql`select 1 from ${sql.table(table)} where id = ${id} for update`.execute(trx);
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { type Engine, lockChain } from '../../db/dialect.ts';
 import type { AuditEventsTable, DB } from '../../db/schema.ts';
 import { whereInScope } from '../../db/scoped.ts';
@@ -49,7 +49,7 @@ export function hashEvent(row: AuditRow): string {
 
 /** Appends one event at the head of the chain. Call inside the transaction of the change it records. */
 export async function appendAuditRow(
-  trx: Kysely<DB>,
+  trx: Transaction<DB>,
   engine: Engine,
   row: Omit<AuditRow, 'seq' | 'prev_hash' | 'area'>,
 ): Promise<number> {

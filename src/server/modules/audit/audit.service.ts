@@ -1,8 +1,11 @@
+import type { Transaction } from 'kysely';
 import type { AuditRecord as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
-import { type Database, type Tx, transaction } from '../../db/database.ts';
+import { type Database, transaction } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import type { Scope } from '../../http/scope.ts';
 import { csvLines, jsonArrayLines } from '../../lib/spreadsheet.ts';
+import type { TxContext } from '../context.ts';
 import {
   type AuditRowFull,
   type AuditSearch,
@@ -29,6 +32,9 @@ export type AuditEvent = {
   reason?: string | null;
   context?: RequestContext | null;
 };
+
+/** An event recorded in a `TxContext`: who acted and the request facts come from the context unless named. */
+export type ContextAuditEvent = Omit<AuditEvent, 'actor'> & { actor?: AuditEvent['actor'] };
 
 const SECRET_KEY = /pass(word)?|hash|token|secret|code|key/i;
 
@@ -262,8 +268,17 @@ export class AuditService {
     }
   }
 
-  async record(trx: Tx, event: AuditEvent): Promise<number> {
-    const a = event.actor;
+  /**
+   * Appends one event inside the transaction of the change it describes. Given a `TxContext`, the
+   * actor and the request facts default to the context's; given a bare transaction, they are named.
+   */
+  async record(tx: TxContext<Actor | null>, event: ContextAuditEvent): Promise<number>;
+  async record(trx: Transaction<DB>, event: AuditEvent): Promise<number>;
+  async record(at: Transaction<DB> | TxContext<Actor | null>, event: ContextAuditEvent): Promise<number> {
+    const inContext = !('isTransaction' in at);
+    const trx = inContext ? at.db : at;
+    const a = event.actor !== undefined ? event.actor : inContext ? at.actor : null;
+    const context = event.context !== undefined ? event.context : inContext ? at.request : null;
     const actor =
       a === null
         ? { userId: null, label: null, elevated: false }
@@ -287,9 +302,9 @@ export class AuditService {
       before: json(event.before),
       after: json(event.after),
       reason: event.reason ?? null,
-      request_id: event.context?.requestId ?? null,
-      ip: event.context?.ip ?? null,
-      user_agent: event.context?.userAgent ?? null,
+      request_id: context?.requestId ?? null,
+      ip: context?.ip ?? null,
+      user_agent: context?.userAgent ?? null,
     });
   }
 }

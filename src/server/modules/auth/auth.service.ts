@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import type { Transaction } from 'kysely';
 import { API_KEY_PATTERN } from '../../../shared/api-keys.ts';
 import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import {
   ConflictError,
@@ -123,7 +125,7 @@ export class AuthService {
     const addressKey = `login-ip:${ctx.ip ?? 'unknown'}`;
     const lockMs = security.loginLockMinutes * 60_000;
     const addressRule = { max: security.loginAddressMaxFailures, windowMs: lockMs, lockMs };
-    const failure = (trx: Tx, userId: string | null, why: string) =>
+    const failure = (trx: Transaction<DB>, userId: string | null, why: string) =>
       this.deps.audit.record(trx, {
         action: 'auth.login',
         outcome: 'failure',
@@ -343,7 +345,7 @@ export class AuthService {
     const userRule = { max: security.elevationMaxFailuresPerUser, windowMs: lockMs, lockMs };
     const addressRule = { max: security.elevationMaxFailuresPerAddress, windowMs: lockMs, lockMs };
     const codeMax = security.masterCodeMaxFailures;
-    const failure = (trx: Tx, why: string, extra: Record<string, unknown> = {}) =>
+    const failure = (trx: Transaction<DB>, why: string, extra: Record<string, unknown> = {}) =>
       this.deps.audit.record(trx, {
         action: 'auth.elevate',
         outcome: 'failure',
@@ -352,7 +354,7 @@ export class AuthService {
         after: { why, ...extra },
         context: ctx,
       });
-    const disabledEvent = (trx: Tx, codeId: string, failures: number) =>
+    const disabledEvent = (trx: Transaction<DB>, codeId: string, failures: number) =>
       this.deps.audit.record(trx, {
         action: 'security.master_code.disabled',
         outcome: 'failure',

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { storedQuantity } from '../../../shared/contracts/bounds.ts';
 import type { StockCount, StockCountSummary } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { lockRow } from '../../db/dialect.ts';
+import type { DB } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
@@ -148,7 +150,7 @@ export class CountsService {
   }
 
   /** The count, locked until the transaction ends (so a post cannot interleave); 404 or 409 unless open. */
-  private async openCount(trx: Tx, id: string) {
+  private async openCount(trx: Transaction<DB>, id: string) {
     await lockRow(trx, this.deps.database.engine, 'stock_counts', id);
     const count = await trx.selectFrom('stock_counts').selectAll().where('id', '=', id).executeTakeFirst();
     if (!count) throw new NotFoundError('There is no stocktake with that id.');

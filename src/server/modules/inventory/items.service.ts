@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import type { Transaction } from 'kysely';
 import { MAX_STOCK, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type BulkEditBody,
@@ -16,7 +17,7 @@ import {
 } from '../../../shared/contracts/inventory.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
-import type { ItemsTable, MovementKind } from '../../db/schema.ts';
+import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import { readImport } from '../../lib/import-reader.ts';
@@ -337,7 +338,7 @@ export class ItemsService {
 
   /** One stock change inside `trx`: the ledger row, the new figure, and its audit event. */
   async changeStock(
-    trx: Tx,
+    trx: Transaction<DB>,
     actor: Actor,
     itemId: string,
     change: {
@@ -646,7 +647,7 @@ export class ItemsService {
 
   /** Writes one checked row of an import: an update of the item with its SKU, or a new item. */
   private async importRow(
-    trx: Tx,
+    trx: Transaction<DB>,
     actor: Actor,
     r: ImportRow,
     filename: string,

@@ -1,3 +1,4 @@
+import type { Transaction } from 'kysely';
 /**
  * The rules that keep access administration safe (product.md, permission model §8):
  * nobody grants or assigns what they do not hold, and somebody can always manage permissions.
@@ -6,6 +7,7 @@ import type { Authz, Breadth, Subject } from '../../../authz/index.ts';
 import { permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Tx } from '../../db/database.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
+import type { DB } from '../../db/schema.ts';
 import type { Actor } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../http/errors.ts';
 import type { RolesService } from '../roles/roles.service.ts';
@@ -18,7 +20,7 @@ const ACCESS_LOCK = 0x5354_4143; // "STAC"
  * so two admins removing each other's rights at the same moment cannot both pass the
  * "somebody can still manage permissions" check. Call first in the transaction.
  */
-export function lockAccessChanges(trx: Tx, engine: Engine): Promise<void> {
+export function lockAccessChanges(trx: Transaction<DB>, engine: Engine): Promise<void> {
   return lockChain(trx, engine, ACCESS_LOCK);
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import { type Authz, type EffectiveEntry, type Override, RoleGraphError, type Subject } from '../../../authz/index.ts';
 import type {
   BulkPermissionBody,
@@ -13,6 +14,7 @@ import type {
 import { isPermission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
+import type { DB } from '../../db/schema.ts';
 import { requireAccess } from '../../db/scoped.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
@@ -149,7 +151,7 @@ export class PermissionsService {
    * becomes a request for a second admin when the setting asks for it.
    */
   private async applyOne(
-    trx: Tx,
+    trx: Transaction<DB>,
     actor: Actor,
     scope: Scope<'user'>,
     holdings: Holdings,
