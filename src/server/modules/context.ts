@@ -12,6 +12,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import type { Actor, RequestContext } from '../http/actor.ts';
 
+/** A handle reads go through: the database or an open transaction. Only repositories build queries on it. */
+export type Db = Kysely<DB>;
+/** An open transaction: what code that must run inside one takes. */
+export type Trx = Transaction<DB>;
+
 export type Context<A extends Actor | null = Actor> = {
   /** Who acts; null for anonymous work (signing in, first setup) and the CLI's own commands. */
   readonly actor: A;
