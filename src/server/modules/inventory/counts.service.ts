@@ -214,12 +214,10 @@ export class CountsService {
         const difference = Number(l.counted) - Number(l.expected);
         if (difference === 0) continue;
         await this.deps.items.changeStock(
-          trx,
-          actor,
+          { actor, request: ctx, db: trx },
           l.item_id,
           { delta: difference, kind: 'count', reason: 'Stocktake', reference: { type: 'stock_count', id } },
-          ctx,
-          false,
+          { audit: false },
         );
         posted.push({ itemId: l.item_id, difference });
       }

@@ -23,6 +23,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../http/errors
 import { readImport } from '../../lib/import-reader.ts';
 import { csvLines, xlsxStream } from '../../lib/spreadsheet.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { contextFor, inTransaction, type TxContext } from '../context.ts';
 import { getSetting, putSetting } from '../settings/settings.repository.ts';
 import { ITEM_COLUMNS } from './import-rows.ts';
 import {
@@ -336,10 +337,13 @@ export class ItemsService {
     return this.get(id);
   }
 
-  /** One stock change inside `trx`: the ledger row, the new figure, and its audit event. */
+  /**
+   * One stock change inside the caller's transaction: the ledger row, the new figure and (unless
+   * the caller records one event for several changes) its audit event. The item is read inside
+   * the transaction, so the figures checked are the figures changed.
+   */
   async changeStock(
-    trx: Transaction<DB>,
-    actor: Actor,
+    tx: TxContext,
     itemId: string,
     change: {
       delta: number;
@@ -347,20 +351,19 @@ export class ItemsService {
       reason: string | null;
       reference: { type: string; id: string } | null;
     },
-    ctx: RequestContext,
-    audit = true,
+    opts: { audit: boolean } = { audit: true },
   ) {
-    const { allowNegativeStock } = await this.settings(trx);
+    const { allowNegativeStock } = await this.settings(tx.db);
     const now = this.iso();
-    const result = await applyStockChange(trx, {
+    const result = await applyStockChange(tx.db, {
       itemId,
       ...change,
-      actorId: actor.user.id,
+      actorId: tx.actor.user.id,
       allowNegative: allowNegativeStock,
       now,
     });
     if (!result) {
-      const item = await trx
+      const item = await tx.db
         .selectFrom('items')
         .select(['on_hand', 'unit', 'name'])
         .where('id', '=', itemId)
@@ -376,15 +379,13 @@ export class ItemsService {
         `Only ${item.on_hand} ${item.unit} of ${item.name} in stock: that would take it below zero.`,
       );
     }
-    if (audit) {
-      await this.deps.audit.record(trx, {
+    if (opts.audit) {
+      await this.deps.audit.record(tx, {
         action: 'inventory.stock',
-        actor,
         target: { type: 'item', id: itemId },
         before: { onHand: result.before },
         after: { onHand: result.after, kind: change.kind, quantity: change.delta, reference: change.reference },
         reason: change.reason,
-        context: ctx,
       });
     }
     return { ...result, at: now };
@@ -393,8 +394,8 @@ export class ItemsService {
   async stock(actor: Actor, itemId: string, body: StockChangeBody, ctx: RequestContext) {
     const delta = body.kind === 'out' ? -body.quantity : body.quantity;
     const reason = body.reason?.trim() || null;
-    const result = await transaction(this.deps.database.db, (trx) =>
-      this.changeStock(trx, actor, itemId, { delta, kind: body.kind, reason, reference: null }, ctx),
+    const result = await inTransaction(contextFor(this.deps.database.db, actor, ctx), (tx) =>
+      this.changeStock(tx, itemId, { delta, kind: body.kind, reason, reference: null }),
     );
     const movement: Movement = {
       id: result.movementId,

@@ -12,7 +12,7 @@ export const purchaseOrdersModule = defineModule({
   uses: [inventoryModule],
   services: (core, { items }) => ({
     orders: new PurchaseOrdersService({
-      database: core.database,
+      engine: core.database.engine,
       audit: core.audit,
       items,
       dataDir: core.config.dataDir,

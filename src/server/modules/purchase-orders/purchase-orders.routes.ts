@@ -10,8 +10,7 @@ import {
   SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import { sendDownload } from '../../http/download.ts';
-import { actorOf } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { ctxOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
 import { INVOICE_MAX_BYTES, type PurchaseOrdersService } from './purchase-orders.service.ts';
 
@@ -32,7 +31,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: PurchaseOrderList }),
       },
     },
-    async (request) => ({ items: await orders.list(request.query.status) }),
+    async (request) => ({ items: await orders.list(ctxOf(request), request.query.status) }),
   );
   r.get(
     '/purchase-orders/suggestions',
@@ -44,7 +43,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: SupplySuggestions }),
       },
     },
-    async () => orders.suggestions(),
+    async (request) => orders.suggestions(ctxOf(request)),
   );
   r.post(
     '/purchase-orders',
@@ -57,8 +56,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 201: PurchaseOrder }, 422),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await orders.create(actorOf(request), request.body, contextOf(request))),
+    async (request, reply) => reply.status(201).send(await orders.create(ctxOf(request), request.body)),
   );
   r.get(
     '/purchase-orders/:id',
@@ -71,7 +69,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: PurchaseOrder }, 404),
       },
     },
-    async (request) => orders.get(request.params.id),
+    async (request) => orders.get(ctxOf(request), request.params.id),
   );
   r.put(
     '/purchase-orders/:id',
@@ -85,7 +83,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: PurchaseOrder }, 404, 409, 422),
       },
     },
-    async (request) => orders.update(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) => orders.update(ctxOf(request), request.params.id, request.body),
   );
   r.post(
     '/purchase-orders/:id/place',
@@ -98,7 +96,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: PurchaseOrder }, 404, 409),
       },
     },
-    async (request) => orders.place(actorOf(request), request.params.id, contextOf(request)),
+    async (request) => orders.place(ctxOf(request), request.params.id),
   );
   r.post(
     '/purchase-orders/:id/cancel',
@@ -111,7 +109,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: PurchaseOrder }, 404, 409),
       },
     },
-    async (request) => orders.cancel(actorOf(request), request.params.id, contextOf(request)),
+    async (request) => orders.cancel(ctxOf(request), request.params.id),
   );
   r.post(
     '/purchase-orders/:id/receive',
@@ -125,7 +123,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
         response: responses({ 200: PurchaseOrder }, 404, 409, 422),
       },
     },
-    async (request) => orders.receive(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) => orders.receive(ctxOf(request), request.params.id, request.body),
   );
   r.delete(
     '/purchase-orders/:id',
@@ -139,7 +137,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
       },
     },
     async (request) => {
-      await orders.remove(actorOf(request), request.params.id, contextOf(request));
+      await orders.remove(ctxOf(request), request.params.id);
       return { ok: true as const };
     },
   );
@@ -156,7 +154,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
     },
     async (request) => {
       const file = await uploadedFile(request, INVOICE_MAX_BYTES);
-      return orders.attachInvoice(actorOf(request), request.params.id, file, contextOf(request));
+      return orders.attachInvoice(ctxOf(request), request.params.id, file);
     },
   );
   r.get(
@@ -166,7 +164,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
       schema: { tags, summary: 'Download the invoice PDF', params: IdParams },
     },
     async (request, reply) => {
-      const inv = await orders.invoice(request.params.id);
+      const inv = await orders.invoice(ctxOf(request), request.params.id);
       return sendDownload(reply, { name: inv.name, type: 'pdf', body: inv.stream, size: inv.size });
     },
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MAX_MONEY_MINOR, MAX_QUANTITY, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
@@ -11,17 +11,16 @@ import {
   type ReceiveBody,
   type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
-import { type Database, type Tx, transaction } from '../../db/database.ts';
-import { lockChain, lockRow } from '../../db/dialect.ts';
+import type { Engine } from '../../db/dialect.ts';
 import type { PurchaseOrderStatus } from '../../db/schema.ts';
-import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
+import { type Context, type Db, inTransaction, type TxContext } from '../context.ts';
 import type { ItemsService } from '../inventory/items.service.ts';
+import * as repo from './purchase-orders.repository.ts';
 
-type Deps = { database: Database; audit: AuditService; items: ItemsService; dataDir: string; now: () => number };
+type Deps = { engine: Engine; audit: AuditService; items: ItemsService; dataDir: string; now: () => number };
 
-const NUMBER_LOCK = 0x5354_504f; // "STPO"
 export const INVOICE_MAX_BYTES = 10 * 1024 * 1024;
 /** The smallest file that can be a PDF: a header, a body and the end-of-file marker. */
 const INVOICE_MIN_BYTES = 14;
@@ -39,8 +38,16 @@ export function pdfProblem(data: Buffer): string | null {
   return null;
 }
 const reference = purchaseOrderReference;
+const said = (s: PurchaseOrderStatus) => s.replace('_', ' ');
 
-/** Purchase orders: draft → ordered → partially received → received, or cancelled. */
+/**
+ * Purchase orders: draft → ordered → partially received → received, or cancelled.
+ *
+ * The module's canonical shape: every public method takes the caller's `Context` first; a
+ * change runs in `inTransaction(ctx, …)`, where it locks, reads what decides it, writes through
+ * the repository and records its audit event, all on `tx.db`; the answer is read in the same
+ * transaction, so it shows exactly what was written. Stock moves through the items service.
+ */
 export class PurchaseOrdersService {
   private readonly deps: Deps;
   constructor(deps: Deps) {
@@ -51,255 +58,122 @@ export class PurchaseOrdersService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  private invoicePath(id: string): string {
-    return path.join(this.deps.dataDir, 'invoices', `${id}.pdf`);
+  // --- reading ------------------------------------------------------------------------------------
+
+  async list(ctx: Context, status: PurchaseOrderStatus | 'open' | 'all'): Promise<PurchaseOrder[]> {
+    return this.load(ctx.db, await repo.orderIds(ctx.db, status));
   }
 
-  async list(status: PurchaseOrderStatus | 'open' | 'all'): Promise<PurchaseOrder[]> {
-    let q = this.deps.database.db.selectFrom('purchase_orders').select('id');
-    if (status === 'open') q = q.where('status', 'in', OPEN_ORDER_STATUSES);
-    else if (status !== 'all') q = q.where('status', '=', status);
-    const ids = (await q.orderBy('number', 'desc').limit(500).execute()).map((r) => r.id);
-    return this.load(this.deps.database.db, ids);
-  }
-
-  private async load(db: Tx, ids: string[]): Promise<PurchaseOrder[]> {
-    if (ids.length === 0) return [];
-    const orders = await db
-      .selectFrom('purchase_orders')
-      .innerJoin('suppliers', 'suppliers.id', 'purchase_orders.supplier_id')
-      .selectAll('purchase_orders')
-      .select('suppliers.name as supplier_name')
-      .where('purchase_orders.id', 'in', ids)
-      .orderBy('purchase_orders.number', 'desc')
-      .execute();
-    const lines = await db
-      .selectFrom('purchase_order_lines')
-      .innerJoin('items', 'items.id', 'purchase_order_lines.item_id')
-      .selectAll('purchase_order_lines')
-      .select(['items.sku', 'items.name', 'items.unit'])
-      .where('purchase_order_lines.order_id', 'in', ids)
-      .orderBy('purchase_order_lines.id')
-      .execute();
-    return orders.map((o) => {
-      const mine = lines
-        .filter((l) => l.order_id === o.id)
-        .map((l) => ({
-          id: Number(l.id),
-          itemId: l.item_id,
-          sku: l.sku,
-          name: l.name,
-          unit: l.unit,
-          quantity: storedQuantity(l.quantity),
-          received: storedQuantity(l.received),
-          unitCost: storedMoney(l.unit_cost),
-        }));
-      return {
-        id: o.id,
-        number: Number(o.number),
-        reference: reference(Number(o.number)),
-        supplier: { id: o.supplier_id, name: o.supplier_name },
-        status: o.status,
-        notes: o.notes,
-        expectedAt: o.expected_at,
-        orderedAt: o.ordered_at,
-        closedAt: o.closed_at,
-        // Bounded by the schema when written; a stored row past the bounds reads as the limit, never a 500.
-        total: Math.min(
-          MAX_MONEY_MINOR,
-          mine.reduce((sum, l) => sum + Math.min(MAX_MONEY_MINOR, l.quantity * l.unitCost), 0),
-        ),
-        invoice:
-          o.invoice_name && o.invoice_uploaded_at
-            ? { name: o.invoice_name, size: storedQuantity(o.invoice_size ?? 0), uploadedAt: o.invoice_uploaded_at }
-            : null,
-        lines: mine,
-        createdAt: o.created_at,
-      };
-    });
-  }
-
-  async get(id: string, db: Tx = this.deps.database.db): Promise<PurchaseOrder> {
-    const [order] = await this.load(db, [id]);
+  async get(ctx: Context, id: string): Promise<PurchaseOrder> {
+    const [order] = await this.load(ctx.db, [id]);
     if (!order) throw new NotFoundError('There is no purchase order with that id.');
     return order;
   }
 
-  private async checkLines(trx: Tx, body: PurchaseOrderBody): Promise<void> {
-    const supplier = await trx
-      .selectFrom('suppliers')
-      .select(['archived_at'])
-      .where('id', '=', body.supplierId)
-      .executeTakeFirst();
-    if (!supplier || supplier.archived_at) {
-      throw new ValidationError('Choose an active supplier.', [
-        { path: 'supplierId', message: 'Choose an active supplier.' },
-      ]);
-    }
-    const ids = [...new Set(body.lines.map((l) => l.itemId))];
-    if (ids.length !== body.lines.length) {
-      throw new ValidationError('An item appears on two lines; put it on one line.', [
-        { path: 'lines', message: 'Each item once.' },
-      ]);
-    }
-    const found = await trx.selectFrom('items').select('id').where('id', 'in', ids).where('active', '=', 1).execute();
-    if (found.length !== ids.length) {
-      throw new ValidationError('A line names an item that does not exist or is archived.', [
-        { path: 'lines', message: 'Choose active items.' },
-      ]);
-    }
+  private async load(db: Db, ids: string[]): Promise<PurchaseOrder[]> {
+    if (ids.length === 0) return [];
+    const [orders, lines] = [await repo.orderRows(db, ids), await repo.lineRows(db, ids)];
+    return orders.map((o) => toOrder(o, lines));
   }
 
-  private async writeLines(trx: Tx, orderId: string, body: PurchaseOrderBody): Promise<void> {
-    await trx.deleteFrom('purchase_order_lines').where('order_id', '=', orderId).execute();
-    await trx
-      .insertInto('purchase_order_lines')
-      .values(
-        body.lines.map((l) => ({
-          order_id: orderId,
-          item_id: l.itemId,
-          quantity: l.quantity,
-          received: 0,
-          unit_cost: l.unitCost,
-        })),
-      )
-      .execute();
-  }
+  // --- changing -----------------------------------------------------------------------------------
 
-  async create(actor: Actor, body: PurchaseOrderBody, ctx: RequestContext): Promise<PurchaseOrder> {
-    const id = randomUUID();
-    const { db, engine } = this.deps.database;
-    await transaction(db, async (trx) => {
-      await lockChain(trx, engine, NUMBER_LOCK);
-      await this.checkLines(trx, body);
-      const last = await trx
-        .selectFrom('purchase_orders')
-        .select((eb) => eb.fn.max('number').as('n'))
-        .executeTakeFirst();
-      const number = Number(last?.n ?? 0) + 1;
-      const now = this.iso();
-      await trx
-        .insertInto('purchase_orders')
-        .values({
-          id,
-          number,
-          supplier_id: body.supplierId,
-          status: 'draft',
-          notes: body.notes ?? '',
-          expected_at: body.expectedAt ?? null,
-          ordered_at: null,
-          closed_at: null,
-          invoice_name: null,
-          invoice_size: null,
-          invoice_uploaded_at: null,
-          created_by: actor.user.id,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      await this.writeLines(trx, id, body);
-      await this.deps.audit.record(trx, {
+  async create(ctx: Context, body: PurchaseOrderBody): Promise<PurchaseOrder> {
+    return inTransaction(ctx, async (tx) => {
+      const id = randomUUID();
+      const number = await repo.allocateNumber(tx.db, this.deps.engine);
+      await this.checkLines(tx, body);
+      await repo.insertOrder(tx.db, {
+        id,
+        number,
+        supplier_id: body.supplierId,
+        notes: body.notes ?? '',
+        expected_at: body.expectedAt ?? null,
+        created_by: tx.actor.user.id,
+        created_at: this.iso(),
+      });
+      await repo.replaceLines(tx.db, id, lineValues(body));
+      await this.deps.audit.record(tx, {
         action: 'orders.create',
-        actor,
         target: { type: 'purchase_order', id },
         after: { reference: reference(number), ...body },
-        context: ctx,
       });
+      return this.get(tx, id);
     });
-    return this.get(id);
   }
 
   /** Changes an order while nothing has been received on it. */
-  async update(actor: Actor, id: string, body: PurchaseOrderBody, ctx: RequestContext): Promise<PurchaseOrder> {
-    await transaction(this.deps.database.db, async (trx) => {
-      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
-      const before = await this.get(id, trx);
+  async update(ctx: Context, id: string, body: PurchaseOrderBody): Promise<PurchaseOrder> {
+    return inTransaction(ctx, async (tx) => {
+      const before = await this.locked(tx, id);
       if (before.status !== 'draft' && before.status !== 'ordered') {
-        throw new ConflictError(
-          `${before.reference} is ${before.status.replace('_', ' ')}; it can no longer be changed.`,
-        );
+        throw new ConflictError(`${before.reference} is ${said(before.status)}; it can no longer be changed.`);
       }
-      await this.checkLines(trx, body);
-      await trx
-        .updateTable('purchase_orders')
-        .set({
-          supplier_id: body.supplierId,
-          notes: body.notes ?? '',
-          expected_at: body.expectedAt ?? null,
-          updated_at: this.iso(),
-        })
-        .where('id', '=', id)
-        .execute();
-      await this.writeLines(trx, id, body);
-      await this.deps.audit.record(trx, {
+      await this.checkLines(tx, body);
+      await repo.updateOrder(tx.db, id, {
+        supplier_id: body.supplierId,
+        notes: body.notes ?? '',
+        expected_at: body.expectedAt ?? null,
+        updated_at: this.iso(),
+      });
+      await repo.replaceLines(tx.db, id, lineValues(body));
+      await this.deps.audit.record(tx, {
         action: 'orders.update',
-        actor,
         target: { type: 'purchase_order', id },
         before: {
           supplierId: before.supplier.id,
           lines: before.lines.map((l) => ({ itemId: l.itemId, quantity: l.quantity, unitCost: l.unitCost })),
         },
         after: body,
-        context: ctx,
       });
+      return this.get(tx, id);
     });
-    return this.get(id);
   }
 
-  private async transition(
-    actor: Actor,
+  place(ctx: Context, id: string) {
+    return this.transition(ctx, id, ['draft'], 'ordered', 'orders.place');
+  }
+
+  cancel(ctx: Context, id: string) {
+    return this.transition(ctx, id, [...OPEN_ORDER_STATUSES], 'cancelled', 'orders.cancel');
+  }
+
+  private transition(
+    ctx: Context,
     id: string,
     from: PurchaseOrderStatus[],
     to: PurchaseOrderStatus,
     action: string,
-    ctx: RequestContext,
   ): Promise<PurchaseOrder> {
-    await transaction(this.deps.database.db, async (trx) => {
-      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
-      const before = await this.get(id, trx);
+    return inTransaction(ctx, async (tx) => {
+      const before = await this.locked(tx, id);
       if (!from.includes(before.status)) {
-        throw new ConflictError(
-          `${before.reference} is ${before.status.replace('_', ' ')}; it cannot be ${to.replace('_', ' ')} now.`,
-        );
+        throw new ConflictError(`${before.reference} is ${said(before.status)}; it cannot be ${said(to)} now.`);
       }
       const now = this.iso();
-      await trx
-        .updateTable('purchase_orders')
-        .set({
-          status: to,
-          updated_at: now,
-          ...(to === 'ordered' ? { ordered_at: now } : {}),
-          ...(to === 'cancelled' ? { closed_at: now } : {}),
-        })
-        .where('id', '=', id)
-        .execute();
-      await this.deps.audit.record(trx, {
+      await repo.updateOrder(tx.db, id, {
+        status: to,
+        updated_at: now,
+        ...(to === 'ordered' ? { ordered_at: now } : {}),
+        ...(to === 'cancelled' ? { closed_at: now } : {}),
+      });
+      await this.deps.audit.record(tx, {
         action,
-        actor,
         target: { type: 'purchase_order', id },
         before: { status: before.status },
         after: { status: to },
-        context: ctx,
       });
+      return this.get(tx, id);
     });
-    return this.get(id);
-  }
-
-  place(actor: Actor, id: string, ctx: RequestContext) {
-    return this.transition(actor, id, ['draft'], 'ordered', 'orders.place', ctx);
-  }
-
-  cancel(actor: Actor, id: string, ctx: RequestContext) {
-    return this.transition(actor, id, [...OPEN_ORDER_STATUSES], 'cancelled', 'orders.cancel', ctx);
   }
 
   /**
    * Receives part or all of some lines: receipt movements raise the stock in the same transaction.
-   * Exactly once per unit: the order row is locked for the transaction (PostgreSQL `for update`;
-   * SQLite runs one writer at a time), a line may appear once per request, and each line's
-   * `received` only moves by a conditional update that cannot pass the ordered quantity.
+   * Exactly once per unit: the order is locked for the transaction, a line may appear once per
+   * request, and each line's `received` only moves by a conditional update that cannot pass the
+   * ordered quantity (`repo.receiveOnLine`).
    */
-  async receive(actor: Actor, id: string, body: ReceiveBody, ctx: RequestContext): Promise<PurchaseOrder> {
+  async receive(ctx: Context, id: string, body: ReceiveBody): Promise<PurchaseOrder> {
     const seen = new Set<number>();
     for (const r of body.lines) {
       if (seen.has(r.lineId)) {
@@ -309,14 +183,13 @@ export class PurchaseOrdersService {
       }
       seen.add(r.lineId);
     }
-    await transaction(this.deps.database.db, async (trx) => {
-      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
-      const order = await this.get(id, trx);
+    return inTransaction(ctx, async (tx) => {
+      const order = await this.locked(tx, id);
       if (!isReceivable(order.status)) {
         throw new ConflictError(
           order.status === 'draft'
             ? `${order.reference} is still a draft; place the order before receiving it.`
-            : `${order.reference} is ${order.status.replace('_', ' ')}; nothing more can be received.`,
+            : `${order.reference} is ${said(order.status)}; nothing more can be received.`,
         );
       }
       const received: { sku: string; quantity: number }[] = [];
@@ -326,23 +199,15 @@ export class PurchaseOrdersService {
           throw new ValidationError('A line is not part of this order.', [
             { path: 'lines', message: `No line ${r.lineId} on ${order.reference}.` },
           ]);
-        const due = () =>
-          new ValidationError(
-            `Only ${line.quantity - line.received} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
-            [{ path: 'lines', message: `${line.sku}: at most ${line.quantity - line.received}.` }],
+        const due = line.quantity - line.received;
+        if (r.quantity > due || !(await repo.receiveOnLine(tx.db, id, r.lineId, r.quantity))) {
+          throw new ValidationError(
+            `Only ${due} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
+            [{ path: 'lines', message: `${line.sku}: at most ${due}.` }],
           );
-        if (line.received + r.quantity > line.quantity) throw due();
-        const moved = await trx
-          .updateTable('purchase_order_lines')
-          .set((eb) => ({ received: eb('received', '+', r.quantity) }))
-          .where('id', '=', r.lineId)
-          .where('order_id', '=', id)
-          .where((eb) => eb(eb('received', '+', r.quantity), '<=', eb.ref('quantity')))
-          .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) !== 1) throw due();
+        }
         await this.deps.items.changeStock(
-          trx,
-          actor,
+          tx,
           line.itemId,
           {
             delta: r.quantity,
@@ -350,57 +215,60 @@ export class PurchaseOrdersService {
             reason: body.note?.trim() || `Received on ${order.reference}`,
             reference: { type: 'purchase_order', id },
           },
-          ctx,
-          false,
+          { audit: false }, // the order's one receive event below names every line
         );
         received.push({ sku: line.sku, quantity: r.quantity });
       }
-      const after = await this.get(id, trx);
+      const after = await this.get(tx, id);
       const complete = after.lines.every((l) => l.received >= l.quantity);
-      await trx
-        .updateTable('purchase_orders')
-        .set({
-          status: complete ? 'received' : 'partially_received',
-          updated_at: this.iso(),
-          ...(complete ? { closed_at: this.iso() } : {}),
-        })
-        .where('id', '=', id)
-        .execute();
-      await this.deps.audit.record(trx, {
+      const status = complete ? 'received' : 'partially_received';
+      await repo.updateOrder(tx.db, id, {
+        status,
+        updated_at: this.iso(),
+        ...(complete ? { closed_at: this.iso() } : {}),
+      });
+      await this.deps.audit.record(tx, {
         action: 'orders.receive',
-        actor,
         target: { type: 'purchase_order', id },
         before: { status: order.status },
-        after: { status: complete ? 'received' : 'partially_received', received },
+        after: { status, received },
         reason: body.note ?? null,
-        context: ctx,
       });
+      return this.get(tx, id);
     });
-    return this.get(id);
   }
 
   /** Deletes an order on which nothing was received (the audit log keeps what it was). */
-  async remove(actor: Actor, id: string, ctx: RequestContext): Promise<void> {
-    await transaction(this.deps.database.db, async (trx) => {
-      await lockRow(trx, this.deps.database.engine, 'purchase_orders', id);
-      const order = await this.get(id, trx);
+  async remove(ctx: Context, id: string): Promise<void> {
+    await inTransaction(ctx, async (tx) => {
+      const order = await this.locked(tx, id);
       if (order.lines.some((l) => l.received > 0)) {
         throw new ConflictError(`Goods were received on ${order.reference}; it can be cancelled but not deleted.`);
       }
-      await trx.deleteFrom('purchase_orders').where('id', '=', id).execute();
-      await this.deps.audit.record(trx, {
+      await repo.deleteOrder(tx.db, id);
+      await this.deps.audit.record(tx, {
         action: 'orders.delete',
-        actor,
         target: { type: 'purchase_order', id },
         before: order,
-        context: ctx,
       });
     });
-    if (existsSync(this.invoicePath(id))) rmSync(this.invoicePath(id));
+    // Only once the order is gone: removed first, a failed delete would leave an invoice without its file.
+    rmSync(this.invoicePath(id), { force: true });
   }
 
-  /** Stores an invoice PDF (checked to be one) under the data directory. */
-  async attachInvoice(actor: Actor, id: string, file: { name: string; data: Buffer }, ctx: RequestContext) {
+  // --- invoices -----------------------------------------------------------------------------------
+
+  private invoicePath(id: string): string {
+    return path.join(this.deps.dataDir, 'invoices', `${id}.pdf`);
+  }
+
+  /**
+   * Stores an invoice PDF (checked to be one) under the data directory. The file is written
+   * beside its final name first and moved over it as the last step of the transaction, with
+   * the order locked: a failed upload leaves the previous invoice whole, and of two uploads at
+   * once the one whose row commits last is the one whose file stays.
+   */
+  async attachInvoice(ctx: Context, id: string, file: { name: string; data: Buffer }): Promise<PurchaseOrder> {
     if (file.data.length === 0)
       throw new ValidationError('The file is empty.', [{ path: 'file', message: 'Choose a PDF file.' }]);
     const problem = pdfProblem(file.data);
@@ -417,38 +285,40 @@ export class PurchaseOrdersService {
         .basename(file.name)
         .replace(/[^\w.\- ()]+/g, '_')
         .slice(0, 120) || 'invoice.pdf';
-    await transaction(this.deps.database.db, async (trx) => {
-      const order = await this.get(id, trx);
-      mkdirSync(path.dirname(this.invoicePath(id)), { recursive: true, mode: 0o700 });
-      writeFileSync(this.invoicePath(id), file.data, { mode: 0o600 });
-      await trx
-        .updateTable('purchase_orders')
-        .set({
+    const final = this.invoicePath(id);
+    const pending = `${final}.${randomUUID()}.part`;
+    try {
+      return await inTransaction(ctx, async (tx) => {
+        const order = await this.locked(tx, id);
+        mkdirSync(path.dirname(final), { recursive: true, mode: 0o700 });
+        writeFileSync(pending, file.data, { mode: 0o600 });
+        const now = this.iso();
+        await repo.updateOrder(tx.db, id, {
           invoice_name: name,
           invoice_size: file.data.length,
-          invoice_uploaded_at: this.iso(),
-          updated_at: this.iso(),
-        })
-        .where('id', '=', id)
-        .execute();
-      await this.deps.audit.record(trx, {
-        action: 'orders.invoice',
-        actor,
-        target: { type: 'purchase_order', id },
-        before: order.invoice,
-        after: { name, size: file.data.length },
-        context: ctx,
+          invoice_uploaded_at: now,
+          updated_at: now,
+        });
+        await this.deps.audit.record(tx, {
+          action: 'orders.invoice',
+          target: { type: 'purchase_order', id },
+          before: order.invoice,
+          after: { name, size: file.data.length },
+        });
+        renameSync(pending, final);
+        return this.get(tx, id);
       });
-    });
-    return this.get(id);
+    } finally {
+      rmSync(pending, { force: true });
+    }
   }
 
   /**
    * The stored invoice, always downloaded as a PDF under a generated name (`PO-000042-invoice.pdf`):
    * the uploader's file name is kept for display only, never for the download.
    */
-  async invoice(id: string) {
-    const order = await this.get(id);
+  async invoice(ctx: Context, id: string) {
+    const order = await this.get(ctx, id);
     if (!order.invoice || !existsSync(this.invoicePath(id)))
       throw new NotFoundError('No invoice has been uploaded for this order.');
     return {
@@ -458,47 +328,16 @@ export class PurchaseOrdersService {
     };
   }
 
+  // --- what to order ------------------------------------------------------------------------------
+
   /** Low-stock items grouped by their preferred (else cheapest) supplier, with a quantity to order. */
-  async suggestions(): Promise<SupplySuggestions> {
-    const { db } = this.deps.database;
-    const low = await db
-      .selectFrom('items')
-      .select(['id', 'sku', 'name', 'on_hand', 'reorder_level', 'reorder_quantity', 'cost'])
-      .where('active', '=', 1)
-      .where('reorder_level', '>', 0)
-      .whereRef('on_hand', '<=', 'reorder_level')
-      .orderBy('name')
-      .execute();
-    // What is already on its way counts.
-    const due = await db
-      .selectFrom('purchase_order_lines')
-      .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.order_id')
-      .select([
-        'purchase_order_lines.item_id',
-        (eb) => eb.fn.sum<number>(eb('quantity', '-', eb.ref('received'))).as('due'),
-      ])
-      .where('purchase_orders.status', 'in', OPEN_ORDER_STATUSES)
-      .groupBy('purchase_order_lines.item_id')
-      .execute();
-    const links = low.length
-      ? await db
-          .selectFrom('item_suppliers')
-          .innerJoin('suppliers', 'suppliers.id', 'item_suppliers.supplier_id')
-          .select([
-            'item_suppliers.item_id',
-            'suppliers.id',
-            'suppliers.name',
-            'item_suppliers.supplier_price',
-            'item_suppliers.preferred',
-          ])
-          .where('suppliers.archived_at', 'is', null)
-          .where(
-            'item_suppliers.item_id',
-            'in',
-            low.map((l) => l.id),
-          )
-          .execute()
-      : [];
+  async suggestions(ctx: Context): Promise<SupplySuggestions> {
+    const low = await repo.lowStockItems(ctx.db);
+    const due = await repo.dueOnOpenOrders(ctx.db); // what is already on its way counts
+    const links = await repo.supplierOptions(
+      ctx.db,
+      low.map((l) => l.id),
+    );
     const groups = new Map<string, SupplySuggestions['groups'][number]>();
     for (const item of low) {
       const incoming = storedQuantity(due.find((d) => d.item_id === item.id)?.due ?? 0);
@@ -530,4 +369,73 @@ export class PurchaseOrdersService {
       groups: [...groups.values()].sort((a, b) => (a.supplier?.name ?? '~').localeCompare(b.supplier?.name ?? '~')),
     };
   }
+
+  // --- helpers ------------------------------------------------------------------------------------
+
+  /** The order, locked until the transaction ends (404 when there is none). */
+  private async locked(tx: TxContext, id: string): Promise<PurchaseOrder> {
+    await repo.lockOrder(tx.db, this.deps.engine, id);
+    return this.get(tx, id);
+  }
+
+  /** An active supplier, and each line an active item named once. */
+  private async checkLines(tx: TxContext, body: PurchaseOrderBody): Promise<void> {
+    if (!(await repo.supplierIsActive(tx.db, body.supplierId))) {
+      throw new ValidationError('Choose an active supplier.', [
+        { path: 'supplierId', message: 'Choose an active supplier.' },
+      ]);
+    }
+    const ids = [...new Set(body.lines.map((l) => l.itemId))];
+    if (ids.length !== body.lines.length) {
+      throw new ValidationError('An item appears on two lines; put it on one line.', [
+        { path: 'lines', message: 'Each item once.' },
+      ]);
+    }
+    if ((await repo.countActiveItems(tx.db, ids)) !== ids.length) {
+      throw new ValidationError('A line names an item that does not exist or is archived.', [
+        { path: 'lines', message: 'Choose active items.' },
+      ]);
+    }
+  }
+}
+
+const lineValues = (body: PurchaseOrderBody) =>
+  body.lines.map((l) => ({ itemId: l.itemId, quantity: l.quantity, unitCost: l.unitCost }));
+
+/** The API's view of one stored order, given the lines of it (and of others) as read. */
+function toOrder(o: repo.OrderRow, allLines: repo.LineRow[]): PurchaseOrder {
+  const lines = allLines
+    .filter((l) => l.order_id === o.id)
+    .map((l) => ({
+      id: Number(l.id),
+      itemId: l.item_id,
+      sku: l.sku,
+      name: l.name,
+      unit: l.unit,
+      quantity: storedQuantity(l.quantity),
+      received: storedQuantity(l.received),
+      unitCost: storedMoney(l.unit_cost),
+    }));
+  return {
+    id: o.id,
+    number: Number(o.number),
+    reference: reference(Number(o.number)),
+    supplier: { id: o.supplier_id, name: o.supplier_name },
+    status: o.status,
+    notes: o.notes,
+    expectedAt: o.expected_at,
+    orderedAt: o.ordered_at,
+    closedAt: o.closed_at,
+    // Bounded by the schema when written; a stored row past the bounds reads as the limit, never a 500.
+    total: Math.min(
+      MAX_MONEY_MINOR,
+      lines.reduce((sum, l) => sum + Math.min(MAX_MONEY_MINOR, l.quantity * l.unitCost), 0),
+    ),
+    invoice:
+      o.invoice_name && o.invoice_uploaded_at
+        ? { name: o.invoice_name, size: storedQuantity(o.invoice_size ?? 0), uploadedAt: o.invoice_uploaded_at }
+        : null,
+    lines,
+    createdAt: o.created_at,
+  };
 }
