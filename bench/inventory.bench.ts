@@ -16,6 +16,7 @@ import { migrateToLatest, openDatabase } from '../src/server/db/database.ts';
 import type { Actor } from '../src/server/http/actor.ts';
 import { AuditService } from '../src/server/modules/audit/audit.service.ts';
 import { CheckpointSigner } from '../src/server/modules/audit/checkpoint-signer.ts';
+import { contextFor } from '../src/server/modules/context.ts';
 import { insertItem, listItems } from '../src/server/modules/inventory/inventory.repository.ts';
 import { ItemsService } from '../src/server/modules/inventory/items.service.ts';
 import { seeded, timeIt } from './support.ts';
@@ -111,7 +112,7 @@ try {
     now: Date.now,
     signer: new CheckpointSigner(path.join(dir, 'k.pem'), path.join(dir, 'cp.jsonl')),
   });
-  const items = new ItemsService({ database, audit, now: Date.now });
+  const items = new ItemsService({ engine: database.engine, audit, now: Date.now });
   const actor = { user: { id: null, email: 'bench@example.com' }, apiKey: null, elevated: false } as unknown as Actor;
   await db
     .insertInto('users')
@@ -144,7 +145,7 @@ try {
     };
     let collectedAt = 0;
     let bytes = 0;
-    const source = await items.export(actor, format, { status: 'active' }, ctx);
+    const source = await items.export(contextFor(db, actor, ctx), format, { status: 'active' });
     const t = performance.now();
     await pipeline(
       source instanceof Readable ? source : Readable.from(source),

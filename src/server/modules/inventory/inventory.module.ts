@@ -17,7 +17,7 @@ export const inventoryModule = defineModule({
     stock_count: { table: 'stock_counts', owner: null },
   },
   services: (core) => {
-    const deps = { database: core.database, audit: core.audit, now: core.now };
+    const deps = { engine: core.database.engine, audit: core.audit, now: core.now };
     const items = new ItemsService(deps);
     return { items, catalog: new CatalogService(deps), counts: new CountsService({ ...deps, items }) };
   },

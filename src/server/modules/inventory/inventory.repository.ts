@@ -1,47 +1,15 @@
-import { type Kysely, sql } from 'kysely';
+/**
+ * The SQL of items and their stock ledger (items.service.ts): search and lists, writes, imports
+ * and exports, and the ledger. Reads take `Db` (the database or an open transaction); writes
+ * take `Trx`, so calling them outside a transaction is a type error. Categories and suppliers
+ * are in catalog.repository.ts, stocktakes in counts.repository.ts.
+ */
+import { sql } from 'kysely';
 import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import type { Engine } from '../../db/dialect.ts';
-import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
-
-// --- categories and suppliers ---------------------------------------------------------------------
-
-type CatalogFilter = { includeArchived: boolean; id?: string };
-
-export async function listCategories(db: Kysely<DB>, f: CatalogFilter) {
-  let q = db.selectFrom('categories');
-  if (!f.includeArchived) q = q.where('categories.archived_at', 'is', null);
-  if (f.id !== undefined) q = q.where('categories.id', '=', f.id);
-  return q
-    .selectAll('categories')
-    .select((eb) =>
-      eb
-        .selectFrom('items')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('items.category_id', '=', 'categories.id')
-        .where('items.active', '=', 1)
-        .as('item_count'),
-    )
-    .orderBy('categories.name')
-    .execute();
-}
-
-export async function listSuppliers(db: Kysely<DB>, f: CatalogFilter) {
-  let q = db.selectFrom('suppliers');
-  if (!f.includeArchived) q = q.where('suppliers.archived_at', 'is', null);
-  if (f.id !== undefined) q = q.where('suppliers.id', '=', f.id);
-  return q
-    .selectAll('suppliers')
-    .select((eb) =>
-      eb
-        .selectFrom('item_suppliers')
-        .select((e) => e.fn.countAll<number>().as('n'))
-        .whereRef('item_suppliers.supplier_id', '=', 'suppliers.id')
-        .as('item_count'),
-    )
-    .orderBy('suppliers.name')
-    .execute();
-}
+import type { ItemsTable, MovementKind } from '../../db/schema.ts';
+import type { Db, Trx } from '../context.ts';
 
 // --- items -------------------------------------------------------------------------------------------
 
@@ -52,7 +20,7 @@ export function searchTextOf(item: Pick<ItemsTable, 'sku' | 'name' | 'location'>
 
 /** Inserts an item with defaults for whatever is not given; on-hand starts at 0 (stock comes through the ledger). */
 export async function insertItem(
-  db: Kysely<DB>,
+  trx: Trx,
   item: Pick<ItemsTable, 'id' | 'sku' | 'name'> & Partial<Omit<ItemsTable, 'on_hand' | 'search_text' | 'search_id'>>,
   now: string,
 ): Promise<void> {
@@ -73,7 +41,7 @@ export async function insertItem(
     ...item,
     on_hand: 0,
   };
-  await db
+  await trx
     .insertInto('items')
     .values({
       ...row,
@@ -109,7 +77,7 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * on SQLite through the FTS5 trigram index (words of 3+ characters), on PostgreSQL through the
  * pg_trgm index on the same text.
  */
-export function filteredItems(db: Kysely<DB>, engine: Engine, f: Partial<ItemFilter>) {
+export function filteredItems(db: Db, engine: Engine, f: Partial<ItemFilter>) {
   let q = db.selectFrom('items');
   if (f.status === 'active' || f.status === undefined) q = q.where('items.active', '=', 1);
   else if (f.status === 'archived') q = q.where('items.active', '=', 0);
@@ -150,7 +118,7 @@ const SORT = {
 } as const;
 
 export async function listItems(
-  db: Kysely<DB>,
+  db: Db,
   engine: Engine,
   f: Partial<ItemFilter>,
   page: { sort: keyof typeof SORT; order: 'asc' | 'desc'; offset: number; limit: number },
@@ -188,7 +156,7 @@ export async function listItems(
  * orders the matches (it carries `active` and `name`); only the page's rows are read from items.
  */
 async function searchByIndex(
-  db: Kysely<DB>,
+  db: Db,
   terms: string[],
   status: 'active' | 'archived' | 'all',
   page: { order: 'asc' | 'desc'; offset: number; limit: number },
@@ -207,7 +175,7 @@ async function searchByIndex(
   return { rows, total: Number(count.rows[0]?.n ?? 0) };
 }
 
-export async function getItems(db: Kysely<DB>, ids: readonly string[]) {
+export async function getItems(db: Db, ids: readonly string[]) {
   if (ids.length === 0) return [];
   return db
     .selectFrom('items')
@@ -219,7 +187,7 @@ export async function getItems(db: Kysely<DB>, ids: readonly string[]) {
 }
 export type ItemRow = Awaited<ReturnType<typeof getItems>>[number];
 
-export async function supplierLinks(db: Kysely<DB>, itemIds: readonly string[]) {
+export async function supplierLinks(db: Db, itemIds: readonly string[]) {
   if (itemIds.length === 0) return [];
   return db
     .selectFrom('item_suppliers')
@@ -239,13 +207,13 @@ export async function supplierLinks(db: Kysely<DB>, itemIds: readonly string[]) 
 }
 
 export async function replaceSupplierLinks(
-  db: Kysely<DB>,
+  trx: Trx,
   itemId: string,
   links: { supplierId: string; supplierSku: string; supplierPrice: number; preferred: boolean }[],
 ): Promise<void> {
-  await db.deleteFrom('item_suppliers').where('item_id', '=', itemId).execute();
+  await trx.deleteFrom('item_suppliers').where('item_id', '=', itemId).execute();
   if (links.length === 0) return;
-  await db
+  await trx
     .insertInto('item_suppliers')
     .values(
       links.map((l) => ({
@@ -257,6 +225,75 @@ export async function replaceSupplierLinks(
       })),
     )
     .execute();
+}
+
+/** Whether the category exists and is not archived. */
+export async function categoryIsActive(db: Db, id: string): Promise<boolean> {
+  const c = await db.selectFrom('categories').select('archived_at').where('id', '=', id).executeTakeFirst();
+  return c !== undefined && c.archived_at === null;
+}
+
+/** How many of these supplier ids name a supplier that exists. */
+export async function countSuppliers(db: Db, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return (await db.selectFrom('suppliers').select('id').where('id', 'in', ids).execute()).length;
+}
+
+/** Item columns a change may set (on-hand moves only through `applyStockChange`). */
+export type ItemPatch = Partial<Omit<ItemsTable, 'id' | 'on_hand' | 'search_id' | 'created_at' | 'updated_at'>>;
+
+/**
+ * Changes an item's columns. With `onHand`, only while its on-hand figure is still that: false
+ * when it is not (a stock movement came first), and nothing is changed.
+ */
+export async function updateItem(
+  trx: Trx,
+  id: string,
+  patch: ItemPatch,
+  now: string,
+  onHand?: number,
+): Promise<boolean> {
+  let q = trx
+    .updateTable('items')
+    .set({ ...patch, updated_at: now })
+    .where('id', '=', id);
+  if (onHand !== undefined) q = q.where('on_hand', '=', onHand);
+  return Number((await q.executeTakeFirst()).numUpdatedRows) === 1;
+}
+
+/** One item's stored row (every column), or undefined. */
+export function itemRow(db: Db, id: string) {
+  return db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Every item of a filter (and, when given, among `ids`): the rows a bulk edit goes through. */
+export function matchingItems(db: Db, engine: Engine, f: Partial<ItemFilter>, ids?: readonly string[]) {
+  let q = filteredItems(db, engine, f).selectAll('items');
+  if (ids) q = q.where('items.id', 'in', ids.length > 0 ? ids : ['']);
+  return q.execute();
+}
+
+/** One page of an export: the filter's items with SKUs after `afterSku`, in SKU order (a keyset page). */
+export function exportPage(db: Db, engine: Engine, f: Partial<ItemFilter>, afterSku: string, limit: number) {
+  return filteredItems(db, engine, f)
+    .leftJoin('categories', 'categories.id', 'items.category_id')
+    .selectAll('items')
+    .select('categories.name as category_name')
+    .where('items.sku', '>', afterSku)
+    .orderBy('items.sku')
+    .limit(limit)
+    .execute();
+}
+
+/** Ids of active categories by name (what an import's category column may name). */
+export function activeCategories(db: Db) {
+  return db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute();
+}
+
+/** The items with these SKUs, with their on-hand figure. */
+export function itemsBySku(db: Db, skus: readonly string[]) {
+  if (skus.length === 0) return Promise.resolve([]);
+  return db.selectFrom('items').select(['id', 'sku', 'on_hand']).where('sku', 'in', skus).execute();
 }
 
 // --- the stock ledger -------------------------------------------------------------------------------
@@ -278,7 +315,7 @@ export type StockChange = {
  * figures the UPDATE returned. Concurrent changes of one item serialize on the row.
  */
 export async function applyStockChange(
-  trx: Kysely<DB>,
+  trx: Trx,
   c: StockChange,
 ): Promise<{ before: number; after: number; movementId: number } | null> {
   let update = trx
@@ -312,7 +349,7 @@ export async function applyStockChange(
   return { before: after - c.delta, after, movementId: Number(movement.id) };
 }
 
-export async function listMovements(db: Kysely<DB>, itemId: string, before: number | undefined, limit: number) {
+export async function listMovements(db: Db, itemId: string, before: number | undefined, limit: number) {
   let q = db
     .selectFrom('stock_movements')
     .leftJoin('users', 'users.id', 'stock_movements.actor_user_id')
@@ -324,7 +361,7 @@ export async function listMovements(db: Kysely<DB>, itemId: string, before: numb
 }
 
 /** Items whose on-hand figure differs from the sum of their ledger (should be none). */
-export async function stockDiscrepancies(db: Kysely<DB>) {
+export async function stockDiscrepancies(db: Db) {
   const rows = await db
     .selectFrom('items')
     .leftJoin(

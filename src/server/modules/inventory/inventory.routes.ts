@@ -27,8 +27,8 @@ import {
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
-import { actorOf, requirePermission } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { requirePermission } from '../../http/guard.ts';
+import { ctxOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
 import type { CatalogService } from './catalog.service.ts';
 import type { CountsService } from './counts.service.ts';
@@ -68,7 +68,7 @@ export async function inventoryRoutes(
         response: responses({ 200: CategoryList }),
       },
     },
-    async (request) => ({ items: await catalog.categories(request.query.archived === 'true') }),
+    async (request) => ({ items: await catalog.categories(ctxOf(request), request.query.archived === 'true') }),
   );
   r.post(
     '/categories',
@@ -81,8 +81,7 @@ export async function inventoryRoutes(
         response: responses({ 201: Category }, 422),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await catalog.saveCategory(actorOf(request), null, request.body, contextOf(request))),
+    async (request, reply) => reply.status(201).send(await catalog.saveCategory(ctxOf(request), null, request.body)),
   );
   r.put(
     '/categories/:id',
@@ -96,7 +95,7 @@ export async function inventoryRoutes(
         response: responses({ 200: Category }, 404, 422),
       },
     },
-    async (request) => catalog.saveCategory(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) => catalog.saveCategory(ctxOf(request), request.params.id, request.body),
   );
   for (const [verb, archived] of [
     ['archive', true],
@@ -113,7 +112,7 @@ export async function inventoryRoutes(
           response: responses({ 200: Category }, 404, 409),
         },
       },
-      async (request) => catalog.archiveCategory(actorOf(request), request.params.id, archived, contextOf(request)),
+      async (request) => catalog.archiveCategory(ctxOf(request), request.params.id, archived),
     );
   }
 
@@ -129,7 +128,7 @@ export async function inventoryRoutes(
         response: responses({ 200: SupplierList }),
       },
     },
-    async (request) => ({ items: await catalog.suppliers(request.query.archived === 'true') }),
+    async (request) => ({ items: await catalog.suppliers(ctxOf(request), request.query.archived === 'true') }),
   );
   r.post(
     '/suppliers',
@@ -142,8 +141,7 @@ export async function inventoryRoutes(
         response: responses({ 201: Supplier }, 422),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await catalog.saveSupplier(actorOf(request), null, request.body, contextOf(request))),
+    async (request, reply) => reply.status(201).send(await catalog.saveSupplier(ctxOf(request), null, request.body)),
   );
   r.put(
     '/suppliers/:id',
@@ -157,7 +155,7 @@ export async function inventoryRoutes(
         response: responses({ 200: Supplier }, 404, 422),
       },
     },
-    async (request) => catalog.saveSupplier(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) => catalog.saveSupplier(ctxOf(request), request.params.id, request.body),
   );
   for (const [verb, archived] of [
     ['archive', true],
@@ -174,7 +172,7 @@ export async function inventoryRoutes(
           response: responses({ 200: Supplier }, 404, 409),
         },
       },
-      async (request) => catalog.archiveSupplier(actorOf(request), request.params.id, archived, contextOf(request)),
+      async (request) => catalog.archiveSupplier(ctxOf(request), request.params.id, archived),
     );
   }
 
@@ -190,7 +188,7 @@ export async function inventoryRoutes(
         response: responses({ 200: ItemList }),
       },
     },
-    async (request) => items.list(request.query),
+    async (request) => items.list(ctxOf(request), request.query),
   );
   r.post(
     '/items',
@@ -203,8 +201,7 @@ export async function inventoryRoutes(
         response: responses({ 201: Item }, 422),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await items.create(actorOf(request), request.body, contextOf(request))),
+    async (request, reply) => reply.status(201).send(await items.create(ctxOf(request), request.body)),
   );
   r.get(
     '/items/export',
@@ -218,7 +215,7 @@ export async function inventoryRoutes(
     },
     async (request, reply) => {
       const { format, ...filter } = request.query;
-      const body = await items.export(actorOf(request), format, filter, contextOf(request));
+      const body = await items.export(ctxOf(request), format, filter);
       return sendDownload(reply, { name: exportName('items', format), type: format, body });
     },
   );
@@ -234,7 +231,7 @@ export async function inventoryRoutes(
     },
     async (request) => {
       const file = await uploadedFile(request, IMPORT_MAX_BYTES);
-      return items.previewImport(file.data);
+      return items.previewImport(ctxOf(request), file.data);
     },
   );
   r.post(
@@ -249,7 +246,7 @@ export async function inventoryRoutes(
     },
     async (request) => {
       const file = await uploadedFile(request, IMPORT_MAX_BYTES);
-      return items.import(actorOf(request), file.data, file.name, contextOf(request));
+      return items.import(ctxOf(request), file.data, file.name);
     },
   );
   r.post(
@@ -270,7 +267,7 @@ export async function inventoryRoutes(
           await requirePermission(request, permission);
         }
       }
-      return items.bulkEdit(actorOf(request), request.body, contextOf(request));
+      return items.bulkEdit(ctxOf(request), request.body);
     },
   );
   r.get(
@@ -279,7 +276,7 @@ export async function inventoryRoutes(
       config: { permission: 'inventory.view', resource: 'item' },
       schema: { tags: ['inventory'], summary: 'One item', params: IdParams, response: responses({ 200: Item }, 404) },
     },
-    async (request) => items.get(request.params.id),
+    async (request) => items.get(ctxOf(request), request.params.id),
   );
   r.patch(
     '/items/:id',
@@ -293,7 +290,7 @@ export async function inventoryRoutes(
         response: responses({ 200: Item }, 404, 422),
       },
     },
-    async (request) => items.update(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) => items.update(ctxOf(request), request.params.id, request.body),
   );
   for (const [verb, active] of [
     ['archive', false],
@@ -310,7 +307,7 @@ export async function inventoryRoutes(
           response: responses({ 200: Item }, 404, 409),
         },
       },
-      async (request) => items.setActive(actorOf(request), request.params.id, active, contextOf(request)),
+      async (request) => items.setActive(ctxOf(request), request.params.id, active),
     );
   }
   r.post(
@@ -325,7 +322,7 @@ export async function inventoryRoutes(
         response: responses({ 200: StockChangeResult }, 404, 409, 422),
       },
     },
-    async (request) => items.stock(actorOf(request), request.params.id, request.body, contextOf(request)),
+    async (request) => items.stock(ctxOf(request), request.params.id, request.body),
   );
   r.get(
     '/items/:id/movements',
@@ -342,7 +339,7 @@ export async function inventoryRoutes(
         response: responses({ 200: MovementList }, 404),
       },
     },
-    async (request) => items.movements(request.params.id, request.query.before, request.query.limit),
+    async (request) => items.movements(ctxOf(request), request.params.id, request.query.before, request.query.limit),
   );
 
   // --- settings ----------------------------------------------------------------------------------
@@ -352,7 +349,7 @@ export async function inventoryRoutes(
       config: { permission: 'settings.view', resource: 'settings' },
       schema: { tags: ['inventory'], summary: 'Inventory settings', response: responses({ 200: InventorySettings }) },
     },
-    async () => items.settings(),
+    async (request) => items.settings(ctxOf(request)),
   );
   r.put(
     '/settings/inventory',
@@ -365,7 +362,7 @@ export async function inventoryRoutes(
         response: responses({ 200: InventorySettings }, 422),
       },
     },
-    async (request) => items.saveSettings(actorOf(request), request.body, contextOf(request)),
+    async (request) => items.saveSettings(ctxOf(request), request.body),
   );
 
   // --- stocktakes --------------------------------------------------------------------------------
@@ -376,7 +373,7 @@ export async function inventoryRoutes(
       config: { permission: 'inventory.count', resource: 'stock_count' },
       schema: { tags, summary: 'Stocktakes', response: responses({ 200: StockCountList }) },
     },
-    async () => ({ items: await counts.list() }),
+    async (request) => ({ items: await counts.list(ctxOf(request)) }),
   );
   r.post(
     '/stock-counts',
@@ -389,8 +386,7 @@ export async function inventoryRoutes(
         response: responses({ 201: StockCount }, 422),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await counts.open(actorOf(request), request.body, contextOf(request))),
+    async (request, reply) => reply.status(201).send(await counts.open(ctxOf(request), request.body)),
   );
   r.get(
     '/stock-counts/:id',
@@ -403,7 +399,7 @@ export async function inventoryRoutes(
         response: responses({ 200: StockCount }, 404),
       },
     },
-    async (request) => counts.get(request.params.id),
+    async (request) => counts.get(ctxOf(request), request.params.id),
   );
   r.put(
     '/stock-counts/:id/lines',
@@ -417,7 +413,7 @@ export async function inventoryRoutes(
         response: responses({ 200: StockCount }, 404, 409, 422),
       },
     },
-    async (request) => counts.record(actorOf(request), request.params.id, request.body.lines, contextOf(request)),
+    async (request) => counts.record(ctxOf(request), request.params.id, request.body.lines),
   );
   r.post(
     '/stock-counts/:id/post',
@@ -430,7 +426,7 @@ export async function inventoryRoutes(
         response: responses({ 200: StockCount }, 404, 409),
       },
     },
-    async (request) => counts.post(actorOf(request), request.params.id, contextOf(request)),
+    async (request) => counts.post(ctxOf(request), request.params.id),
   );
   r.post(
     '/stock-counts/:id/cancel',
@@ -443,6 +439,6 @@ export async function inventoryRoutes(
         response: responses({ 200: StockCount }, 404, 409),
       },
     },
-    async (request) => counts.cancel(actorOf(request), request.params.id, contextOf(request)),
+    async (request) => counts.cancel(ctxOf(request), request.params.id),
   );
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Transaction } from 'kysely';
 import { MAX_STOCK, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type BulkEditBody,
@@ -15,31 +14,19 @@ import {
   type StockChangeBody,
   type UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
-import { type Database, type Tx, transaction } from '../../db/database.ts';
-import { isUniqueViolation } from '../../db/dialect.ts';
-import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
-import type { Actor, RequestContext } from '../../http/actor.ts';
+import { type Engine, isUniqueViolation } from '../../db/dialect.ts';
+import type { ItemsTable, MovementKind } from '../../db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import { readImport } from '../../lib/import-reader.ts';
 import { csvLines, xlsxStream } from '../../lib/spreadsheet.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { contextFor, inTransaction, type TxContext } from '../context.ts';
+import { type Context, type Db, inTransaction, type TxContext } from '../context.ts';
 import { getSetting, putSetting } from '../settings/settings.repository.ts';
 import { ITEM_COLUMNS } from './import-rows.ts';
-import {
-  applyStockChange,
-  filteredItems,
-  getItems,
-  type ItemRow,
-  insertItem,
-  listItems,
-  listMovements,
-  replaceSupplierLinks,
-  searchTextOf,
-  supplierLinks,
-} from './inventory.repository.ts';
+import type { ItemPatch, ItemRow } from './inventory.repository.ts';
+import * as repo from './inventory.repository.ts';
 
-type Deps = { database: Database; audit: AuditService; now: () => number };
+type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
 export const INVENTORY_SETTING = 'inventory';
 export const DEFAULT_INVENTORY: InventorySettings = { allowNegativeStock: false };
@@ -59,30 +46,28 @@ export class ItemsService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  async settings(db: Tx = this.deps.database.db): Promise<InventorySettings> {
-    return { ...DEFAULT_INVENTORY, ...(await getSetting<Partial<InventorySettings>>(db, INVENTORY_SETTING)) };
+  async settings(ctx: Context): Promise<InventorySettings> {
+    return { ...DEFAULT_INVENTORY, ...(await getSetting<Partial<InventorySettings>>(ctx.db, INVENTORY_SETTING)) };
   }
 
-  async saveSettings(actor: Actor, next: InventorySettings, ctx: RequestContext): Promise<InventorySettings> {
-    const before = await this.settings();
-    await transaction(this.deps.database.db, async (trx) => {
-      await putSetting(trx, INVENTORY_SETTING, next, this.iso());
-      await this.deps.audit.record(trx, {
+  async saveSettings(ctx: Context, next: InventorySettings): Promise<InventorySettings> {
+    return inTransaction(ctx, async (tx) => {
+      const before = await this.settings(tx);
+      await putSetting(tx.db, INVENTORY_SETTING, next, this.iso());
+      await this.deps.audit.record(tx, {
         action: 'settings.inventory',
-        actor,
         target: { type: 'settings', id: 'inventory' },
         before,
         after: next,
-        context: ctx,
       });
+      return next;
     });
-    return next;
   }
 
   // --- reading ------------------------------------------------------------------------------------
 
-  private async toItems(db: Tx, rows: ItemRow[]): Promise<Item[]> {
-    const links = await supplierLinks(
+  private async toItems(db: Db, rows: ItemRow[]): Promise<Item[]> {
+    const links = await repo.supplierLinks(
       db,
       rows.map((r) => r.id),
     );
@@ -117,28 +102,27 @@ export class ItemsService {
     }));
   }
 
-  async list(query: ItemListQuery) {
+  async list(ctx: Context, query: ItemListQuery) {
     const { sort, order, page, pageSize, ...filter } = query;
-    const { db, engine } = this.deps.database;
-    const { rows, total } = await listItems(db, engine, filter, {
+    const { rows, total } = await repo.listItems(ctx.db, this.deps.engine, filter, {
       sort,
       order,
       offset: (page - 1) * pageSize,
       limit: pageSize,
     });
-    return { items: await this.toItems(db, rows), total, page, pageSize };
+    return { items: await this.toItems(ctx.db, rows), total, page, pageSize };
   }
 
-  async get(id: string, db: Tx = this.deps.database.db): Promise<Item> {
-    const [row] = await getItems(db, [id]);
+  async get(ctx: Context, id: string): Promise<Item> {
+    const [row] = await repo.getItems(ctx.db, [id]);
     if (!row) throw new NotFoundError('There is no item with that id.');
-    const [item] = await this.toItems(db, [row]);
+    const [item] = await this.toItems(ctx.db, [row]);
     return item as Item;
   }
 
-  async movements(id: string, before: number | undefined, limit: number) {
-    await this.get(id);
-    const rows = await listMovements(this.deps.database.db, id, before, limit + 1);
+  async movements(ctx: Context, id: string, before: number | undefined, limit: number) {
+    await this.get(ctx, id);
+    const rows = await repo.listMovements(ctx.db, id, before, limit + 1);
     const items: Movement[] = rows.slice(0, limit).map((m) => ({
       id: Number(m.id),
       kind: m.kind,
@@ -155,22 +139,17 @@ export class ItemsService {
 
   // --- writing ------------------------------------------------------------------------------------
 
-  private async checkRefs(trx: Tx, categoryId: string | null | undefined, supplierIds: string[]): Promise<void> {
+  /** The category (when given) exists and is active; every supplier exists. */
+  private async checkRefs(tx: TxContext, categoryId: string | null | undefined, supplierIds: string[]): Promise<void> {
     if (categoryId) {
-      const c = await trx
-        .selectFrom('categories')
-        .select(['id', 'archived_at'])
-        .where('id', '=', categoryId)
-        .executeTakeFirst();
-      if (!c || c.archived_at) {
+      if (!(await repo.categoryIsActive(tx.db, categoryId))) {
         throw new ValidationError('That category does not exist or is archived.', [
           { path: 'categoryId', message: 'Choose an existing category.' },
         ]);
       }
     }
     if (supplierIds.length > 0) {
-      const found = await trx.selectFrom('suppliers').select('id').where('id', 'in', supplierIds).execute();
-      if (found.length !== new Set(supplierIds).size) {
+      if ((await repo.countSuppliers(tx.db, supplierIds)) !== new Set(supplierIds).size) {
         throw new ValidationError('A supplier does not exist.', [
           { path: 'suppliers', message: 'Choose existing suppliers.' },
         ]);
@@ -185,20 +164,20 @@ export class ItemsService {
     ]);
   }
 
-  async create(actor: Actor, body: CreateItemBody, ctx: RequestContext): Promise<Item> {
+  async create(ctx: Context, body: CreateItemBody): Promise<Item> {
     const id = randomUUID();
     const now = this.iso();
     const b = body as Required<CreateItemBody>;
     try {
-      await transaction(this.deps.database.db, async (trx) => {
+      return await inTransaction(ctx, async (tx) => {
         const links = b.suppliers ?? [];
         await this.checkRefs(
-          trx,
+          tx,
           b.categoryId,
           links.map((l) => l.supplierId),
         );
-        await insertItem(
-          trx,
+        await repo.insertItem(
+          tx.db,
           {
             id,
             sku: b.sku,
@@ -216,8 +195,8 @@ export class ItemsService {
           },
           now,
         );
-        await replaceSupplierLinks(
-          trx,
+        await repo.replaceSupplierLinks(
+          tx.db,
           id,
           links.map((l) => ({
             supplierId: l.supplierId,
@@ -227,42 +206,40 @@ export class ItemsService {
           })),
         );
         if ((b.openingStock ?? 0) > 0) {
-          await applyStockChange(trx, {
+          await repo.applyStockChange(tx.db, {
             itemId: id,
             delta: b.openingStock as number,
             kind: 'in',
             reason: 'Opening stock',
             reference: null,
-            actorId: actor.user.id,
+            actorId: tx.actor.user.id,
             allowNegative: true,
             now,
           });
         }
-        await this.deps.audit.record(trx, {
+        await this.deps.audit.record(tx, {
           action: 'inventory.create',
-          actor,
           target: { type: 'item', id },
           after: { ...body },
-          context: ctx,
         });
+        return this.get(tx, id);
       });
     } catch (err) {
       throw this.skuTaken(err);
     }
-    return this.get(id);
   }
 
-  async update(actor: Actor, id: string, body: UpdateItemBody, ctx: RequestContext): Promise<Item> {
+  async update(ctx: Context, id: string, body: UpdateItemBody): Promise<Item> {
     try {
-      await transaction(this.deps.database.db, async (trx) => {
-        const before = await this.get(id, trx);
+      return await inTransaction(ctx, async (tx) => {
+        const before = await this.get(tx, id);
         const b = body as Partial<Required<CreateItemBody>>;
         await this.checkRefs(
-          trx,
+          tx,
           b.categoryId,
           (b.suppliers ?? []).map((l) => l.supplierId),
         );
-        const patch: Partial<ItemsTable> = {};
+        const patch: ItemPatch = {};
         if (b.sku !== undefined) patch.sku = b.sku;
         if (b.name !== undefined) patch.name = b.name;
         if (b.description !== undefined) patch.description = b.description;
@@ -280,14 +257,10 @@ export class ItemsService {
           name: patch.name ?? before.name,
           location: patch.location ?? before.location,
         };
-        await trx
-          .updateTable('items')
-          .set({ ...patch, search_text: searchTextOf(next), updated_at: this.iso() })
-          .where('id', '=', id)
-          .execute();
+        await repo.updateItem(tx.db, id, { ...patch, search_text: repo.searchTextOf(next) }, this.iso());
         if (b.suppliers !== undefined) {
-          await replaceSupplierLinks(
-            trx,
+          await repo.replaceSupplierLinks(
+            tx.db,
             id,
             b.suppliers.map((l) => ({
               supplierId: l.supplierId,
@@ -298,43 +271,35 @@ export class ItemsService {
           );
         }
         const changed = Object.keys(body) as (keyof Item)[];
-        await this.deps.audit.record(trx, {
+        await this.deps.audit.record(tx, {
           action: 'inventory.update',
-          actor,
           target: { type: 'item', id },
           before: Object.fromEntries(changed.map((k) => [k, before[k]])),
           after: body,
-          context: ctx,
         });
+        return this.get(tx, id);
       });
     } catch (err) {
       throw this.skuTaken(err);
     }
-    return this.get(id);
   }
 
   /** Archives (items with history are never erased) or restores an item. */
-  async setActive(actor: Actor, id: string, active: boolean, ctx: RequestContext): Promise<Item> {
-    await transaction(this.deps.database.db, async (trx) => {
-      const before = await this.get(id, trx);
+  async setActive(ctx: Context, id: string, active: boolean): Promise<Item> {
+    return inTransaction(ctx, async (tx) => {
+      const before = await this.get(tx, id);
       if (before.active === active) {
         throw new ConflictError(active ? 'This item is already active.' : 'This item is already archived.');
       }
-      await trx
-        .updateTable('items')
-        .set({ active: active ? 1 : 0, updated_at: this.iso() })
-        .where('id', '=', id)
-        .execute();
-      await this.deps.audit.record(trx, {
+      await repo.updateItem(tx.db, id, { active: active ? 1 : 0 }, this.iso());
+      await this.deps.audit.record(tx, {
         action: active ? 'inventory.restore' : 'inventory.archive',
-        actor,
         target: { type: 'item', id },
         before: { active: before.active },
         after: { active },
-        context: ctx,
       });
+      return this.get(tx, id);
     });
-    return this.get(id);
   }
 
   /**
@@ -353,9 +318,9 @@ export class ItemsService {
     },
     opts: { audit: boolean } = { audit: true },
   ) {
-    const { allowNegativeStock } = await this.settings(tx.db);
+    const { allowNegativeStock } = await this.settings(tx);
     const now = this.iso();
-    const result = await applyStockChange(tx.db, {
+    const result = await repo.applyStockChange(tx.db, {
       itemId,
       ...change,
       actorId: tx.actor.user.id,
@@ -363,11 +328,8 @@ export class ItemsService {
       now,
     });
     if (!result) {
-      const item = await tx.db
-        .selectFrom('items')
-        .select(['on_hand', 'unit', 'name'])
-        .where('id', '=', itemId)
-        .executeTakeFirst();
+      // Refused by the update's own condition: read why, in the same transaction.
+      const item = await repo.itemRow(tx.db, itemId);
       if (!item) throw new NotFoundError('There is no item with that id.');
       const next = Number(item.on_hand) + change.delta;
       if (Math.abs(next) > MAX_STOCK) {
@@ -391,59 +353,50 @@ export class ItemsService {
     return { ...result, at: now };
   }
 
-  async stock(actor: Actor, itemId: string, body: StockChangeBody, ctx: RequestContext) {
+  async stock(ctx: Context, itemId: string, body: StockChangeBody) {
     const delta = body.kind === 'out' ? -body.quantity : body.quantity;
     const reason = body.reason?.trim() || null;
-    const result = await inTransaction(contextFor(this.deps.database.db, actor, ctx), (tx) =>
-      this.changeStock(tx, itemId, { delta, kind: body.kind, reason, reference: null }),
-    );
-    const movement: Movement = {
-      id: result.movementId,
-      kind: body.kind,
-      quantity: delta,
-      before: result.before,
-      after: result.after,
-      reason,
-      reference: null,
-      actor: { id: actor.user.id, name: actor.user.name },
-      at: result.at,
-    };
-    return { item: await this.get(itemId), movement };
+    return inTransaction(ctx, async (tx) => {
+      const result = await this.changeStock(tx, itemId, { delta, kind: body.kind, reason, reference: null });
+      const movement: Movement = {
+        id: result.movementId,
+        kind: body.kind,
+        quantity: delta,
+        before: result.before,
+        after: result.after,
+        reason,
+        reference: null,
+        actor: { id: tx.actor.user.id, name: tx.actor.user.name },
+        at: result.at,
+      };
+      return { item: await this.get(tx, itemId), movement };
+    });
   }
 
   // --- bulk edit ---------------------------------------------------------------------------------
 
   /** One change for every item of a filtered set: one transaction, one audit event per changed item. */
-  async bulkEdit(actor: Actor, body: BulkEditBody, ctx: RequestContext) {
-    const { db, engine } = this.deps.database;
+  async bulkEdit(ctx: Context, body: BulkEditBody) {
     const set = body.set;
-    return transaction(db, async (trx) => {
-      if (set.categoryId) await this.checkRefs(trx, set.categoryId, []);
-      let q = filteredItems(trx, engine, body.filter ?? {}).selectAll('items');
-      if (body.itemIds) q = q.where('items.id', 'in', body.itemIds.length > 0 ? body.itemIds : ['']);
-      const rows = await q.execute();
+    return inTransaction(ctx, async (tx) => {
+      if (set.categoryId) await this.checkRefs(tx, set.categoryId, []);
+      const rows = await repo.matchingItems(tx.db, this.deps.engine, body.filter ?? {}, body.itemIds);
       const now = this.iso();
       let changed = 0;
       for (const r of rows) {
-        const patch: Partial<ItemsTable> = {};
+        const patch: ItemPatch = {};
         if (set.vatRateBp !== undefined && Number(r.vat_rate_bp) !== set.vatRateBp) patch.vat_rate_bp = set.vatRateBp;
         if (set.categoryId !== undefined && r.category_id !== set.categoryId) patch.category_id = set.categoryId;
         if (set.reorderLevel !== undefined && Number(r.reorder_level) !== set.reorderLevel)
           patch.reorder_level = set.reorderLevel;
         if (set.active !== undefined && (r.active === 1) !== set.active) patch.active = set.active ? 1 : 0;
         if (Object.keys(patch).length === 0) continue;
-        await trx
-          .updateTable('items')
-          .set({ ...patch, updated_at: now })
-          .where('id', '=', r.id)
-          .execute();
-        await this.deps.audit.record(trx, {
+        await repo.updateItem(tx.db, r.id, patch, now);
+        await this.deps.audit.record(tx, {
           action: 'inventory.bulk_edit',
-          actor,
           target: { type: 'item', id: r.id },
           before: Object.fromEntries(Object.keys(patch).map((k) => [k, r[k as keyof typeof r]])),
           after: patch,
-          context: ctx,
         });
         changed++;
       }
@@ -453,19 +406,11 @@ export class ItemsService {
 
   // --- export ---------------------------------------------------------------------------------------
 
-  private async *exportRows(filter: Partial<ItemFilter>): AsyncGenerator<unknown[]> {
-    const { db, engine } = this.deps.database;
+  private async *exportRows(db: Db, filter: Partial<ItemFilter>): AsyncGenerator<unknown[]> {
     let after = '';
     for (;;) {
       // Keyset over the SKU, a page at a time: memory stays flat.
-      const page = await filteredItems(db, engine, filter)
-        .leftJoin('categories', 'categories.id', 'items.category_id')
-        .selectAll('items')
-        .select('categories.name as category_name')
-        .where('items.sku', '>', after)
-        .orderBy('items.sku')
-        .limit(1000)
-        .execute();
+      const page = await repo.exportPage(db, this.deps.engine, filter, after, 1000);
       for (const r of page) {
         yield [
           r.sku,
@@ -488,22 +433,23 @@ export class ItemsService {
     }
   }
 
+  /**
+   * The filtered items as a stream of CSV lines or an XLSX file, read a page at a time as the
+   * stream is consumed (so on `ctx.db`, never inside a transaction that would end first).
+   */
   async export(
-    actor: Actor,
+    ctx: Context,
     format: 'csv' | 'xlsx',
     filter: Partial<ItemFilter>,
-    ctx: RequestContext,
   ): Promise<Readable | AsyncIterable<string>> {
-    await transaction(this.deps.database.db, (trx) =>
-      this.deps.audit.record(trx, {
+    await inTransaction(ctx, (tx) =>
+      this.deps.audit.record(tx, {
         action: 'inventory.export',
-        actor,
         target: { type: 'items', id: null },
         after: { format, filter },
-        context: ctx,
       }),
     );
-    const rows = this.exportRows(filter);
+    const rows = this.exportRows(ctx.db, filter);
     return format === 'csv' ? csvLines(ITEM_COLUMNS, rows) : xlsxStream('Items', ITEM_COLUMNS, rows);
   }
 
@@ -513,27 +459,17 @@ export class ItemsService {
    * Reads and checks every row; nothing is written. The file is read in a worker thread, by the
    * API's own item rules (import-rows.ts); here only what needs the database is checked.
    */
-  private async analyse(data: Buffer) {
+  private async analyse(ctx: Context, data: Buffer) {
     const read = await readImport(data);
     if (read.columns.length === 0) {
       throw new ValidationError('The file is empty.', [{ path: 'file', message: 'The file has no rows.' }]);
     }
     const errors = [...read.errors];
-    const { db } = this.deps.database;
-    const categories = new Map(
-      (await db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute()).map((c) => [
-        c.name.toLowerCase(),
-        c.id,
-      ]),
-    );
+    const categories = new Map((await repo.activeCategories(ctx.db)).map((c) => [c.name.toLowerCase(), c.id]));
     const existing = new Map<string, { id: string; onHand: number }>();
     const skus = read.rows.map((r) => r.sku).filter(Boolean);
     for (let i = 0; i < skus.length; i += 500) {
-      const found = await db
-        .selectFrom('items')
-        .select(['id', 'sku', 'on_hand'])
-        .where('sku', 'in', skus.slice(i, i + 500))
-        .execute();
+      const found = await repo.itemsBySku(ctx.db, skus.slice(i, i + 500));
       for (const f of found) existing.set(f.sku, { id: f.id, onHand: Number(f.on_hand) });
       await yieldToLoop();
     }
@@ -542,7 +478,7 @@ export class ItemsService {
       const current = existing.get(r.sku);
       const id = current?.id ?? null;
       const f = r.fields;
-      const values: Partial<ItemsTable> = { sku: r.sku, name: f.name ?? '' };
+      const values: ItemPatch = { sku: r.sku, name: f.name ?? '' };
       if (f.description !== undefined) values.description = f.description;
       if (f.unit !== undefined) values.unit = f.unit;
       if (f.cost !== undefined) values.cost = f.cost;
@@ -572,15 +508,17 @@ export class ItemsService {
           `On hand is ${current.onHand} in Steward; change stock with a stock movement (it needs a reason), or leave the cell as it is.`,
         );
       }
-      return { rowNo: r.rowNo, id, values, openingStock };
+      // The figure an existing item's row repeats: checked again when the row is written.
+      const onHand = current && r.onHand !== null ? r.onHand : null;
+      return { rowNo: r.rowNo, id, values, openingStock, onHand };
     });
     const order = new Map(read.columns.map((c, i) => [c, i] as const));
     errors.sort((x, y) => x.row - y.row || (order.get(x.column) ?? 999) - (order.get(y.column) ?? 999));
     return { columns: read.columns, rows, errors, sample: read.sample };
   }
 
-  async previewImport(data: Buffer): Promise<ImportPreview> {
-    const a = await this.analyse(data);
+  async previewImport(ctx: Context, data: Buffer): Promise<ImportPreview> {
+    const a = await this.analyse(ctx, data);
     return {
       rows: a.rows.length,
       creates: a.rows.filter((r) => !r.id).length,
@@ -594,13 +532,14 @@ export class ItemsService {
   /**
    * Writes the rows when none has a problem (every row is checked before anything is written).
    * The rows are written a slice of time (IMPORT_SLICE_MS) at a time, one transaction each, with a
-   * turn of the event loop between: a 50,000-row import never holds the database's writer or the event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
-   * (someone created the same SKU meanwhile), the rows before it stay imported and the answer
-   * says so; importing the same file again finishes the job (imported rows become updates).
+   * turn of the event loop between: a 50,000-row import never holds the database's writer or the
+   * event loop for more than a chunk, so other requests keep being answered. Should a chunk fail
+   * (someone created the same SKU meanwhile, or moved the stock of an item whose on-hand the file
+   * repeats), the rows before it stay imported and the answer says so; importing the same file
+   * again finishes the job (imported rows become updates).
    */
-  async import(actor: Actor, data: Buffer, filename: string, ctx: RequestContext) {
-    const { db } = this.deps.database;
-    const a = await this.analyse(data);
+  async import(ctx: Context, data: Buffer, filename: string) {
+    const a = await this.analyse(ctx, data);
     if (a.errors.length > 0) {
       throw new ValidationError(
         `${a.errors.length} problem${a.errors.length === 1 ? '' : 's'} in the file; nothing was imported.`,
@@ -615,7 +554,7 @@ export class ItemsService {
     while (start < a.rows.length) {
       const first = a.rows[start]?.rowNo ?? 0;
       try {
-        start = await transaction(db, async (trx) => {
+        start = await inTransaction(ctx, async (tx) => {
           // As many rows as fit in a slice of time (at least one): each transaction holds the
           // writer for about IMPORT_SLICE_MS. Between rows the event loop takes a turn, so reads
           // (on SQLite, served by the reader connection beside the writer) are answered meanwhile.
@@ -626,14 +565,18 @@ export class ItemsService {
               await yieldToLoop();
               turn = performance.now();
             }
-            if ((await this.importRow(trx, actor, a.rows[next] as ImportRow, filename, now, ctx)) === 'created')
-              created++;
+            if ((await this.importRow(tx, a.rows[next] as ImportRow, filename, now)) === 'created') created++;
             else updated++;
             next++;
           } while (next < a.rows.length && performance.now() - began < IMPORT_SLICE_MS);
           return next;
         });
       } catch (err) {
+        if (err instanceof StockMovedError) {
+          throw new ConflictError(
+            `${first <= 2 ? 'Nothing was imported' : `Rows 2–${first - 1} were imported`}; the import stopped at row ${err.rowNo}: ${err.message} Change that cell, then import the same file again: imported rows are then updates.`,
+          );
+        }
         if (first <= 2) throw this.skuTaken(err);
         throw new ConflictError(
           `Rows 2–${first - 1} were imported; the import stopped at row ${first} or soon after (${
@@ -646,61 +589,68 @@ export class ItemsService {
     return { created, updated };
   }
 
-  /** Writes one checked row of an import: an update of the item with its SKU, or a new item. */
-  private async importRow(
-    trx: Transaction<DB>,
-    actor: Actor,
-    r: ImportRow,
-    filename: string,
-    now: string,
-    ctx: RequestContext,
-  ): Promise<'created' | 'updated'> {
-    const { values, openingStock: onHand } = r;
+  /**
+   * Writes one checked row of an import: an update of the item with its SKU, or a new item. A row
+   * that repeats an existing item's on-hand figure is written only while the figure is still that:
+   * it was checked when the file was read, before this transaction, and a stock movement may have
+   * been booked since.
+   */
+  private async importRow(tx: TxContext, r: ImportRow, filename: string, now: string): Promise<'created' | 'updated'> {
+    const { values, openingStock } = r;
     if (r.id) {
-      const before = await trx.selectFrom('items').selectAll().where('id', '=', r.id).executeTakeFirstOrThrow();
-      const next = { ...before, ...values } as ItemsTable;
-      await trx
-        .updateTable('items')
-        .set({ ...(values as Partial<ItemsTable>), search_text: searchTextOf(next), updated_at: now })
-        .where('id', '=', r.id)
-        .execute();
-      await this.deps.audit.record(trx, {
+      const before = await repo.itemRow(tx.db, r.id);
+      if (!before) throw new NotFoundError('There is no item with that id.');
+      const next = { ...before, ...values };
+      const written = await repo.updateItem(
+        tx.db,
+        r.id,
+        { ...values, search_text: repo.searchTextOf(next) },
+        now,
+        r.onHand ?? undefined,
+      );
+      if (!written) {
+        throw new StockMovedError(
+          r.rowNo,
+          `${before.sku} has ${Number(before.on_hand)} on hand now, not ${r.onHand} as in the file (stock moved after the file was checked).`,
+        );
+      }
+      await this.deps.audit.record(tx, {
         action: 'inventory.import',
-        actor,
         target: { type: 'item', id: r.id },
         before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
         after: values,
-        context: ctx,
       });
       return 'updated';
-    } else {
-      const id = randomUUID();
-      await insertItem(
-        trx,
-        { ...(values as Partial<ItemsTable>), id, sku: values.sku as string, name: values.name as string },
-        now,
-      );
-      if (onHand) {
-        await applyStockChange(trx, {
-          itemId: id,
-          delta: onHand,
-          kind: 'import',
-          reason: `Imported from ${filename}`,
-          reference: null,
-          actorId: actor.user.id,
-          allowNegative: true,
-          now,
-        });
-      }
-      await this.deps.audit.record(trx, {
-        action: 'inventory.import',
-        actor,
-        target: { type: 'item', id },
-        after: { ...values, on_hand: onHand ?? 0, file: filename },
-        context: ctx,
-      });
-      return 'created';
     }
+    const id = randomUUID();
+    await repo.insertItem(tx.db, { ...values, id, sku: values.sku as string, name: values.name as string }, now);
+    if (openingStock) {
+      await repo.applyStockChange(tx.db, {
+        itemId: id,
+        delta: openingStock,
+        kind: 'import',
+        reason: `Imported from ${filename}`,
+        reference: null,
+        actorId: tx.actor.user.id,
+        allowNegative: true,
+        now,
+      });
+    }
+    await this.deps.audit.record(tx, {
+      action: 'inventory.import',
+      target: { type: 'item', id },
+      after: { ...values, on_hand: openingStock ?? 0, file: filename },
+    });
+    return 'created';
+  }
+}
+
+/** An import row's item had its stock moved between the check of the file and the row's write. */
+class StockMovedError extends ConflictError {
+  readonly rowNo: number;
+  constructor(rowNo: number, detail: string) {
+    super(detail);
+    this.rowNo = rowNo;
   }
 }
 
