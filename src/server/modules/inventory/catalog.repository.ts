@@ -2,8 +2,17 @@
  * The SQL of categories and suppliers (catalog.service.ts). Reads take `Db`, writes take `Trx`.
  */
 import { OPEN_ORDER_STATUSES } from '../../../shared/contracts/inventory.ts';
+import { type Engine, lockRow } from '../../db/dialect.ts';
 import type { CategoriesTable, SuppliersTable } from '../../db/schema.ts';
 import type { Db, Trx } from '../context.ts';
+
+/**
+ * Locks a category's or supplier's row until the transaction ends, so the checks a change makes
+ * on it (already archived? items or open orders left?) still hold when it writes.
+ */
+export function lockCatalogRow(trx: Trx, engine: Engine, table: 'categories' | 'suppliers', id: string) {
+  return lockRow(trx, engine, table, id);
+}
 
 type CatalogFilter = { includeArchived: boolean; id?: string };
 

@@ -6,13 +6,13 @@ import {
   type Supplier,
   type SupplierBody,
 } from '../../../shared/contracts/inventory.ts';
-import { isUniqueViolation } from '../../db/dialect.ts';
+import { type Engine, isUniqueViolation } from '../../db/dialect.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { type Context, inTransaction } from '../context.ts';
+import { type Context, inTransaction, type TxContext } from '../context.ts';
 import * as repo from './catalog.repository.ts';
 
-type Deps = { audit: AuditService; now: () => number };
+type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
 const nameTaken = (what: string) => (err: unknown) => {
   if (!isUniqueViolation(err)) return err;
@@ -30,6 +30,14 @@ export class CatalogService {
 
   private iso(): string {
     return new Date(this.deps.now()).toISOString();
+  }
+
+  /** The category or supplier, locked until the transaction ends (404 when there is none). */
+  private async locked(tx: TxContext, table: 'categories', id: string): Promise<Category>;
+  private async locked(tx: TxContext, table: 'suppliers', id: string): Promise<Supplier>;
+  private async locked(tx: TxContext, table: 'categories' | 'suppliers', id: string): Promise<Category | Supplier> {
+    await repo.lockCatalogRow(tx.db, this.deps.engine, table, id);
+    return table === 'categories' ? this.category(tx, id) : this.supplier(tx, id);
   }
 
   // --- categories ---------------------------------------------------------------------------------
@@ -56,7 +64,7 @@ export class CatalogService {
     const values = { name: body.name, description: body.description ?? '' };
     try {
       return await inTransaction(ctx, async (tx) => {
-        const before = id ? await this.category(tx, id) : null;
+        const before = id ? await this.locked(tx, 'categories', id) : null;
         if (before) await repo.updateCategory(tx.db, key, values, this.iso());
         else await repo.insertCategory(tx.db, key, values, this.iso());
         await this.deps.audit.record(tx, {
@@ -75,7 +83,7 @@ export class CatalogService {
   /** Archives a category; it must have no active items (move them first). */
   async archiveCategory(ctx: Context, id: string, archived: boolean): Promise<Category> {
     return inTransaction(ctx, async (tx) => {
-      const before = await this.category(tx, id);
+      const before = await this.locked(tx, 'categories', id);
       if (before.archived === archived) throw new ConflictError(archived ? 'Already archived.' : 'Already active.');
       if (archived && before.items > 0) {
         throw new ConflictError(
@@ -126,7 +134,7 @@ export class CatalogService {
     };
     try {
       return await inTransaction(ctx, async (tx) => {
-        const before = id ? await this.supplier(tx, id) : null;
+        const before = id ? await this.locked(tx, 'suppliers', id) : null;
         if (before) await repo.updateSupplier(tx.db, key, values, this.iso());
         else await repo.insertSupplier(tx.db, key, values, this.iso());
         await this.deps.audit.record(tx, {
@@ -145,7 +153,7 @@ export class CatalogService {
   /** Suppliers with orders or items are archived, never erased; one with an open order stays active. */
   async archiveSupplier(ctx: Context, id: string, archived: boolean): Promise<Supplier> {
     return inTransaction(ctx, async (tx) => {
-      const before = await this.supplier(tx, id);
+      const before = await this.locked(tx, 'suppliers', id);
       if (before.archived === archived) throw new ConflictError(archived ? 'Already archived.' : 'Already active.');
       const open = archived ? await repo.openOrderNumberOf(tx.db, id) : null;
       if (open !== null) {

@@ -7,9 +7,24 @@
 import { sql } from 'kysely';
 import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
-import type { Engine } from '../../db/dialect.ts';
+import { type Engine, lockChain, lockRow } from '../../db/dialect.ts';
 import type { ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Db, Trx } from '../context.ts';
+
+// --- settings ------------------------------------------------------------------------------------
+
+/** The advisory lock that serialises saves of the inventory settings. */
+const SETTINGS_LOCK = 0x5354_4953; // "STIS"
+
+/**
+ * Holds the inventory settings for the transaction, so a save reads the value it replaces and
+ * writes before the next save reads: each audit event's "before" is the previous one's "after".
+ * A row lock would not do for the first save (there is no row yet); PostgreSQL takes an advisory
+ * lock, SQLite already runs one writer at a time.
+ */
+export function lockSettings(trx: Trx, engine: Engine): Promise<void> {
+  return lockChain(trx, engine, SETTINGS_LOCK);
+}
 
 // --- items -------------------------------------------------------------------------------------------
 
@@ -225,6 +240,14 @@ export async function replaceSupplierLinks(
       })),
     )
     .execute();
+}
+
+/**
+ * Locks an item's row until the transaction ends, so what a change reads of it (to check it or
+ * to record it as "before") is still true when it writes: changes of one item run one at a time.
+ */
+export function lockItem(trx: Trx, engine: Engine, id: string): Promise<void> {
+  return lockRow(trx, engine, 'items', id);
 }
 
 /** Whether the category exists and is not archived. */

@@ -52,6 +52,7 @@ export class ItemsService {
 
   async saveSettings(ctx: Context, next: InventorySettings): Promise<InventorySettings> {
     return inTransaction(ctx, async (tx) => {
+      await repo.lockSettings(tx.db, this.deps.engine);
       const before = await this.settings(tx);
       await putSetting(tx.db, INVENTORY_SETTING, next, this.iso());
       await this.deps.audit.record(tx, {
@@ -138,6 +139,12 @@ export class ItemsService {
   }
 
   // --- writing ------------------------------------------------------------------------------------
+
+  /** The item, locked until the transaction ends (404 when there is none). */
+  private async locked(tx: TxContext, id: string): Promise<Item> {
+    await repo.lockItem(tx.db, this.deps.engine, id);
+    return this.get(tx, id);
+  }
 
   /** The category (when given) exists and is active; every supplier exists. */
   private async checkRefs(tx: TxContext, categoryId: string | null | undefined, supplierIds: string[]): Promise<void> {
@@ -232,7 +239,7 @@ export class ItemsService {
   async update(ctx: Context, id: string, body: UpdateItemBody): Promise<Item> {
     try {
       return await inTransaction(ctx, async (tx) => {
-        const before = await this.get(tx, id);
+        const before = await this.locked(tx, id);
         const b = body as Partial<Required<CreateItemBody>>;
         await this.checkRefs(
           tx,
@@ -287,7 +294,7 @@ export class ItemsService {
   /** Archives (items with history are never erased) or restores an item. */
   async setActive(ctx: Context, id: string, active: boolean): Promise<Item> {
     return inTransaction(ctx, async (tx) => {
-      const before = await this.get(tx, id);
+      const before = await this.locked(tx, id);
       if (before.active === active) {
         throw new ConflictError(active ? 'This item is already active.' : 'This item is already archived.');
       }
@@ -598,6 +605,7 @@ export class ItemsService {
   private async importRow(tx: TxContext, r: ImportRow, filename: string, now: string): Promise<'created' | 'updated'> {
     const { values, openingStock } = r;
     if (r.id) {
+      await repo.lockItem(tx.db, this.deps.engine, r.id);
       const before = await repo.itemRow(tx.db, r.id);
       if (!before) throw new NotFoundError('There is no item with that id.');
       const next = { ...before, ...values };

@@ -63,8 +63,8 @@ export async function countActiveItems(db: Db, itemIds: readonly string[]): Prom
 
 // --- numbers and locks ----------------------------------------------------------------------------
 
-/** The advisory lock that serialises number allocation ("STPO"). */
-const NUMBER_LOCK = 0x5354_504f;
+/** The advisory lock that serialises number allocation. */
+const NUMBER_LOCK = 0x5354_504f; // "STPO"
 
 /**
  * The next order number, allocated for the transaction. Numbers are max + 1 so they stay
