@@ -82,6 +82,23 @@ describe.each(ENGINES)('inventory changes read inside their transaction on %s', 
     expect(res.json().items).toHaveLength(1);
   });
 
+  it('never leaves an open order with an archived supplier when orders and the archive race', async () => {
+    const item = await createItem(admin);
+    for (let round = 0; round < 5; round++) {
+      const supplier = await createSupplier(admin);
+      const order = { supplierId: supplier.id, lines: [{ itemId: item.id, quantity: 1, unitCost: 100 }] };
+      const [archive, ...creates] = await Promise.all([
+        send(base, 'POST', `/api/v1/suppliers/${supplier.id}/archive`, undefined, sessionHeaders(admin)),
+        ...Array.from({ length: 4 }, () => send(base, 'POST', '/api/v1/purchase-orders', order, sessionHeaders(admin))),
+      ]);
+      const placed = creates.filter((c) => c.status === 201).length;
+      // Either the archive came first (every order refused) or an order did (the archive refused).
+      if (archive?.status === 200) expect(placed).toBe(0);
+      else expect([archive?.status, placed > 0]).toEqual([409, true]);
+      expect(creates.every((c) => c.status === 201 || c.status === 422)).toBe(true);
+    }
+  });
+
   it('keeps the stored invoice file and its recorded size together under 12 parallel uploads', async () => {
     const po = await createOrder(admin);
     // Twelve PDFs, each of its own size.

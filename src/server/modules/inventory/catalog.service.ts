@@ -122,6 +122,17 @@ export class CatalogService {
     return found;
   }
 
+  /**
+   * Whether the supplier exists and is active, held so until the caller's transaction ends: an
+   * order placed with it and its archiving (refused while it has open orders) run one after the
+   * other, so no open order is left with an archived supplier.
+   */
+  async holdActiveSupplier(tx: TxContext, id: string): Promise<boolean> {
+    await repo.lockCatalogRow(tx.db, this.deps.engine, 'suppliers', id);
+    const [found] = await this.suppliers(tx, true, id);
+    return found !== undefined && !found.archived;
+  }
+
   async saveSupplier(ctx: Context, id: string | null, body: SupplierBody): Promise<Supplier> {
     const key = id ?? randomUUID();
     const values = {

@@ -10,11 +10,12 @@ export const purchaseOrdersModule = defineModule({
   label: 'Purchase orders and deliveries',
   resources: { purchase_order: { table: 'purchase_orders', owner: null } },
   uses: [inventoryModule],
-  services: (core, { items }) => ({
+  services: (core, { items, catalog }) => ({
     orders: new PurchaseOrdersService({
       engine: core.database.engine,
       audit: core.audit,
       items,
+      catalog,
       dataDir: core.config.dataDir,
       now: core.now,
     }),

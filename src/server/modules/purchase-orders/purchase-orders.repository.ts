@@ -4,8 +4,9 @@
  * `Trx`, so calling them outside a transaction is a type error. Rows come back as stored; the
  * service turns them into the API's shape.
  *
- * Reads may join inventory's tables (items, suppliers) for names and checks; changing them
- * (stock) goes through the inventory module's service, never through SQL here.
+ * Reads may join inventory's tables (items, suppliers) for names and checks; changing or
+ * locking them (stock, a supplier held while an order names it) goes through the inventory
+ * module's services, never through SQL here.
  */
 import { OPEN_ORDER_STATUSES } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain, lockRow } from '../../db/dialect.ts';
@@ -47,12 +48,6 @@ export function lineRows(db: Db, orderIds: readonly string[]) {
 }
 export type OrderRow = Awaited<ReturnType<typeof orderRows>>[number];
 export type LineRow = Awaited<ReturnType<typeof lineRows>>[number];
-
-/** Whether the supplier exists and is not archived. */
-export async function supplierIsActive(db: Db, supplierId: string): Promise<boolean> {
-  const s = await db.selectFrom('suppliers').select('archived_at').where('id', '=', supplierId).executeTakeFirst();
-  return s !== undefined && s.archived_at === null;
-}
 
 /** How many of these item ids name an item that exists and is active. */
 export async function countActiveItems(db: Db, itemIds: readonly string[]): Promise<number> {

@@ -16,10 +16,18 @@ import type { PurchaseOrderStatus } from '../../db/schema.ts';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { type Context, type Db, inTransaction, type TxContext } from '../context.ts';
+import type { CatalogService } from '../inventory/catalog.service.ts';
 import type { ItemsService } from '../inventory/items.service.ts';
 import * as repo from './purchase-orders.repository.ts';
 
-type Deps = { engine: Engine; audit: AuditService; items: ItemsService; dataDir: string; now: () => number };
+type Deps = {
+  engine: Engine;
+  audit: AuditService;
+  items: ItemsService;
+  catalog: CatalogService;
+  dataDir: string;
+  now: () => number;
+};
 
 export const INVOICE_MAX_BYTES = 10 * 1024 * 1024;
 /** The smallest file that can be a PDF: a header, a body and the end-of-file marker. */
@@ -46,7 +54,8 @@ const said = (s: PurchaseOrderStatus) => s.replace('_', ' ');
  * The module's canonical shape: every public method takes the caller's `Context` first; a
  * change runs in `inTransaction(ctx, …)`, where it locks, reads what decides it, writes through
  * the repository and records its audit event, all on `tx.db`; the answer is read in the same
- * transaction, so it shows exactly what was written. Stock moves through the items service.
+ * transaction, so it shows exactly what was written. Stock moves through the items service, and
+ * the supplier is checked (and held) through the catalog service.
  */
 export class PurchaseOrdersService {
   private readonly deps: Deps;
@@ -378,9 +387,9 @@ export class PurchaseOrdersService {
     return this.get(tx, id);
   }
 
-  /** An active supplier, and each line an active item named once. */
+  /** An active supplier (held until the transaction ends), and each line an active item named once. */
   private async checkLines(tx: TxContext, body: PurchaseOrderBody): Promise<void> {
-    if (!(await repo.supplierIsActive(tx.db, body.supplierId))) {
+    if (!(await this.deps.catalog.holdActiveSupplier(tx, body.supplierId))) {
       throw new ValidationError('Choose an active supplier.', [
         { path: 'supplierId', message: 'Choose an active supplier.' },
       ]);
