@@ -81,7 +81,8 @@ export class PurchaseOrdersService {
 
   private async load(db: Db, ids: string[]): Promise<PurchaseOrder[]> {
     if (ids.length === 0) return [];
-    const [orders, lines] = [await repo.orderRows(db, ids), await repo.lineRows(db, ids)];
+    const orders = await repo.orderRows(db, ids);
+    const lines = await repo.lineRows(db, ids);
     return orders.map((o) => toOrder(o, lines));
   }
 
