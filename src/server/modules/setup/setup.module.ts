@@ -8,7 +8,7 @@ export const setupModule = defineModule({
   key: 'setup',
   label: 'First-run setup',
   services: (core) => ({
-    setup: new SetupService({ database: core.database, audit: core.audit, hasher: core.hasher, now: core.now }),
+    setup: new SetupService(core),
   }),
   routes: (app, s) => app.register(setupRoutes, { setup: s.setup }),
   audit: ['setup.completed', 'users.create'],
