@@ -21,6 +21,7 @@ import type { SecurityService } from '../security/security.service.ts';
 import { getSettings } from '../settings/settings.repository.ts';
 import { type Business, SETTING, type SecuritySettings, securityFrom } from '../settings/settings.service.ts';
 import {
+  countUsers,
   endSession,
   endUserSessions,
   findOpenSessionByHandle,
@@ -28,8 +29,10 @@ import {
   findUserByEmail,
   findUserById,
   insertSession,
+  insertUser,
   listOpenSessions,
   lockLoginIfFull,
+  type NewUser,
   recordLoginSuccess,
   reserveLoginAttempt,
   setPassword,
@@ -539,6 +542,23 @@ export class AuthService {
         after: { session: handle },
       });
     });
+  }
+
+  // --- Accounts' credentials, for the modules that manage accounts (setup, users) -----------
+
+  /** How many accounts exist (first-run setup is allowed only while there are none). */
+  countAccounts(ctx: AnyContext): Promise<number> {
+    return countUsers(ctx.db);
+  }
+
+  /** Adds an account that can sign in (with `passwordHash`) or not yet (null), inside the caller's transaction. */
+  createAccount(tx: TxContext<Actor | null>, user: NewUser): Promise<void> {
+    return insertUser(tx.db, user);
+  }
+
+  /** Sets a password hash (clearing the sign-in counter and lock) inside the caller's transaction. */
+  setPassword(tx: TxContext<Actor | null>, userId: string, passwordHash: string, mustChange: boolean): Promise<void> {
+    return setPassword(tx.db, userId, passwordHash, mustChange, this.iso());
   }
 
   /** Ends every open session of a user inside the caller's transaction (deactivation, reset); how many. */

@@ -4,7 +4,7 @@ import type { SetupBody, SetupStatus } from '../../../shared/contracts/setup.ts'
 import { TEMPLATE_KEYS, TEMPLATES } from '../../../shared/permissions/templates.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import { ConflictError, ValidationError } from '../../http/errors.ts';
-import { countUsers, insertUser } from '../auth/auth.repository.ts';
+import type { AuthService } from '../auth/auth.service.ts';
 import { assertPasswordAcceptable } from '../auth/password.ts';
 import { type AnyContext, asActor, inTransaction } from '../context.ts';
 import type { Core } from '../module.ts';
@@ -37,7 +37,7 @@ function validTimezone(tz: string): boolean {
 }
 
 export class SetupService {
-  private readonly deps: Pick<Core, 'audit' | 'hasher' | 'now'>;
+  private readonly deps: Pick<Core, 'audit' | 'hasher' | 'now'> & { auth: AuthService };
   constructor(deps: SetupService['deps']) {
     this.deps = deps;
   }
@@ -68,7 +68,7 @@ export class SetupService {
       ]);
     }
     // A quick refusal before the bcrypt hash; the transaction below decides (insertSettingOnce).
-    if ((await this.status(ctx)).needed === false || (await countUsers(ctx.db)) > 0) {
+    if ((await this.status(ctx)).needed === false || (await this.deps.auth.countAccounts(ctx)) > 0) {
       throw new ConflictError('Steward is already set up. Sign in instead.');
     }
     const template = TEMPLATES[input.template];
@@ -78,7 +78,8 @@ export class SetupService {
     try {
       await inTransaction(asActor(ctx, null), async (tx) => {
         const trx = tx.db;
-        if ((await countUsers(trx)) > 0) throw new ConflictError('Steward is already set up. Sign in instead.');
+        if ((await this.deps.auth.countAccounts(tx)) > 0)
+          throw new ConflictError('Steward is already set up. Sign in instead.');
         await insertSettingOnce(trx, SETTING.setupCompleted, { at: now, template: template.key }, now);
         const business: Business = {
           name: input.businessName,
@@ -95,7 +96,7 @@ export class SetupService {
           now,
         );
         await RolesService.bumpVersion(trx, now);
-        await insertUser(trx, {
+        await this.deps.auth.createAccount(tx, {
           id: adminId,
           email: input.admin.email,
           name: input.admin.name,
@@ -125,7 +126,7 @@ export class SetupService {
         if (input.demoData) {
           for (const staff of DEMO_STAFF[template.key]) {
             const id = randomUUID();
-            await insertUser(trx, {
+            await this.deps.auth.createAccount(tx, {
               id,
               ...staff,
               roleKey: staff.role,
