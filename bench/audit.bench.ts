@@ -21,6 +21,7 @@ import {
 } from '../src/server/modules/audit/audit.repository.ts';
 import { AuditService } from '../src/server/modules/audit/audit.service.ts';
 import { CheckpointSigner } from '../src/server/modules/audit/checkpoint-signer.ts';
+import { contextFor } from '../src/server/modules/context.ts';
 import { seeded, timeIt } from './support.ts';
 
 const EVENTS = Number(process.env.EVENTS ?? 1_000_000);
@@ -150,7 +151,7 @@ try {
     signer: new CheckpointSigner(path.join(dir, 'key.pem'), path.join(dir, 'cp.jsonl')),
   });
   const v0 = performance.now();
-  const verified = await service.verify();
+  const verified = await service.verify(contextFor(database.db, null));
   const verifySecs = (performance.now() - v0) / 1000;
   console.log(
     `verify: ${verified.ok ? 'ok' : `BROKEN at ${verified.brokenAt}`} · ${verified.events.toLocaleString()} events in ${verifySecs.toFixed(1)} s (${Math.round(verified.events / verifySecs).toLocaleString()} events/s)`,

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { transaction } from '../src/server/db/database.ts';
 import type { Engine } from '../src/server/db/dialect.ts';
 import type { DB } from '../src/server/db/schema.ts';
+import { contextFor } from '../src/server/modules/context.ts';
 import { createApiKey } from './factories.ts';
 import { createBusinessApp, createStaff, createTestApp, ENGINES, type Session, type TestApp } from './harness.ts';
 
@@ -23,6 +24,9 @@ async function dropAppendOnly(db: Kysely<DB>, engine: Engine): Promise<void> {
     await sql`drop trigger audit_events_no_delete`.execute(db);
   }
 }
+
+/** The system's own context on the test app's database (what the CLI and the timer use). */
+const system = (t: TestApp) => contextFor(t.app.services.database.db, null);
 
 async function writeEvents(t: TestApp, n: number, label = 'test'): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -45,7 +49,12 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
 
   it('verifies an untouched chain and refuses UPDATE and DELETE in the database itself', async () => {
     await writeEvents(t, 5);
-    expect(await t.app.services.audit.verify()).toMatchObject({ ok: true, events: 5, lastSeq: 5, brokenAt: null });
+    expect(await t.app.services.audit.verify(system(t))).toMatchObject({
+      ok: true,
+      events: 5,
+      lastSeq: 5,
+      brokenAt: null,
+    });
     const db = t.app.services.database.db;
     await expect(sql`update audit_events set action = 'x' where seq = 2`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`delete from audit_events where seq = 5`.execute(db)).rejects.toThrow(/append-only/);
@@ -56,7 +65,7 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
     const db = t.app.services.database.db;
     await dropAppendOnly(db, engine);
     await sql`update audit_events set after = '{"i":99}' where seq = 4`.execute(db);
-    const r = await t.app.services.audit.verify();
+    const r = await t.app.services.audit.verify(system(t));
     expect(r).toMatchObject({ ok: false, brokenAt: 4 });
     expect(r.problem).toMatch(/changed after it was written/);
   });
@@ -66,7 +75,7 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
     const db = t.app.services.database.db;
     await dropAppendOnly(db, engine);
     await sql`delete from audit_events where seq = 3`.execute(db);
-    expect(await t.app.services.audit.verify()).toMatchObject({ ok: false, brokenAt: 3 });
+    expect(await t.app.services.audit.verify(system(t))).toMatchObject({ ok: false, brokenAt: 3 });
   });
 
   it('catches two rows swapped', async () => {
@@ -80,35 +89,39 @@ describe.each(ENGINES)('audit chain on %s', (engine) => {
     const { seq: _b, ...restThree } = three;
     await db.updateTable('audit_events').set(restThree).where('seq', '=', 2).execute();
     await db.updateTable('audit_events').set(restTwo).where('seq', '=', 3).execute();
-    expect(await t.app.services.audit.verify()).toMatchObject({ ok: false, brokenAt: 2 });
+    expect(await t.app.services.audit.verify(system(t))).toMatchObject({ ok: false, brokenAt: 2 });
   });
 
   it('catches a cut tail against the latest signed checkpoint, from the database or the file outside it', async () => {
     await writeEvents(t, 8);
-    const cp = await t.app.services.audit.checkpoint();
+    const cp = await t.app.services.audit.checkpoint(system(t));
     expect(cp?.seq).toBe(8);
     const db = t.app.services.database.db;
     await dropAppendOnly(db, engine);
     await sql`delete from audit_events where seq > 6`.execute(db);
-    const r = await t.app.services.audit.verify();
+    const r = await t.app.services.audit.verify(system(t));
     expect(r).toMatchObject({ ok: false, brokenAt: 7, checkpoint: { seq: 8 } });
     expect(r.problem).toMatch(/cut off/);
     // Deleting the checkpoint rows too does not help: the signed copy outside the database remains.
     await sql`delete from audit_checkpoints`.execute(db);
-    expect(await t.app.services.audit.verify()).toMatchObject({ ok: false, brokenAt: 7 });
+    expect(await t.app.services.audit.verify(system(t))).toMatchObject({ ok: false, brokenAt: 7 });
     // A forged checkpoint (wrong key) is ignored.
     await db
       .insertInto('audit_checkpoints')
       .values({ seq: 6, hash: 'f'.repeat(64), at: new Date().toISOString(), key_id: 'x', signature: 'AAAA' })
       .execute();
-    expect(await t.app.services.audit.verify()).toMatchObject({ ok: false, brokenAt: 7, checkpoint: { seq: 8 } });
+    expect(await t.app.services.audit.verify(system(t))).toMatchObject({
+      ok: false,
+      brokenAt: 7,
+      checkpoint: { seq: 8 },
+    });
   });
 
   if (engine === 'postgres') {
     it('keeps a gapless chain with 8 concurrent writers × 1000 events', { timeout: 120_000 }, async () => {
       const start = Date.now();
       await Promise.all(Array.from({ length: 8 }, (_, w) => writeEvents(t, 1000, `writer-${w}`)));
-      const r = await t.app.services.audit.verify();
+      const r = await t.app.services.audit.verify(system(t));
       expect(r).toMatchObject({ ok: true, events: 8000, lastSeq: 8000 });
       const perWriter = await t.app.services.database.db
         .selectFrom('audit_events')

@@ -14,8 +14,10 @@ import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import { markRoutesPublic, type RouteGuard, registerRouteGuard } from './http/guard.ts';
 import { openApiOptions } from './http/openapi.ts';
 import { frameworkError, registerProblemHandler } from './http/problem.ts';
+import { anonCtxOf } from './http/route.ts';
 import { registerResources, resources } from './http/scope.ts';
 import { registerWeb } from './http/web.ts';
+import { contextFor } from './modules/context.ts';
 import { MODULES } from './modules/index.ts';
 import { type AnyModule, ModuleError, ownOnOwnerlessProblems } from './modules/module.ts';
 
@@ -98,7 +100,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     let lastSeq = 0;
     const timer = setInterval(() => {
       audit
-        .checkpointIfChanged(lastSeq)
+        .checkpointIfChanged(contextFor(database.db, null), lastSeq)
         .then((seq) => {
           lastSeq = seq;
         })
@@ -131,7 +133,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
 
   registerRouteGuard(app, {
-    authenticate: (request) => auth.authenticate(request),
+    authenticate: (request) => auth.authenticate(anonCtxOf(request), request),
     access: async (actor, permission) => (await roles.engineAt(actor.rolesVersion)).access(actor.subject, permission),
   });
   registerProblemHandler(app, await registerWeb(app, config.webDist));

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { ServerLockError } from './db/server-lock.ts';
 import { HttpError } from './http/errors.ts';
+import { contextFor } from './modules/context.ts';
 import { stockDiscrepancies } from './modules/inventory/inventory.repository.ts';
 import { listAdministrators, RecoveryError, recoverAdmin } from './modules/users/recovery.ts';
 
@@ -178,7 +179,10 @@ async function init(args: string[]): Promise<number> {
   try {
     await migrateToLatest(database.db);
     const { setup } = compose(config, database);
-    await setup.complete(parsed.data, { requestId: 'cli:init', ip: null, userAgent: 'steward-cli' });
+    await setup.complete(
+      contextFor(database.db, null, { requestId: 'cli:init', ip: null, userAgent: 'steward-cli' }),
+      parsed.data,
+    );
     console.log(`Steward is set up (${parsed.data.template}). Sign in as ${parsed.data.admin.email}.`);
     return 0;
   } finally {
@@ -198,11 +202,11 @@ async function audit(args: string[]): Promise<number> {
     await migrateToLatest(database.db);
     const service = compose(config, database).audit;
     if (sub === 'checkpoint') {
-      const c = await service.checkpoint();
+      const c = await service.checkpoint(contextFor(database.db, null));
       console.log(c ? `Checkpoint signed at event ${c.seq} (${c.hash.slice(0, 16)}…).` : 'The audit log is empty.');
       return 0;
     }
-    const r = await service.verify();
+    const r = await service.verify(contextFor(database.db, null));
     const cp = r.checkpoint
       ? `; newest signed checkpoint: event ${r.checkpoint.seq} at ${r.checkpoint.at}`
       : '; no signed checkpoint yet';

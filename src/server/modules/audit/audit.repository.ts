@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import { purchaseOrderReference } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
-import type { AuditEventsTable, DB } from '../../db/schema.ts';
+import type { AuditEventsTable } from '../../db/schema.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
+import type { Db, Trx } from '../context.ts';
 
 const AUDIT_CHAIN_LOCK = 0x5354_4157; // "STAW"
 export const GENESIS_HASH = '0'.repeat(64);
@@ -49,7 +50,7 @@ export function hashEvent(row: AuditRow): string {
 
 /** Appends one event at the head of the chain. Call inside the transaction of the change it records. */
 export async function appendAuditRow(
-  trx: Transaction<DB>,
+  trx: Trx,
   engine: Engine,
   row: Omit<AuditRow, 'seq' | 'prev_hash' | 'area'>,
 ): Promise<number> {
@@ -73,7 +74,7 @@ export async function appendAuditRow(
   return full.seq;
 }
 
-export async function countAuditEvents(db: Kysely<DB>, action?: string): Promise<number> {
+export async function countAuditEvents(db: Db, action?: string): Promise<number> {
   let q = db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'));
   if (action) q = q.where('action', '=', action);
   return Number((await q.executeTakeFirstOrThrow()).n);
@@ -82,7 +83,7 @@ export async function countAuditEvents(db: Kysely<DB>, action?: string): Promise
 export type AuditRowFull = AuditEventsTable;
 
 /** Events in sequence order from `afterSeq` on, a batch at a time (for verification). */
-export async function auditBatch(db: Kysely<DB>, afterSeq: number, limit: number): Promise<AuditRowFull[]> {
+export async function auditBatch(db: Db, afterSeq: number, limit: number): Promise<AuditRowFull[]> {
   return db.selectFrom('audit_events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
 }
 
@@ -103,7 +104,7 @@ export type AuditSearch = {
  * The events within the scope matching a filter (no order, no cursor): shared by search, export
  * and the bench. An `own` scope sees only the events its holder did.
  */
-export function filteredAudit(db: Kysely<DB>, scope: Scope<'audit_event'>, f: Omit<AuditSearch, 'before'>) {
+export function filteredAudit(db: Db, scope: Scope<'audit_event'>, f: Omit<AuditSearch, 'before'>) {
   let q = whereInScope(db.selectFrom('audit_events'), scope);
   if (f.user) q = q.where('actor_user_id', '=', f.user);
   if (f.action) {
@@ -125,7 +126,7 @@ export function filteredAudit(db: Kysely<DB>, scope: Scope<'audit_event'>, f: Om
 
 /** Newest first, keyset-paginated on the sequence number. */
 export async function searchAudit(
-  db: Kysely<DB>,
+  db: Db,
   scope: Scope<'audit_event'>,
   f: AuditSearch,
   limit: number,
@@ -135,16 +136,16 @@ export async function searchAudit(
   return q.orderBy('seq', 'desc').limit(limit).execute();
 }
 
-export async function latestCheckpoint(db: Kysely<DB>) {
+export async function latestCheckpoint(db: Db) {
   return db.selectFrom('audit_checkpoints').selectAll().orderBy('seq', 'desc').limit(20).execute();
 }
 
-export async function auditHead(db: Kysely<DB>): Promise<{ seq: number; hash: string } | undefined> {
+export async function auditHead(db: Db): Promise<{ seq: number; hash: string } | undefined> {
   return db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
 }
 
 export async function insertCheckpoint(
-  db: Kysely<DB>,
+  db: Db,
   c: { seq: number; hash: string; at: string; keyId: string; signature: string },
 ): Promise<void> {
   await db
@@ -152,4 +153,39 @@ export async function insertCheckpoint(
     .values({ seq: c.seq, hash: c.hash, at: c.at, key_id: c.keyId, signature: c.signature })
     .onConflict((oc) => oc.column('seq').doNothing())
     .execute();
+}
+
+// --- Names of what events point at (read at display time, never stored in the chain) ---------
+
+const LOOKUPS: Record<string, (db: Db, ids: string[]) => Promise<{ id: string; name: string }[]>> = {
+  user: (db, ids) => db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute(),
+  item: (db, ids) =>
+    db
+      .selectFrom('items')
+      .select(['id', 'name', 'sku'])
+      .where('id', 'in', ids)
+      .execute()
+      .then((rows) => rows.map((r) => ({ id: r.id, name: `${r.name} (${r.sku})` }))),
+  category: (db, ids) => db.selectFrom('categories').select(['id', 'name']).where('id', 'in', ids).execute(),
+  supplier: (db, ids) => db.selectFrom('suppliers').select(['id', 'name']).where('id', 'in', ids).execute(),
+  role: (db, ids) => db.selectFrom('roles').select(['key as id', 'name']).where('key', 'in', ids).execute(),
+  api_key: (db, ids) => db.selectFrom('api_keys').select(['id', 'name']).where('id', 'in', ids).execute(),
+  purchase_order: (db, ids) =>
+    db
+      .selectFrom('purchase_orders')
+      .select(['id', 'number'])
+      .where('id', 'in', ids)
+      .execute()
+      .then((rows) => rows.map((r) => ({ id: r.id, name: purchaseOrderReference(Number(r.number)) }))),
+};
+
+/** Whether events' targets of this type have a name to look up. */
+export function isNamedType(type: string): boolean {
+  return Object.hasOwn(LOOKUPS, type);
+}
+
+/** The current names of the things of one type with these ids (a deleted one is simply missing). */
+export async function namesOf(db: Db, type: string, ids: string[]): Promise<{ id: string; name: string }[]> {
+  const lookup = LOOKUPS[type];
+  return lookup ? lookup(db, ids) : [];
 }

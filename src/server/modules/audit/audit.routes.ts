@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AuditExportQuery, AuditPage, AuditQuery, Checkpoint, VerifyResult } from '../../../shared/contracts/audit.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
-import { actorOf } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { ctxOf, responses, zod } from '../../http/route.ts';
 import { scopeOf } from '../../http/scope.ts';
 import type { AuditService } from './audit.service.ts';
 
@@ -23,7 +22,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
     },
     async (request) => {
       const { limit, ...filter } = request.query;
-      return audit.search(scopeOf(request, 'audit_event'), filter, limit);
+      return audit.search(ctxOf(request), scopeOf(request, 'audit_event'), filter, limit);
     },
   );
   r.get(
@@ -37,7 +36,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
         response: responses({ 200: VerifyResult }),
       },
     },
-    async () => audit.verify(),
+    async (request) => audit.verify(ctxOf(request)),
   );
   r.post(
     '/audit/checkpoints',
@@ -50,7 +49,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
       },
     },
     async (request) => {
-      const c = await audit.checkpointBy(actorOf(request), contextOf(request));
+      const c = await audit.checkpointBy(ctxOf(request));
       return c ? { seq: c.seq, hash: c.hash, at: c.at, keyId: c.keyId } : null;
     },
   );
@@ -66,13 +65,7 @@ export async function auditRoutes(app: FastifyInstance, opts: { audit: AuditServ
     },
     async (request, reply) => {
       const { format, ...filter } = request.query;
-      const body = await audit.export(
-        actorOf(request),
-        scopeOf(request, 'audit_event'),
-        format,
-        filter,
-        contextOf(request),
-      );
+      const body = await audit.export(ctxOf(request), scopeOf(request, 'audit_event'), format, filter);
       return sendDownload(reply, { name: exportName('audit', format), type: format, body });
     },
   );

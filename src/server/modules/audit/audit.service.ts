@@ -1,11 +1,9 @@
-import type { Transaction } from 'kysely';
 import type { AuditRecord as AuditEventView, AuditFilter, VerifyResult } from '../../../shared/contracts/audit.ts';
-import { type Database, transaction } from '../../db/database.ts';
-import type { DB } from '../../db/schema.ts';
+import type { Database } from '../../db/database.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
 import type { Scope } from '../../http/scope.ts';
 import { csvLines, jsonArrayLines } from '../../lib/spreadsheet.ts';
-import type { TxContext } from '../context.ts';
+import { type AnyContext, type Context, inTransaction, type Trx, type TxContext } from '../context.ts';
 import {
   type AuditRowFull,
   type AuditSearch,
@@ -130,25 +128,25 @@ export class AuditService {
   }
 
   /** Signs the current head of the chain and stores it in the database and in the file outside it. */
-  async checkpoint(): Promise<SignedCheckpoint | null> {
-    const head = await auditHead(this.database.db);
+  async checkpoint(ctx: AnyContext): Promise<SignedCheckpoint | null> {
+    const head = await auditHead(ctx.db);
     if (!head) return null;
     const signed = this.signer.sign({ seq: head.seq, hash: head.hash, at: new Date(this.now()).toISOString() });
-    await insertCheckpoint(this.database.db, signed);
+    await insertCheckpoint(ctx.db, signed);
     this.signer.record(signed);
     return signed;
   }
 
   /** Writes a checkpoint when events were added since `lastSeq`; returns the head's sequence number. */
-  async checkpointIfChanged(lastSeq: number): Promise<number> {
-    const head = await auditHead(this.database.db);
+  async checkpointIfChanged(ctx: AnyContext, lastSeq: number): Promise<number> {
+    const head = await auditHead(ctx.db);
     if (!head || head.seq === lastSeq) return lastSeq;
-    return (await this.checkpoint())?.seq ?? lastSeq;
+    return (await this.checkpoint(ctx))?.seq ?? lastSeq;
   }
 
   /** The newest checkpoint this server's key really signed, from the database or the file. */
-  private async trustedCheckpoint(): Promise<SignedCheckpoint | null> {
-    const stored = (await latestCheckpoint(this.database.db)).map((r) => ({
+  private async trustedCheckpoint(ctx: AnyContext): Promise<SignedCheckpoint | null> {
+    const stored = (await latestCheckpoint(ctx.db)).map((r) => ({
       seq: r.seq,
       hash: r.hash,
       at: r.at,
@@ -164,13 +162,13 @@ export class AuditService {
    * the previous hash and its own hash. Then checks the newest signed checkpoint, which catches
    * a cut tail. Names the first sequence number that fails.
    */
-  async verify(): Promise<VerifyResult> {
-    const db = this.database.db;
+  async verify(ctx: AnyContext): Promise<VerifyResult> {
+    const { db } = ctx;
     let expectedSeq = 1;
     let prevHash = GENESIS_HASH;
     let events = 0;
     const hashes = new Map<number, string>();
-    const checkpoint = await this.trustedCheckpoint();
+    const checkpoint = await this.trustedCheckpoint(ctx);
     const done = (brokenAt: number | null, problem: string | null): VerifyResult => ({
       ok: problem === null,
       events,
@@ -222,46 +220,38 @@ export class AuditService {
     return done(null, null);
   }
 
-  async search(scope: Scope<'audit_event'>, filter: AuditSearch, limit: number) {
-    const rows = await searchAudit(this.database.db, scope, filter, limit + 1);
-    const items = await withNames(this.database.db, rows.slice(0, limit).map(toAuditEvent));
+  async search(ctx: AnyContext, scope: Scope<'audit_event'>, filter: AuditSearch, limit: number) {
+    const rows = await searchAudit(ctx.db, scope, filter, limit + 1);
+    const items = await withNames(ctx.db, rows.slice(0, limit).map(toAuditEvent));
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.seq ?? null) : null };
   }
 
   /** An admin asks for a checkpoint: the request is an event, then the head (including it) is signed. */
-  async checkpointBy(actor: Actor, ctx: RequestContext): Promise<SignedCheckpoint | null> {
-    await transaction(this.database.db, (trx) =>
-      this.record(trx, { action: 'audit.checkpoint', actor, target: { type: 'audit', id: null }, context: ctx }),
+  async checkpointBy(ctx: Context): Promise<SignedCheckpoint | null> {
+    await inTransaction(ctx, (tx) =>
+      this.record(tx, { action: 'audit.checkpoint', target: { type: 'audit', id: null } }),
     );
-    return this.checkpoint();
+    return this.checkpoint(ctx);
   }
 
   /** The filtered log as CSV or JSON text, streamed; the export is itself an event. */
-  async export(
-    actor: Actor,
-    scope: Scope<'audit_event'>,
-    format: 'csv' | 'json',
-    filter: AuditFilter,
-    ctx: RequestContext,
-  ) {
-    await transaction(this.database.db, (trx) =>
-      this.record(trx, {
+  async export(ctx: Context, scope: Scope<'audit_event'>, format: 'csv' | 'json', filter: AuditFilter) {
+    await inTransaction(ctx, (tx) =>
+      this.record(tx, {
         action: 'audit.export',
-        actor,
         target: { type: 'audit', id: null },
         after: { format, filter, ...(scope.kind === 'own' ? { scope: 'own' } : {}) },
-        context: ctx,
       }),
     );
-    const events = this.stream(scope, filter);
+    const events = this.stream(ctx, scope, filter);
     return format === 'json' ? jsonArrayLines(events) : csvLines(AUDIT_CSV_COLUMNS, csvRows(events));
   }
 
   /** Every event matching the filter, newest first, a page at a time (for streamed exports). */
-  async *stream(scope: Scope<'audit_event'>, filter: AuditFilter): AsyncGenerator<AuditEventView> {
+  async *stream(ctx: AnyContext, scope: Scope<'audit_event'>, filter: AuditFilter): AsyncGenerator<AuditEventView> {
     let before: number | undefined;
     for (;;) {
-      const page = await searchAudit(this.database.db, scope, { ...filter, before }, 1000);
+      const page = await searchAudit(ctx.db, scope, { ...filter, before }, 1000);
       for (const r of page) yield toAuditEvent(r);
       if (page.length < 1000) return;
       before = page.at(-1)?.seq;
@@ -273,8 +263,8 @@ export class AuditService {
    * actor and the request facts default to the context's; given a bare transaction, they are named.
    */
   async record(tx: TxContext<Actor | null>, event: ContextAuditEvent): Promise<number>;
-  async record(trx: Transaction<DB>, event: AuditEvent): Promise<number>;
-  async record(at: Transaction<DB> | TxContext<Actor | null>, event: ContextAuditEvent): Promise<number> {
+  async record(trx: Trx, event: AuditEvent): Promise<number>;
+  async record(at: Trx | TxContext<Actor | null>, event: ContextAuditEvent): Promise<number> {
     const inContext = !('isTransaction' in at);
     const trx = inContext ? at.db : at;
     const a = event.actor !== undefined ? event.actor : inContext ? at.actor : null;

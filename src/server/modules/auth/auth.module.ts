@@ -1,5 +1,6 @@
 import { WEB_MODULES } from '../../../shared/modules.ts';
 import { defineModule } from '../module.ts';
+import { securityModule } from '../security/security.module.ts';
 import { authRoutes } from './auth.routes.ts';
 import { AuthService } from './auth.service.ts';
 
@@ -7,13 +8,16 @@ import { AuthService } from './auth.service.ts';
 export const authModule = defineModule({
   key: 'auth',
   label: 'Signing in, sessions and master-code elevation',
-  services: (core) => ({
+  /** Sign-in throttles, the master code and API keys belong to security; auth uses them. */
+  uses: [securityModule],
+  services: (core, { security }) => ({
     auth: new AuthService({
       database: core.database,
       roles: core.roles,
       audit: core.audit,
       hasher: core.hasher,
       now: core.now,
+      security,
     }),
   }),
   routes: (app, s) => app.register(authRoutes, { auth: s.auth }),

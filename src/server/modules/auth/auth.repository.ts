@@ -1,15 +1,25 @@
-import type { Kysely } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+/** Sessions and the credentials side of user accounts: sign-in counters, locks, password hashes. */
+import { whereInScope } from '../../db/scoped.ts';
+import type { Scope } from '../../http/scope.ts';
+import type { Db } from '../context.ts';
 
-export async function findUserByEmail(db: Kysely<DB>, email: string) {
+export async function findUserByEmail(db: Db, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-export async function findUserById(db: Kysely<DB>, id: string) {
+export async function findUserById(db: Db, id: string) {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function countUsers(db: Kysely<DB>): Promise<number> {
+/** Whether the user exists and is within the scope (an `own` scope reaches only one's own account). */
+export async function userInScope(db: Db, scope: Scope<'user'>, id: string): Promise<boolean> {
+  const row = await whereInScope(db.selectFrom('users').select('users.id'), scope)
+    .where('users.id', '=', id)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function countUsers(db: Db): Promise<number> {
   const r = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -18,7 +28,7 @@ export async function countUsers(db: Kysely<DB>): Promise<number> {
 }
 
 /** The live session for a token hash, joined with its user. */
-export async function findSession(db: Kysely<DB>, id: string) {
+export async function findSession(db: Db, id: string) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -44,7 +54,7 @@ export async function findSession(db: Kysely<DB>, id: string) {
 }
 
 export async function insertSession(
-  db: Kysely<DB>,
+  db: Db,
   s: {
     id: string;
     handle: string;
@@ -75,16 +85,27 @@ export async function insertSession(
     .execute();
 }
 
-export async function touchSession(db: Kysely<DB>, id: string, now: string): Promise<void> {
+/** The open session of `userId` with this handle (the id users see), if there is one. */
+export async function findOpenSessionByHandle(db: Db, userId: string, handle: string) {
+  return db
+    .selectFrom('sessions')
+    .select(['id'])
+    .where('handle', '=', handle)
+    .where('user_id', '=', userId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function touchSession(db: Db, id: string, now: string): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
 }
 
-export async function endSession(db: Kysely<DB>, id: string, now: string): Promise<void> {
+export async function endSession(db: Db, id: string, now: string): Promise<void> {
   await db.updateTable('sessions').set({ ended_at: now, elevated_until: null }).where('id', '=', id).execute();
 }
 
 /** Ends every open session of a user (deactivation, password change or reset). Returns how many. */
-export async function endUserSessions(db: Kysely<DB>, userId: string, now: string): Promise<number> {
+export async function endUserSessions(db: Db, userId: string, now: string): Promise<number> {
   const r = await db
     .updateTable('sessions')
     .set({ ended_at: now, elevated_until: null })
@@ -94,12 +115,12 @@ export async function endUserSessions(db: Kysely<DB>, userId: string, now: strin
   return Number(r.numUpdatedRows);
 }
 
-export async function setSessionElevation(db: Kysely<DB>, id: string, until: string | null): Promise<void> {
+export async function setSessionElevation(db: Db, id: string, until: string | null): Promise<void> {
   await db.updateTable('sessions').set({ elevated_until: until }).where('id', '=', id).execute();
 }
 
 /** Sessions not ended and not past their absolute expiry (the idle check is the caller's). */
-export async function listOpenSessions(db: Kysely<DB>, userId: string, now: string) {
+export async function listOpenSessions(db: Db, userId: string, now: string) {
   return db
     .selectFrom('sessions')
     .select(['id', 'handle', 'created_at', 'last_seen_at', 'expires_at', 'elevated_until', 'ip', 'user_agent'])
@@ -111,7 +132,7 @@ export async function listOpenSessions(db: Kysely<DB>, userId: string, now: stri
 }
 
 export async function setPassword(
-  db: Kysely<DB>,
+  db: Db,
   userId: string,
   passwordHash: string,
   mustChange: boolean,
@@ -136,7 +157,7 @@ export async function setPassword(
  * as a failure until a success resets the counter. A lock that has run out starts afresh.
  * True when this attempt may check the password.
  */
-export async function reserveLoginAttempt(db: Kysely<DB>, userId: string, max: number, now: string): Promise<boolean> {
+export async function reserveLoginAttempt(db: Db, userId: string, max: number, now: string): Promise<boolean> {
   await db
     .updateTable('users')
     .set({ failed_logins: 0, locked_until: null })
@@ -156,7 +177,7 @@ export async function reserveLoginAttempt(db: Kysely<DB>, userId: string, max: n
 
 /** Locks the account when its failures have reached `max`; the failure count when this call locked it, else null. */
 export async function lockLoginIfFull(
-  db: Kysely<DB>,
+  db: Db,
   userId: string,
   max: number,
   until: string,
@@ -174,7 +195,7 @@ export async function lockLoginIfFull(
   return row.failed_logins;
 }
 
-export async function recordLoginSuccess(db: Kysely<DB>, userId: string, now: string): Promise<void> {
+export async function recordLoginSuccess(db: Db, userId: string, now: string): Promise<void> {
   await db
     .updateTable('users')
     .set({ failed_logins: 0, locked_until: null, last_login_at: now, updated_at: now })
@@ -193,7 +214,7 @@ export type NewUser = {
   now: string;
 };
 
-export async function insertUser(db: Kysely<DB>, u: NewUser): Promise<void> {
+export async function insertUser(db: Db, u: NewUser): Promise<void> {
   await db
     .insertInto('users')
     .values({

@@ -2,8 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ChangePasswordBody, ElevationStatus, LoginBody, Me, Ok, SessionList } from '../../../shared/contracts/auth.ts';
 import { ElevateBody } from '../../../shared/contracts/security.ts';
-import { actorOf } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { anonCtxOf, ctxOf, responses, zod } from '../../http/route.ts';
 import { selfScope } from '../../http/scope.ts';
 import { type AuthService, SESSION_COOKIE, type SessionResult } from './auth.service.ts';
 
@@ -34,7 +33,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       },
     },
     async (request, reply) =>
-      startSession(request, reply, await auth.login(request.body.email, request.body.password, contextOf(request))),
+      startSession(request, reply, await auth.login(anonCtxOf(request), request.body.email, request.body.password)),
   );
   r.post(
     '/auth/logout',
@@ -47,7 +46,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       },
     },
     async (request, reply) => {
-      await auth.logout(actorOf(request), contextOf(request));
+      await auth.logout(ctxOf(request));
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
     },
@@ -62,7 +61,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
         response: responses({ 200: Me }),
       },
     },
-    async (request) => auth.me(actorOf(request)),
+    async (request) => auth.me(ctxOf(request)),
   );
   r.post(
     '/auth/elevate',
@@ -75,8 +74,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
         response: responses({ 200: Me }, 409, 422, 429),
       },
     },
-    async (request, reply) =>
-      startSession(request, reply, await auth.elevate(actorOf(request), request.body.code, contextOf(request))),
+    async (request, reply) => startSession(request, reply, await auth.elevate(ctxOf(request), request.body.code)),
   );
   r.delete(
     '/auth/elevate',
@@ -89,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       },
     },
     async (request) => {
-      await auth.endElevation(actorOf(request), contextOf(request));
+      await auth.endElevation(ctxOf(request));
       return { elevatedUntil: null };
     },
   );
@@ -108,12 +106,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       startSession(
         request,
         reply,
-        await auth.changePassword(
-          actorOf(request),
-          request.body.currentPassword,
-          request.body.newPassword,
-          contextOf(request),
-        ),
+        await auth.changePassword(ctxOf(request), request.body.currentPassword, request.body.newPassword),
       ),
   );
   r.get(
@@ -123,9 +116,10 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       schema: { tags: ['auth'], summary: 'Your open sessions', response: responses({ 200: SessionList }) },
     },
     async (request) => {
-      const actor = actorOf(request);
+      const ctx = ctxOf(request);
+      const { actor } = ctx;
       const self = selfScope('user', actor.subject.ownerIds);
-      return { items: await auth.sessions(actor, self, actor.user.id, actor.session?.handle ?? null) };
+      return { items: await auth.sessions(ctx, self, actor.user.id, actor.session?.handle ?? null) };
     },
   );
   r.delete(
@@ -140,9 +134,9 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       },
     },
     async (request) => {
-      const actor = actorOf(request);
-      const self = selfScope('user', actor.subject.ownerIds);
-      await auth.endSessionByHandle(actor, self, actor.user.id, request.params.sessionId, contextOf(request));
+      const ctx = ctxOf(request);
+      const self = selfScope('user', ctx.actor.subject.ownerIds);
+      await auth.endSessionByHandle(ctx, self, ctx.actor.user.id, request.params.sessionId);
       return { ok: true as const };
     },
   );

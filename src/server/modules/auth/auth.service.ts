@@ -1,11 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Transaction } from 'kysely';
 import { API_KEY_PATTERN } from '../../../shared/api-keys.ts';
 import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
-import { type Database, type Tx, transaction } from '../../db/database.ts';
-import type { DB } from '../../db/schema.ts';
-import type { Actor, RequestContext } from '../../http/actor.ts';
+import type { Actor } from '../../http/actor.ts';
 import {
   ConflictError,
   ForbiddenError,
@@ -16,68 +13,49 @@ import {
   ValidationError,
 } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
-import type { AuditService } from '../audit/audit.service.ts';
+import { type AnyContext, asActor, type Context, inTransaction, type TxContext } from '../context.ts';
+import type { Core } from '../module.ts';
 import { lockAccessChanges, requireReach } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
-import type { RolesService } from '../roles/roles.service.ts';
-import {
-  acceptMasterCode,
-  currentMasterCode,
-  disableMasterCodeIfFull,
-  findApiKeyForAuth,
-  masterCodeFailures,
-  reserveMasterCodeAttempt,
-  revokeUserApiKeys,
-  touchApiKey,
-} from '../security/security.repository.ts';
-import { clearFailures, lockedFor, lockIfFull, releaseAttempt, reserveAttempt } from '../security/throttle.ts';
+import type { SecurityService } from '../security/security.service.ts';
 import { getSettings } from '../settings/settings.repository.ts';
+import { type Business, SETTING, type SecuritySettings, securityFrom } from '../settings/settings.service.ts';
 import {
-  type Business,
-  loadSecurity,
-  SETTING,
-  type SecuritySettings,
-  securityFrom,
-} from '../settings/settings.service.ts';
-import { getUser } from '../users/users.repository.ts';
-import {
+  countUsers,
   endSession,
   endUserSessions,
+  findOpenSessionByHandle,
   findSession,
   findUserByEmail,
   findUserById,
   insertSession,
+  insertUser,
   listOpenSessions,
   lockLoginIfFull,
+  type NewUser,
   recordLoginSuccess,
   reserveLoginAttempt,
   setPassword,
   setSessionElevation,
   touchSession,
+  userInScope,
 } from './auth.repository.ts';
-import { assertPasswordAcceptable, type PasswordHasher } from './password.ts';
+import { assertPasswordAcceptable } from './password.ts';
 
 export const SESSION_COOKIE = 'steward_session';
 
 /** The one answer to every failed login, whatever the cause (no account enumeration). */
 export const LOGIN_FAILED = 'The email or password is incorrect, or the account cannot sign in right now.';
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** Sessions are looked up by the SHA-256 of their token; the token itself is never stored. */
-export const sessionIdOf = sha256;
+export function sessionIdOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
 
 const TOUCH_EVERY_MS = 60_000;
 
-type Deps = {
-  database: Database;
-  roles: RolesService;
-  audit: AuditService;
-  hasher: PasswordHasher;
-  now: () => number;
-};
+/** Built on the core and the security module (throttles, the master code, API keys); security never uses auth. */
+type Deps = Pick<Core, 'database' | 'roles' | 'audit' | 'hasher' | 'now'> & { security: SecurityService };
 
 /** A principal before the guard has checked the route's permission. */
 export type Principal = Omit<Actor, 'routeAccess'>;
@@ -105,10 +83,6 @@ export class AuthService {
     return new Date(ms).toISOString();
   }
 
-  security(): Promise<SecuritySettings> {
-    return loadSecurity(this.deps.database.db);
-  }
-
   /**
    * Verifies the credentials and opens a new session (a new id at every login).
    *
@@ -117,36 +91,36 @@ export class AuthService {
    * without a comparison (the account one after a pause as long as a comparison, with the same
    * generic answer), so N parallel wrong passwords check at most the limit.
    */
-  async login(email: string, password: string, ctx: RequestContext): Promise<SessionResult> {
-    const { db } = this.deps.database;
-    const security = await this.security();
+  async login(ctx: AnyContext, email: string, password: string): Promise<SessionResult> {
+    const { security: throttles } = this.deps;
+    const anon = asActor(ctx, null);
+    const security = await throttles.settings(anon);
     const now = this.deps.now();
     const nowIso = this.iso(now);
-    const addressKey = `login-ip:${ctx.ip ?? 'unknown'}`;
+    const addressKey = `login-ip:${ctx.request?.ip ?? 'unknown'}`;
     const lockMs = security.loginLockMinutes * 60_000;
     const addressRule = { max: security.loginAddressMaxFailures, windowMs: lockMs, lockMs };
-    const failure = (trx: Transaction<DB>, userId: string | null, why: string) =>
-      this.deps.audit.record(trx, {
+    const failure = (tx: TxContext<null>, userId: string | null, why: string) =>
+      this.deps.audit.record(tx, {
         action: 'auth.login',
         outcome: 'failure',
         actor: { userId, label: email },
         target: userId ? { type: 'user', id: userId } : null,
         after: { why },
-        context: ctx,
       });
-    const gate = await transaction(db, async (trx) => {
-      if (!(await reserveAttempt(trx, addressKey, addressRule, now))) {
-        await lockIfFull(trx, addressKey, addressRule, now);
-        await failure(trx, null, 'address-throttled');
+    const gate = await inTransaction(anon, async (tx) => {
+      if (!(await throttles.reserveAttempt(tx, addressKey, addressRule, now))) {
+        await throttles.lockIfFull(tx, addressKey, addressRule, now);
+        await failure(tx, null, 'address-throttled');
         return { open: false as const, user: undefined };
       }
-      const user = await findUserByEmail(trx, email);
-      const open = user ? await reserveLoginAttempt(trx, user.id, security.loginMaxFailures, nowIso) : true;
+      const user = await findUserByEmail(tx.db, email);
+      const open = user ? await reserveLoginAttempt(tx.db, user.id, security.loginMaxFailures, nowIso) : true;
       return { open, user };
     });
     const { user } = gate;
     if (!gate.open && !user) {
-      const wait = Math.max(await lockedFor(db, addressKey, now), 60);
+      const wait = Math.max(await throttles.lockedFor(anon, addressKey, now), 60);
       throw new TooManyRequestsError(
         `Too many failed sign-ins from this address. Try again in ${Math.ceil(wait / 60)} minutes.`,
         wait,
@@ -158,13 +132,13 @@ export class AuthService {
     if (gate.open) passwordOk = await this.deps.hasher.verify(password, user?.password_hash ?? null);
     else await this.deps.hasher.pause();
     if (!user || !passwordOk || user.active !== 1) {
-      await transaction(db, async (trx) => {
+      await inTransaction(anon, async (tx) => {
         let lockedNow: number | null = null;
         if (user) {
           const until = this.iso(now + lockMs);
-          lockedNow = await lockLoginIfFull(trx, user.id, security.loginMaxFailures, until, nowIso);
+          lockedNow = await lockLoginIfFull(tx.db, user.id, security.loginMaxFailures, until, nowIso);
         }
-        await lockIfFull(trx, addressKey, addressRule, now);
+        await throttles.lockIfFull(tx, addressKey, addressRule, now);
         const why = !user
           ? 'unknown-email'
           : !gate.open
@@ -172,30 +146,28 @@ export class AuthService {
             : user.active !== 1
               ? 'deactivated'
               : 'wrong-password';
-        await failure(trx, user?.id ?? null, why);
+        await failure(tx, user?.id ?? null, why);
         if (lockedNow !== null && user) {
-          await this.deps.audit.record(trx, {
+          await this.deps.audit.record(tx, {
             action: 'auth.lockout',
             outcome: 'failure',
             actor: { userId: user.id, label: email },
             target: { type: 'user', id: user.id },
             after: { minutes: security.loginLockMinutes, failures: lockedNow },
-            context: ctx,
           });
         }
       });
       throw new UnauthorizedError(LOGIN_FAILED);
     }
 
-    return transaction(db, async (trx) => {
-      const opened = await this.openSession(trx, user.id, security, ctx);
-      await recordLoginSuccess(trx, user.id, this.iso(now));
-      await releaseAttempt(trx, addressKey);
-      await this.deps.audit.record(trx, {
+    return inTransaction(anon, async (tx) => {
+      const opened = await this.openSession(tx, user.id, security);
+      await recordLoginSuccess(tx.db, user.id, this.iso(now));
+      await throttles.releaseAttempt(tx, addressKey);
+      await this.deps.audit.record(tx, {
         action: 'auth.login',
         actor: { userId: user.id, label: user.email },
         target: { type: 'user', id: user.id },
-        context: ctx,
       });
       return opened;
     });
@@ -203,16 +175,15 @@ export class AuthService {
 
   /** Inserts a session and builds its result (inside the caller's transaction). */
   private async openSession(
-    trx: Tx,
+    tx: TxContext<Actor | null>,
     userId: string,
     security: SecuritySettings,
-    ctx: RequestContext,
     elevatedUntil: number | null = null,
   ): Promise<SessionResult> {
     const now = this.deps.now();
     const token = randomBytes(32).toString('base64url');
     const maxAgeSeconds = security.sessionAbsoluteHours * 3600;
-    await insertSession(trx, {
+    await insertSession(tx.db, {
       id: sessionIdOf(token),
       handle: randomBytes(12).toString('base64url'),
       userId,
@@ -220,30 +191,30 @@ export class AuthService {
       now: this.iso(now),
       expiresAt: this.iso(now + maxAgeSeconds * 1000),
       elevatedUntil: elevatedUntil === null ? null : this.iso(elevatedUntil),
-      ip: ctx.ip,
-      userAgent: ctx.userAgent,
+      ip: tx.request?.ip ?? null,
+      userAgent: tx.request?.userAgent ?? null,
     });
-    const principal = await this.principalForSession(trx, sessionIdOf(token));
+    const principal = await this.principalForSession(tx, sessionIdOf(token));
     if (!principal) throw new UnauthorizedError(LOGIN_FAILED);
-    return { token, maxAgeSeconds, me: await this.me(principal, trx) };
+    return { token, maxAgeSeconds, me: await this.profile(tx, principal) };
   }
 
   /**
    * The principal behind the request: an API key in `Authorization: Bearer`, else the session
    * cookie. Null when there is none that is alive.
    */
-  async authenticate(request: FastifyRequest): Promise<Principal | null> {
+  async authenticate(ctx: AnyContext, request: FastifyRequest): Promise<Principal | null> {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const key = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
       if (!key || !API_KEY_PATTERN.test(key)) {
         throw new UnauthorizedError('The Authorization header must be "Bearer" followed by a Steward API key.');
       }
-      return this.principalForApiKey(key);
+      return this.principalForApiKey(ctx, key);
     }
     const token = request.cookies?.[SESSION_COOKIE];
     if (!token || token.length > 100) return null;
-    return this.principalForSession(this.deps.database.db, sessionIdOf(token));
+    return this.principalForSession(ctx, sessionIdOf(token));
   }
 
   private userOf(row: UserRow): Principal['user'] {
@@ -257,7 +228,8 @@ export class AuthService {
     };
   }
 
-  private async principalForSession(db: Tx, sessionId: string): Promise<Principal | null> {
+  private async principalForSession(ctx: AnyContext, sessionId: string): Promise<Principal | null> {
+    const { db } = ctx;
     const row = await findSession(db, sessionId);
     if (!row || row.ended_at !== null || row.active !== 1) return null;
     const now = this.deps.now();
@@ -279,21 +251,15 @@ export class AuthService {
     };
   }
 
-  private async principalForApiKey(key: string): Promise<Principal | null> {
-    const { db } = this.deps.database;
-    const row = await findApiKeyForAuth(db, sha256(key));
-    const now = this.deps.now();
-    if (!row || row.revoked_at !== null || row.active !== 1) return null;
-    if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return null;
-    if (!row.last_used_at || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
-      await touchApiKey(db, row.key_id, this.iso(now));
-    }
+  private async principalForApiKey(ctx: AnyContext, key: string): Promise<Principal | null> {
+    const row = await this.deps.security.apiKeyHolder(ctx, key);
+    if (!row) return null;
     const permissions = new Set(JSON.parse(row.key_permissions) as string[]);
-    const rolesVersion = Number((await getSettings(db, [SETTING.rolesVersion])).get(SETTING.rolesVersion) ?? 0);
+    const rolesVersion = Number((await getSettings(ctx.db, [SETTING.rolesVersion])).get(SETTING.rolesVersion) ?? 0);
     return {
       user: this.userOf(row),
       // Never elevated: a key carries no session and no master code.
-      subject: await loadSubject(db, row, null, permissions),
+      subject: await loadSubject(ctx.db, row, null, permissions),
       session: null,
       apiKey: { id: row.key_id, name: row.key_name },
       rolesVersion,
@@ -301,17 +267,12 @@ export class AuthService {
     };
   }
 
-  async logout(actor: Actor, ctx: RequestContext): Promise<void> {
-    const session = actor.session;
+  async logout(ctx: Context): Promise<void> {
+    const session = ctx.actor.session;
     if (!session) return;
-    await transaction(this.deps.database.db, async (trx) => {
-      await endSession(trx, session.id, this.iso());
-      await this.deps.audit.record(trx, {
-        action: 'auth.logout',
-        actor,
-        target: { type: 'user', id: actor.user.id },
-        context: ctx,
-      });
+    await inTransaction(ctx, async (tx) => {
+      await endSession(tx.db, session.id, this.iso());
+      await this.deps.audit.record(tx, { action: 'auth.logout', target: { type: 'user', id: ctx.actor.user.id } });
     });
   }
 
@@ -325,78 +286,75 @@ export class AuthService {
    * without a comparison and counts nowhere. A right code is accepted only while the code is
    * still live, so nothing elevates once a burst has disabled it.
    */
-  async elevate(actor: Actor, code: string, ctx: RequestContext): Promise<SessionResult> {
+  async elevate(ctx: Context, code: string): Promise<SessionResult> {
+    const { actor } = ctx;
+    const { security: codes } = this.deps;
     const session = actor.session;
     if (!session) throw new ForbiddenError('API keys cannot be elevated; sign in and enter the master code.');
-    const { db } = this.deps.database;
-    const engine = await this.deps.roles.engineAt(actor.rolesVersion);
+    const engine = await this.deps.roles.engineAt(actor.rolesVersion, ctx.db);
     if (!engine.effective(actor.subject).some((e) => e.elevatable)) {
       // Nothing to unlock: such users may not spend the code's limited wrong entries.
       throw new ForbiddenError(
         'None of your permissions needs the master code, so there is nothing to unlock. Ask an admin if you expected one.',
       );
     }
-    const security = await this.security();
+    const security = await codes.settings(ctx);
     const now = this.deps.now();
     const nowIso = this.iso(now);
     const userKey = `elevate-user:${actor.user.id}`;
-    const addressKey = `elevate-ip:${ctx.ip ?? 'unknown'}`;
+    const addressKey = `elevate-ip:${ctx.request?.ip ?? 'unknown'}`;
     const lockMs = security.loginLockMinutes * 60_000;
     const userRule = { max: security.elevationMaxFailuresPerUser, windowMs: lockMs, lockMs };
     const addressRule = { max: security.elevationMaxFailuresPerAddress, windowMs: lockMs, lockMs };
     const codeMax = security.masterCodeMaxFailures;
-    const failure = (trx: Transaction<DB>, why: string, extra: Record<string, unknown> = {}) =>
-      this.deps.audit.record(trx, {
+    const failure = (tx: TxContext, why: string, extra: Record<string, unknown> = {}) =>
+      this.deps.audit.record(tx, {
         action: 'auth.elevate',
         outcome: 'failure',
-        actor,
         target: { type: 'session', id: session.handle },
         after: { why, ...extra },
-        context: ctx,
       });
-    const disabledEvent = (trx: Transaction<DB>, codeId: string, failures: number) =>
-      this.deps.audit.record(trx, {
+    const disabledEvent = (tx: TxContext, codeId: string, failures: number) =>
+      this.deps.audit.record(tx, {
         action: 'security.master_code.disabled',
         outcome: 'failure',
-        actor,
         target: { type: 'master_code', id: codeId },
         after: { failures },
-        context: ctx,
       });
     type Gate =
       | { kind: 'open'; codeId: string; codeHash: string }
       | { kind: 'throttled' }
       | { kind: 'no-code' }
       | { kind: 'disabled' };
-    const gate = await transaction(db, async (trx): Promise<Gate> => {
-      const current = await currentMasterCode(trx);
+    const gate = await inTransaction(ctx, async (tx): Promise<Gate> => {
+      const current = await codes.currentMasterCode(tx);
       if (!current) {
-        await failure(trx, 'no-code');
+        await failure(tx, 'no-code');
         return { kind: 'no-code' };
       }
       if (current.disabled_at !== null) {
-        await failure(trx, 'code-disabled');
+        await failure(tx, 'code-disabled');
         return { kind: 'disabled' };
       }
-      if (!(await reserveAttempt(trx, userKey, userRule, now))) {
-        await lockIfFull(trx, userKey, userRule, now);
-        await failure(trx, 'throttled');
+      if (!(await codes.reserveAttempt(tx, userKey, userRule, now))) {
+        await codes.lockIfFull(tx, userKey, userRule, now);
+        await failure(tx, 'throttled');
         return { kind: 'throttled' };
       }
-      if (!(await reserveAttempt(trx, addressKey, addressRule, now))) {
-        await releaseAttempt(trx, userKey);
-        await lockIfFull(trx, addressKey, addressRule, now);
-        await failure(trx, 'throttled');
+      if (!(await codes.reserveAttempt(tx, addressKey, addressRule, now))) {
+        await codes.releaseAttempt(tx, userKey);
+        await codes.lockIfFull(tx, addressKey, addressRule, now);
+        await failure(tx, 'throttled');
         return { kind: 'throttled' };
       }
-      if (!(await reserveMasterCodeAttempt(trx, current.id, codeMax))) {
-        await releaseAttempt(trx, userKey);
-        await releaseAttempt(trx, addressKey);
+      if (!(await codes.reserveMasterCodeAttempt(tx, current.id, codeMax))) {
+        await codes.releaseAttempt(tx, userKey);
+        await codes.releaseAttempt(tx, addressKey);
         // At the limit: the code is disabled now if the entries that reached it have not done so yet.
-        if (await disableMasterCodeIfFull(trx, current.id, codeMax, nowIso)) {
-          await disabledEvent(trx, current.id, await masterCodeFailures(trx, current.id));
+        if (await codes.disableMasterCodeIfFull(tx, current.id, codeMax, now)) {
+          await disabledEvent(tx, current.id, await codes.masterCodeFailures(tx, current.id));
         }
-        await failure(trx, 'code-disabled');
+        await failure(tx, 'code-disabled');
         return { kind: 'disabled' };
       }
       return { kind: 'open', codeId: current.id, codeHash: current.code_hash };
@@ -406,7 +364,7 @@ export class AuthService {
     }
     if (gate.kind === 'disabled') throw masterCodeDisabled();
     if (gate.kind === 'throttled') {
-      const wait = Math.max(await lockedFor(db, userKey, now), await lockedFor(db, addressKey, now), 60);
+      const wait = Math.max(await codes.lockedFor(ctx, userKey, now), await codes.lockedFor(ctx, addressKey, now), 60);
       throw new TooManyRequestsError(
         `Too many wrong master codes. Try again in ${Math.ceil(wait / 60)} minutes.`,
         wait,
@@ -414,13 +372,13 @@ export class AuthService {
     }
     const ok = await this.deps.hasher.verify(code, gate.codeHash);
     if (!ok) {
-      const disabledNow = await transaction(db, async (trx) => {
-        await lockIfFull(trx, userKey, userRule, now);
-        await lockIfFull(trx, addressKey, addressRule, now);
-        const failures = await masterCodeFailures(trx, gate.codeId);
-        await failure(trx, 'wrong-code', { codeFailures: failures });
-        if (!(await disableMasterCodeIfFull(trx, gate.codeId, codeMax, nowIso))) return false;
-        await disabledEvent(trx, gate.codeId, failures);
+      const disabledNow = await inTransaction(ctx, async (tx) => {
+        await codes.lockIfFull(tx, userKey, userRule, now);
+        await codes.lockIfFull(tx, addressKey, addressRule, now);
+        const failures = await codes.masterCodeFailures(tx, gate.codeId);
+        await failure(tx, 'wrong-code', { codeFailures: failures });
+        if (!(await codes.disableMasterCodeIfFull(tx, gate.codeId, codeMax, now))) return false;
+        await disabledEvent(tx, gate.codeId, failures);
         return true;
       });
       if (disabledNow) throw masterCodeDisabled();
@@ -429,22 +387,21 @@ export class AuthService {
       ]);
     }
     const until = now + security.elevationMinutes * 60_000;
-    const opened = await transaction(db, async (trx) => {
+    const opened = await inTransaction(ctx, async (tx) => {
       // Right, but disabled (or rotated) while it was being checked: nothing elevates.
-      if (!(await acceptMasterCode(trx, gate.codeId))) {
-        await failure(trx, 'code-disabled');
+      if (!(await codes.acceptMasterCode(tx, gate.codeId))) {
+        await failure(tx, 'code-disabled');
         return null;
       }
-      await endSession(trx, session.id, nowIso);
-      const result = await this.openSession(trx, actor.user.id, security, ctx, until);
-      await clearFailures(trx, userKey);
-      await releaseAttempt(trx, addressKey);
-      await this.deps.audit.record(trx, {
+      await endSession(tx.db, session.id, nowIso);
+      const result = await this.openSession(tx, actor.user.id, security, until);
+      await codes.clearFailures(tx, userKey);
+      await codes.releaseAttempt(tx, addressKey);
+      await this.deps.audit.record(tx, {
         action: 'auth.elevate',
         actor: { userId: actor.user.id, label: actor.user.email, elevated: true },
         target: { type: 'session', id: result.me.session?.handle ?? null },
         after: { until: this.iso(until), minutes: security.elevationMinutes },
-        context: ctx,
       });
       return result;
     });
@@ -453,27 +410,20 @@ export class AuthService {
   }
 
   /** Ends this session's elevation early. */
-  async endElevation(actor: Actor, ctx: RequestContext): Promise<void> {
-    const session = actor.session;
+  async endElevation(ctx: Context): Promise<void> {
+    const session = ctx.actor.session;
     if (!session) return;
-    await transaction(this.deps.database.db, async (trx) => {
-      await setSessionElevation(trx, session.id, null);
-      await this.deps.audit.record(trx, {
-        action: 'auth.elevate_end',
-        actor,
-        target: { type: 'session', id: session.handle },
-        context: ctx,
-      });
+    await inTransaction(ctx, async (tx) => {
+      await setSessionElevation(tx.db, session.id, null);
+      await this.deps.audit.record(tx, { action: 'auth.elevate_end', target: { type: 'session', id: session.handle } });
     });
   }
 
   /** Changes the signed-in user's password; ends every session of theirs and opens a new one. */
-  async changePassword(actor: Actor, current: string, next: string, ctx: RequestContext): Promise<SessionResult> {
+  async changePassword(ctx: Context, current: string, next: string): Promise<SessionResult> {
+    const { actor } = ctx;
     if (!actor.session) throw new ForbiddenError('Change passwords from a signed-in session, not with an API key.');
-    const { db } = this.deps.database;
-    const security = await this.security();
-    const user = await findUserById(db, actor.user.id);
-    if (!user) throw new UnauthorizedError();
+    const security = await this.deps.security.settings(ctx);
     // The new password's own checks first: they need no comparison.
     assertPasswordAcceptable(next, security.passwordPolicy, 'newPassword');
     if (next === current) {
@@ -482,39 +432,40 @@ export class AuthService {
       ]);
     }
     // The current password is guessed against the account's sign-in limit, reserved before bcrypt:
-    // a stolen session cannot try more passwords than the sign-in page allows.
+    // a stolen session cannot try more passwords than the sign-in page allows. The hash compared
+    // is the one read in the transaction that reserved the attempt.
     const now = this.deps.now();
     const nowIso = this.iso(now);
     const lockMs = security.loginLockMinutes * 60_000;
-    const open = await transaction(db, (trx) => reserveLoginAttempt(trx, user.id, security.loginMaxFailures, nowIso));
+    const { user, open } = await inTransaction(ctx, async (tx) => {
+      const user = await findUserById(tx.db, actor.user.id);
+      if (!user) throw new UnauthorizedError();
+      return { user, open: await reserveLoginAttempt(tx.db, user.id, security.loginMaxFailures, nowIso) };
+    });
     let ok = false;
     if (open) ok = await this.deps.hasher.verify(current, user.password_hash);
     else await this.deps.hasher.pause();
     if (!ok) {
-      await transaction(db, async (trx) => {
+      await inTransaction(ctx, async (tx) => {
         const lockedNow = await lockLoginIfFull(
-          trx,
+          tx.db,
           user.id,
           security.loginMaxFailures,
           this.iso(now + lockMs),
           nowIso,
         );
-        await this.deps.audit.record(trx, {
+        await this.deps.audit.record(tx, {
           action: 'auth.password_change',
           outcome: 'failure',
-          actor,
           target: { type: 'user', id: user.id },
           after: { why: open ? 'wrong-current-password' : 'locked' },
-          context: ctx,
         });
         if (lockedNow !== null) {
-          await this.deps.audit.record(trx, {
+          await this.deps.audit.record(tx, {
             action: 'auth.lockout',
             outcome: 'failure',
-            actor,
             target: { type: 'user', id: user.id },
             after: { minutes: security.loginLockMinutes, failures: lockedNow },
-            context: ctx,
           });
         }
       });
@@ -529,18 +480,16 @@ export class AuthService {
       ]);
     }
     const hash = await this.deps.hasher.hash(next);
-    return transaction(db, async (trx) => {
+    return inTransaction(ctx, async (tx) => {
       const now = this.iso();
-      await setPassword(trx, user.id, hash, false, now);
-      const ended = await endUserSessions(trx, user.id, now);
-      const apiAccessRevoked = await revokeUserApiKeys(trx, user.id, user.id, now);
-      const opened = await this.openSession(trx, user.id, security, ctx);
-      await this.deps.audit.record(trx, {
+      await setPassword(tx.db, user.id, hash, false, now);
+      const ended = await endUserSessions(tx.db, user.id, now);
+      const apiAccessRevoked = await this.deps.security.revokeUserApiKeys(tx, user.id, user.id);
+      const opened = await this.openSession(tx, user.id, security);
+      await this.deps.audit.record(tx, {
         action: 'auth.password_change',
-        actor,
         target: { type: 'user', id: user.id },
         after: { sessionsEnded: ended, apiAccessRevoked },
-        context: ctx,
       });
       return opened;
     });
@@ -552,15 +501,15 @@ export class AuthService {
    * handles that end their sessions.
    */
   async sessions(
-    actor: Actor,
+    ctx: Context,
     scope: Scope<'user'>,
     userId: string,
     currentHandle: string | null,
   ): Promise<SessionInfo[]> {
-    const { db } = this.deps.database;
-    if (!(await getUser(db, scope, userId))) throw new NotFoundError('There is no user with that id.');
-    await requireReach(db, this.deps.roles, actor, userId);
-    const security = await this.security();
+    const { db } = ctx;
+    if (!(await userInScope(db, scope, userId))) throw new NotFoundError('There is no user with that id.');
+    await requireReach(db, this.deps.roles, ctx.actor, userId);
+    const security = await this.deps.security.settings(ctx);
     const now = this.deps.now();
     const rows = await listOpenSessions(db, userId, this.iso(now));
     return rows
@@ -578,58 +527,72 @@ export class AuthService {
   }
 
   /** Ends one session of `userId` by its handle (404 when it is not one of theirs, or the user is outside the scope). */
-  async endSessionByHandle(
-    actor: Actor,
-    scope: Scope<'user'>,
-    userId: string,
-    handle: string,
-    ctx: RequestContext,
-  ): Promise<void> {
-    const { db } = this.deps.database;
-    if (!(await getUser(db, scope, userId)))
-      throw new NotFoundError('That session does not exist or has already ended.');
-    const row = await db
-      .selectFrom('sessions')
-      .select(['id'])
-      .where('handle', '=', handle)
-      .where('user_id', '=', userId)
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) throw new NotFoundError('That session does not exist or has already ended.');
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, this.deps.database.engine);
-      await requireReach(trx, this.deps.roles, actor, userId);
-      await endSession(trx, row.id, this.iso());
-      await this.deps.audit.record(trx, {
+  async endSessionByHandle(ctx: Context, scope: Scope<'user'>, userId: string, handle: string): Promise<void> {
+    const gone = 'That session does not exist or has already ended.';
+    if (!(await userInScope(ctx.db, scope, userId))) throw new NotFoundError(gone);
+    await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const row = await findOpenSessionByHandle(tx.db, userId, handle);
+      if (!row) throw new NotFoundError(gone);
+      await requireReach(tx.db, this.deps.roles, ctx.actor, userId);
+      await endSession(tx.db, row.id, this.iso());
+      await this.deps.audit.record(tx, {
         action: 'auth.session_end',
-        actor,
         target: { type: 'user', id: userId },
         after: { session: handle },
-        context: ctx,
       });
     });
   }
 
+  // --- Accounts' credentials, for the modules that manage accounts (setup, users) -----------
+
+  /** How many accounts exist (first-run setup is allowed only while there are none). */
+  countAccounts(ctx: AnyContext): Promise<number> {
+    return countUsers(ctx.db);
+  }
+
+  /** Adds an account that can sign in (with `passwordHash`) or not yet (null), inside the caller's transaction. */
+  createAccount(tx: TxContext<Actor | null>, user: NewUser): Promise<void> {
+    return insertUser(tx.db, user);
+  }
+
+  /** Sets a password hash (clearing the sign-in counter and lock) inside the caller's transaction. */
+  setPassword(tx: TxContext<Actor | null>, userId: string, passwordHash: string, mustChange: boolean): Promise<void> {
+    return setPassword(tx.db, userId, passwordHash, mustChange, this.iso());
+  }
+
+  /** Ends every open session of a user inside the caller's transaction (deactivation, reset); how many. */
+  endUserSessions(tx: TxContext<Actor | null>, userId: string): Promise<number> {
+    return endUserSessions(tx.db, userId, this.iso());
+  }
+
   /** The signed-in user's profile, business, modules and effective permissions. */
-  async me(actor: Principal, db: Tx = this.deps.database.db): Promise<Me> {
+  me(ctx: Context): Promise<Me> {
+    return this.profile(ctx, ctx.actor);
+  }
+
+  /** The profile of `principal`, read through `ctx` (inside a transaction that has just opened its session). */
+  private async profile(ctx: AnyContext, principal: Principal): Promise<Me> {
+    const { db } = ctx;
     const settings = await getSettings(db, [SETTING.business, SETTING.modules, SETTING.rolesVersion]);
     const business = settings.get(SETTING.business) as Business | undefined;
     const modules = (settings.get(SETTING.modules) as string[] | undefined) ?? [];
     if (!business) throw new UnauthorizedError('Steward has not been set up yet.');
     const engine = await this.deps.roles.engineAt(Number(settings.get(SETTING.rolesVersion) ?? 0), db);
-    const role = engine.roleDefs().find((r) => r.key === actor.user.roleKey);
+    const role = engine.roleDefs().find((r) => r.key === principal.user.roleKey);
     return {
-      user: { ...actor.user, role: { key: actor.user.roleKey, name: role?.name ?? actor.user.roleKey } },
+      user: { ...principal.user, role: { key: principal.user.roleKey, name: role?.name ?? principal.user.roleKey } },
       business: { ...business, modules },
-      permissions: engine.effective(actor.subject).map((e) => ({
+      permissions: engine.effective(principal.subject).map((e) => ({
         permission: e.permission,
         state: e.state,
         access: e.access,
       })),
-      elevatedUntil: actor.elevated && actor.session?.elevatedUntil ? this.iso(actor.session.elevatedUntil) : null,
-      csrfToken: actor.session?.csrfToken ?? null,
-      session: actor.session ? { handle: actor.session.handle } : null,
-      apiKey: actor.apiKey ? { id: actor.apiKey.id, name: actor.apiKey.name } : null,
+      elevatedUntil:
+        principal.elevated && principal.session?.elevatedUntil ? this.iso(principal.session.elevatedUntil) : null,
+      csrfToken: principal.session?.csrfToken ?? null,
+      session: principal.session ? { handle: principal.session.handle } : null,
+      apiKey: principal.apiKey ? { id: principal.apiKey.id, name: principal.apiKey.name } : null,
     };
   }
 }

@@ -24,7 +24,6 @@ import { insertRoles } from '../roles/roles.repository.ts';
 import { RolesService } from '../roles/roles.service.ts';
 import { getSetting } from '../settings/settings.repository.ts';
 import { type Business, loadSecurity, SETTING } from '../settings/settings.service.ts';
-import { getUser } from '../users/users.repository.ts';
 import {
   assertHolds,
   assertManagerRemains,
@@ -38,7 +37,7 @@ import {
   requireReach,
   roleAdditions,
 } from './guard-rails.ts';
-import { loadSubject } from './subjects.ts';
+import { loadSubject, subjectUser } from './subjects.ts';
 
 type Deps = { database: Database; roles: RolesService; audit: AuditService; now: () => number };
 
@@ -70,7 +69,7 @@ export class PermissionsService {
   }
 
   private async userOrThrow(db: Tx, scope: Scope<'user'>, id: string) {
-    const user = await getUser(db, scope, id);
+    const user = await subjectUser(db, scope, id);
     if (!user) throw new NotFoundError('There is no user with that id.');
     return user;
   }

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Override, Subject } from '../../../authz/index.ts';
 import type { DB, UsersTable } from '../../db/schema.ts';
+import { whereInScope } from '../../db/scoped.ts';
+import type { Scope } from '../../http/scope.ts';
 
 type UserFacts = Pick<UsersTable, 'id' | 'role_key' | 'artist_id'> & { active: number };
 
@@ -94,4 +96,28 @@ export async function loadActiveSubjects(db: Kysely<DB>): Promise<Subject[]> {
     byUser.set(r.user_id, list);
   }
   return users.map((u) => subjectOf(u, byUser.get(u.id) ?? [], null, null));
+}
+
+/**
+ * One user within the scope, with what the permissions page shows of them, or undefined (a 404).
+ * Read here rather than through the users module, which uses this one (guard rails, subjects).
+ */
+export async function subjectUser(db: Kysely<DB>, scope: Scope<'user'>, id: string) {
+  return whereInScope(
+    db
+      .selectFrom('users')
+      .innerJoin('roles', 'roles.key', 'users.role_key')
+      .select([
+        'users.id',
+        'users.name',
+        'users.email',
+        'users.role_key',
+        'roles.name as role_name',
+        'users.artist_id',
+        'users.active',
+      ]),
+    scope,
+  )
+    .where('users.id', '=', id)
+    .executeTakeFirst();
 }

@@ -9,8 +9,7 @@ import {
   SecuritySettings,
 } from '../../../shared/contracts/security.ts';
 import { Id } from '../../../shared/contracts/users.ts';
-import { actorOf } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { ctxOf, responses, zod } from '../../http/route.ts';
 import { scopeOf } from '../../http/scope.ts';
 import type { SecurityService } from './security.service.ts';
 
@@ -28,7 +27,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
         response: responses({ 200: SecuritySettings }),
       },
     },
-    async () => security.settings(),
+    async (request) => security.settings(ctxOf(request)),
   );
   r.put(
     '/settings/security',
@@ -41,7 +40,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
         response: responses({ 200: SecuritySettings }, 422),
       },
     },
-    async (request) => security.saveSettings(actorOf(request), request.body, contextOf(request)),
+    async (request) => security.saveSettings(ctxOf(request), request.body),
   );
   r.get(
     '/security/master-code',
@@ -53,7 +52,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
         response: responses({ 200: MasterCodeStatus }),
       },
     },
-    async () => security.masterCodeStatus(),
+    async (request) => security.masterCodeStatus(ctxOf(request)),
   );
   r.post(
     '/security/master-code/rotate',
@@ -65,7 +64,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
         response: responses({ 200: RotatedCode }),
       },
     },
-    async (request) => security.rotateMasterCode(actorOf(request), contextOf(request)),
+    async (request) => security.rotateMasterCode(ctxOf(request)),
   );
   r.get(
     '/api-keys',
@@ -73,7 +72,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
       config: { permission: 'security.api_keys', resource: 'api_key' },
       schema: { tags, summary: 'API keys', response: responses({ 200: z.object({ items: z.array(ApiKey) }) }) },
     },
-    async (request) => ({ items: await security.listApiKeys(actorOf(request), scopeOf(request, 'api_key')) }),
+    async (request) => ({ items: await security.listApiKeys(ctxOf(request), scopeOf(request, 'api_key')) }),
   );
   r.post(
     '/api-keys',
@@ -87,11 +86,7 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(
-          await security.createApiKey(actorOf(request), scopeOf(request, 'api_key'), request.body, contextOf(request)),
-        ),
+      reply.status(201).send(await security.createApiKey(ctxOf(request), scopeOf(request, 'api_key'), request.body)),
   );
   r.delete(
     '/api-keys/:id',
@@ -104,7 +99,6 @@ export async function securityRoutes(app: FastifyInstance, opts: { security: Sec
         response: responses({ 200: ApiKey }, 404, 409),
       },
     },
-    async (request) =>
-      security.revokeApiKey(actorOf(request), scopeOf(request, 'api_key'), request.params.id, contextOf(request)),
+    async (request) => security.revokeApiKey(ctxOf(request), scopeOf(request, 'api_key'), request.params.id),
   );
 }

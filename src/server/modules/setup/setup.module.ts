@@ -1,4 +1,5 @@
 import { WEB_MODULES } from '../../../shared/modules.ts';
+import { authModule } from '../auth/auth.module.ts';
 import { defineModule } from '../module.ts';
 import { setupRoutes } from './setup.routes.ts';
 import { SetupService } from './setup.service.ts';
@@ -7,9 +8,9 @@ import { SetupService } from './setup.service.ts';
 export const setupModule = defineModule({
   key: 'setup',
   label: 'First-run setup',
-  services: (core) => ({
-    setup: new SetupService({ database: core.database, audit: core.audit, hasher: core.hasher, now: core.now }),
-  }),
+  /** The first admin's account is made through auth, which owns credentials. */
+  uses: [authModule],
+  services: (core, { auth }) => ({ setup: new SetupService({ ...core, auth }) }),
   routes: (app, s) => app.register(setupRoutes, { setup: s.setup }),
   audit: ['setup.completed', 'users.create'],
   web: WEB_MODULES.setup,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { SetupBody, SetupResult, SetupStatus } from '../../../shared/contracts/setup.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { anonCtxOf, responses, zod } from '../../http/route.ts';
 import type { SetupService } from './setup.service.ts';
 
 export async function setupRoutes(app: FastifyInstance, opts: { setup: SetupService }): Promise<void> {
@@ -15,7 +15,7 @@ export async function setupRoutes(app: FastifyInstance, opts: { setup: SetupServ
         response: responses({ 200: SetupStatus }),
       },
     },
-    async () => setup.status(),
+    async (request) => setup.status(anonCtxOf(request)),
   );
   zod(app).post(
     '/setup',
@@ -29,7 +29,7 @@ export async function setupRoutes(app: FastifyInstance, opts: { setup: SetupServ
       },
     },
     async (request, reply) => {
-      const { adminId } = await setup.complete(request.body, contextOf(request));
+      const { adminId } = await setup.complete(anonCtxOf(request), request.body);
       return reply.status(201).send({ ok: true as const, adminId });
     },
   );

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import type { SetupBody, SetupStatus } from '../../../shared/contracts/setup.ts';
 import { TEMPLATE_KEYS, TEMPLATES } from '../../../shared/permissions/templates.ts';
-import { type Database, transaction } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
-import type { RequestContext } from '../../http/actor.ts';
 import { ConflictError, ValidationError } from '../../http/errors.ts';
-import type { AuditService } from '../audit/audit.service.ts';
-import { countUsers, insertUser } from '../auth/auth.repository.ts';
-import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
+import type { AuthService } from '../auth/auth.service.ts';
+import { assertPasswordAcceptable } from '../auth/password.ts';
+import { type AnyContext, asActor, inTransaction } from '../context.ts';
+import type { Core } from '../module.ts';
 import { insertRoles } from '../roles/roles.repository.ts';
 import { RolesService } from '../roles/roles.service.ts';
 import { getSetting, insertSettingOnce, putSetting } from '../settings/settings.repository.ts';
@@ -38,13 +37,13 @@ function validTimezone(tz: string): boolean {
 }
 
 export class SetupService {
-  private readonly deps: { database: Database; audit: AuditService; hasher: PasswordHasher; now: () => number };
+  private readonly deps: Pick<Core, 'audit' | 'hasher' | 'now'> & { auth: AuthService };
   constructor(deps: SetupService['deps']) {
     this.deps = deps;
   }
 
-  async status(): Promise<SetupStatus> {
-    const done = await getSetting(this.deps.database.db, SETTING.setupCompleted);
+  async status(ctx: AnyContext): Promise<SetupStatus> {
+    const done = await getSetting(ctx.db, SETTING.setupCompleted);
     return {
       needed: done === undefined,
       templates: TEMPLATE_KEYS.map((key) => ({
@@ -60,7 +59,7 @@ export class SetupService {
    * First run: business, built-in roles of the template, the first admin, optional demo staff.
    * Allowed once; a second attempt (even a concurrent one) is a 409 and writes nothing.
    */
-  async complete(input: SetupInput, ctx: RequestContext): Promise<{ adminId: string }> {
+  async complete(ctx: AnyContext, input: SetupInput): Promise<{ adminId: string }> {
     const security = DEFAULT_SECURITY;
     assertPasswordAcceptable(input.admin.password, security.passwordPolicy, 'admin.password');
     if (!validTimezone(input.timezone)) {
@@ -68,8 +67,8 @@ export class SetupService {
         { path: 'timezone', message: 'Use a time zone name such as Europe/Lisbon.' },
       ]);
     }
-    const { db } = this.deps.database;
-    if ((await this.status()).needed === false || (await countUsers(db)) > 0) {
+    // A quick refusal before the bcrypt hash; the transaction below decides (insertSettingOnce).
+    if ((await this.status(ctx)).needed === false || (await this.deps.auth.countAccounts(ctx)) > 0) {
       throw new ConflictError('Steward is already set up. Sign in instead.');
     }
     const template = TEMPLATES[input.template];
@@ -77,7 +76,10 @@ export class SetupService {
     const now = new Date(this.deps.now()).toISOString();
     const adminId = randomUUID();
     try {
-      await transaction(db, async (trx) => {
+      await inTransaction(asActor(ctx, null), async (tx) => {
+        const trx = tx.db;
+        if ((await this.deps.auth.countAccounts(tx)) > 0)
+          throw new ConflictError('Steward is already set up. Sign in instead.');
         await insertSettingOnce(trx, SETTING.setupCompleted, { at: now, template: template.key }, now);
         const business: Business = {
           name: input.businessName,
@@ -94,7 +96,7 @@ export class SetupService {
           now,
         );
         await RolesService.bumpVersion(trx, now);
-        await insertUser(trx, {
+        await this.deps.auth.createAccount(tx, {
           id: adminId,
           email: input.admin.email,
           name: input.admin.name,
@@ -104,7 +106,7 @@ export class SetupService {
           now,
         });
         const actor = { userId: adminId, label: input.admin.email };
-        await this.deps.audit.record(trx, {
+        await this.deps.audit.record(tx, {
           action: 'setup.completed',
           actor,
           target: { type: 'business', id: null },
@@ -114,19 +116,17 @@ export class SetupService {
             roles: template.roles.map((r) => r.key),
             demoData: input.demoData,
           },
-          context: ctx,
         });
-        await this.deps.audit.record(trx, {
+        await this.deps.audit.record(tx, {
           action: 'users.create',
           actor,
           target: { type: 'user', id: adminId },
           after: { email: input.admin.email, name: input.admin.name, role: template.adminRole },
-          context: ctx,
         });
         if (input.demoData) {
           for (const staff of DEMO_STAFF[template.key]) {
             const id = randomUUID();
-            await insertUser(trx, {
+            await this.deps.auth.createAccount(tx, {
               id,
               ...staff,
               roleKey: staff.role,
@@ -134,12 +134,11 @@ export class SetupService {
               mustChangePassword: true,
               now,
             });
-            await this.deps.audit.record(trx, {
+            await this.deps.audit.record(tx, {
               action: 'users.create',
               actor,
               target: { type: 'user', id },
               after: { email: staff.email, name: staff.name, role: staff.role, demo: true },
-              context: ctx,
             });
           }
         }

@@ -14,7 +14,7 @@ import {
   UserWithPassword,
 } from '../../../shared/contracts/users.ts';
 import { actorOf } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { contextOf, ctxOf, responses, zod } from '../../http/route.ts';
 import { scopeOf } from '../../http/scope.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { UsersService } from './users.service.ts';
@@ -170,7 +170,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     },
     async (request) => ({
       items: await auth.sessions(
-        actorOf(request),
+        ctxOf(request),
         scopeOf(request, 'user'),
         request.params.id,
         actorOf(request).session?.handle ?? null,
@@ -205,11 +205,10 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     },
     async (request) => {
       await auth.endSessionByHandle(
-        actorOf(request),
+        ctxOf(request),
         scopeOf(request, 'user'),
         request.params.id,
         request.params.sessionId,
-        contextOf(request),
       );
       return { ok: true as const };
     },
