@@ -1,5 +1,6 @@
 import { WEB_MODULES } from '../../../shared/modules.ts';
 import { defineModule } from '../module.ts';
+import { twoFactorModule } from '../two-factor/two-factor.module.ts';
 import { authRoutes } from './auth.routes.ts';
 import { AuthService } from './auth.service.ts';
 
@@ -7,12 +8,14 @@ import { AuthService } from './auth.service.ts';
 export const authModule = defineModule({
   key: 'auth',
   label: 'Signing in, sessions and master-code elevation',
-  services: (core) => ({
+  uses: [twoFactorModule],
+  services: (core, s) => ({
     auth: new AuthService({
       database: core.database,
       roles: core.roles,
       audit: core.audit,
       hasher: core.hasher,
+      twoFactor: s.twoFactor,
       now: core.now,
     }),
   }),

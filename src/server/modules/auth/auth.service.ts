@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Transaction } from 'kysely';
 import { API_KEY_PATTERN } from '../../../shared/api-keys.ts';
 import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
+import { SECOND_FACTOR_WRONG, type SecondFactorChallenge } from '../../../shared/contracts/two-factor.ts';
 import { type Database, type Tx, transaction } from '../../db/database.ts';
 import type { DB } from '../../db/schema.ts';
 import type { Actor, RequestContext } from '../../http/actor.ts';
@@ -39,6 +40,7 @@ import {
   type SecuritySettings,
   securityFrom,
 } from '../settings/settings.service.ts';
+import { SecondFactorError, type TwoFactorService } from '../two-factor/two-factor.service.ts';
 import { getUser } from '../users/users.repository.ts';
 import {
   endSession,
@@ -76,6 +78,7 @@ type Deps = {
   roles: RolesService;
   audit: AuditService;
   hasher: PasswordHasher;
+  twoFactor: TwoFactorService;
   now: () => number;
 };
 
@@ -117,7 +120,7 @@ export class AuthService {
    * without a comparison (the account one after a pause as long as a comparison, with the same
    * generic answer), so N parallel wrong passwords check at most the limit.
    */
-  async login(email: string, password: string, ctx: RequestContext): Promise<SessionResult> {
+  async login(email: string, password: string, ctx: RequestContext): Promise<SessionResult | SecondFactorChallenge> {
     const { db } = this.deps.database;
     const security = await this.security();
     const now = this.deps.now();
@@ -188,6 +191,14 @@ export class AuthService {
     }
 
     return transaction(db, async (trx) => {
+      // A right password with a second step to come: no session yet. The account's reserved
+      // failure stays counted until the second step passes, so wrong codes lock it as wrong
+      // passwords do.
+      const second = await this.deps.twoFactor.challengeFor(trx, user);
+      if (second) {
+        await releaseAttempt(trx, addressKey);
+        return second;
+      }
       const opened = await this.openSession(trx, user.id, security, ctx);
       await recordLoginSuccess(trx, user.id, this.iso(now));
       await releaseAttempt(trx, addressKey);
@@ -199,6 +210,88 @@ export class AuthService {
       });
       return opened;
     });
+  }
+
+  /**
+   * The second step of a sign-in: a code from the app or a recovery code (or, while setting up, the
+   * first code of the new app). Each try is reserved on the pending sign-in and counted on the
+   * account before the code is checked, so parallel guesses get no more tries than sequential ones
+   * and wrong codes lock the account like wrong passwords. One session opens per pending sign-in.
+   */
+  async loginSecondFactor(
+    token: string,
+    code: string,
+    ctx: RequestContext,
+  ): Promise<SessionResult & { recoveryCodes: string[] | null }> {
+    const { db } = this.deps.database;
+    const security = await this.security();
+    const now = this.deps.now();
+    const nowIso = this.iso(now);
+    const outcome = await transaction(db, async (trx) => {
+      const challenge = await this.deps.twoFactor.reserveTry(trx, token);
+      const user = await findUserById(trx, challenge.user_id);
+      const failure = (why: string) =>
+        this.deps.audit.record(trx, {
+          action: 'auth.login',
+          outcome: 'failure',
+          actor: { userId: challenge.user_id, label: user?.email ?? null },
+          target: { type: 'user', id: challenge.user_id },
+          after: { why },
+          context: ctx,
+        });
+      if (user?.active !== 1) {
+        await failure('deactivated');
+        return { failed: 'deactivated' as const };
+      }
+      if (!(await reserveLoginAttempt(trx, user.id, security.loginMaxFailures, nowIso))) {
+        await failure('locked');
+        return { failed: 'locked' as const };
+      }
+      const passed = await this.deps.twoFactor.check(trx, challenge, code);
+      if (!passed) {
+        const lockedNow = await lockLoginIfFull(
+          trx,
+          user.id,
+          security.loginMaxFailures,
+          this.iso(now + security.loginLockMinutes * 60_000),
+          nowIso,
+        );
+        await failure('wrong-second-factor');
+        if (lockedNow !== null) {
+          await this.deps.audit.record(trx, {
+            action: 'auth.lockout',
+            outcome: 'failure',
+            actor: { userId: user.id, label: user.email },
+            target: { type: 'user', id: user.id },
+            after: { minutes: security.loginLockMinutes, failures: lockedNow },
+            context: ctx,
+          });
+        }
+        return { failed: 'wrong-code' as const };
+      }
+      await this.deps.twoFactor.finish(trx, challenge.id);
+      const opened = await this.openSession(trx, user.id, security, ctx);
+      await recordLoginSuccess(trx, user.id, nowIso);
+      await this.deps.audit.record(trx, {
+        action: 'auth.login',
+        actor: { userId: user.id, label: user.email },
+        target: { type: 'user', id: user.id },
+        after: { secondFactor: passed.method },
+        context: ctx,
+      });
+      return { ...opened, recoveryCodes: passed.recoveryCodes };
+    });
+    if ('failed' in outcome) {
+      if (outcome.failed === 'locked') {
+        throw new TooManyRequestsError(
+          `Too many wrong codes or passwords: this account is locked for ${security.loginLockMinutes} minutes.`,
+          security.loginLockMinutes * 60,
+        );
+      }
+      if (outcome.failed === 'deactivated') throw new UnauthorizedError(LOGIN_FAILED);
+      throw new SecondFactorError(SECOND_FACTOR_WRONG);
+    }
+    return outcome;
   }
 
   /** Inserts a session and builds its result (inside the caller's transaction). */
