@@ -7,6 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
+import { currentCode } from '../src/server/modules/two-factor/totp.ts';
 import { ADMIN_PASSWORD, createStaff, login, type Session, type TestApp } from './harness.ts';
 
 export type Ctx = {
@@ -22,6 +23,21 @@ export type Ctx = {
 
 export type Call = { session?: Session | null; method: string; url: string; payload?: unknown; multipart?: string };
 export type Scenario = { action: string | string[]; status?: number; call(c: Ctx): Promise<Call> };
+
+/** A fresh staff member with two-step sign-in on: their session, id and secret. */
+async function withTwoFactor(c: Ctx) {
+  const s = await c.staff();
+  const setup = await s.session.inject({ method: 'POST', url: '/api/v1/auth/two-factor/setup' });
+  const secret = setup.json().secret as string;
+  const done = await s.session.inject({
+    method: 'POST',
+    url: '/api/v1/auth/two-factor/confirm',
+    payload: { code: currentCode(secret, c.t.clock.now) },
+  });
+  if (done.statusCode !== 200) throw new Error(`two-factor: ${done.statusCode} ${done.body}`);
+  c.t.clock.advance(30_000); // the next code is a new one
+  return { ...s, secret, code: () => currentCode(secret, c.t.clock.now) };
+}
 
 export const SCENARIOS: Record<string, Scenario> = {
   'POST /api/v1/setup': {
@@ -131,6 +147,65 @@ export const SCENARIOS: Record<string, Scenario> = {
       await c.admin.inject({ method: 'POST', url: `/api/v1/users/${s.id}/deactivate`, payload: {} });
       return { method: 'POST', url: `/api/v1/users/${s.id}/reactivate`, payload: {} };
     },
+  },
+  'POST /api/v1/auth/login/second-factor': {
+    action: 'auth.login',
+    call: async (c) => {
+      const s = await withTwoFactor(c);
+      const first = await c.t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: s.email, password: 'Staff-Passw0rd' },
+      });
+      return {
+        session: null,
+        method: 'POST',
+        url: '/api/v1/auth/login/second-factor',
+        payload: { challenge: first.json().secondFactor.challenge, code: s.code() },
+      };
+    },
+  },
+  'POST /api/v1/auth/two-factor/setup': {
+    // A secret waiting for its first code changes nothing yet: the event is written when it is confirmed.
+    action: [],
+    call: async (c) => ({ session: (await c.staff()).session, method: 'POST', url: '/api/v1/auth/two-factor/setup' }),
+  },
+  'POST /api/v1/auth/two-factor/confirm': {
+    action: 'auth.two_factor.enable',
+    call: async (c) => {
+      const s = await c.staff();
+      const setup = await s.session.inject({ method: 'POST', url: '/api/v1/auth/two-factor/setup' });
+      const code = currentCode(setup.json().secret, c.t.clock.now);
+      return { session: s.session, method: 'POST', url: '/api/v1/auth/two-factor/confirm', payload: { code } };
+    },
+  },
+  'POST /api/v1/auth/two-factor/disable': {
+    action: 'auth.two_factor.disable',
+    call: async (c) => {
+      const s = await withTwoFactor(c);
+      return {
+        session: s.session,
+        method: 'POST',
+        url: '/api/v1/auth/two-factor/disable',
+        payload: { code: s.code() },
+      };
+    },
+  },
+  'POST /api/v1/auth/two-factor/recovery-codes': {
+    action: 'auth.two_factor.recovery_codes',
+    call: async (c) => {
+      const s = await withTwoFactor(c);
+      return {
+        session: s.session,
+        method: 'POST',
+        url: '/api/v1/auth/two-factor/recovery-codes',
+        payload: { code: s.code() },
+      };
+    },
+  },
+  'POST /api/v1/users/:id/two-factor/reset': {
+    action: 'users.two_factor_reset',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/users/${(await withTwoFactor(c)).id}/two-factor/reset` }),
   },
   'POST /api/v1/users/:id/reset-password': {
     action: 'users.reset_password',

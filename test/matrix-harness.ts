@@ -305,6 +305,7 @@ export const OWNED_CALLS: Record<string, OwnedCall[]> = {
   'POST /api/v1/users/:id/reset-password': [
     { request: (w) => ({ url: `/api/v1/users/${w.id}/reset-password`, payload: {} }) },
   ],
+  'POST /api/v1/users/:id/two-factor/reset': [{ request: (w) => ({ url: `/api/v1/users/${w.id}/two-factor/reset` }) }],
   'GET /api/v1/users/:id/sessions': [{ request: (w) => ({ url: `/api/v1/users/${w.id}/sessions` }) }],
   'DELETE /api/v1/users/:id/sessions': [{ request: (w) => ({ url: `/api/v1/users/${w.id}/sessions` }) }],
   'DELETE /api/v1/users/:id/sessions/:sessionId': [

@@ -70,6 +70,9 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'auth.elevate': (p) =>
     p.failed ? `${p.who} entered a wrong master code` : `${p.who} unlocked admin actions with the master code`,
   'auth.elevate_end': (p) => `${p.who} left master-code mode`,
+  'auth.two_factor.enable': (p) => `${p.who} turned on two-step sign-in`,
+  'auth.two_factor.disable': (p) => `${p.who} turned off two-step sign-in`,
+  'auth.two_factor.recovery_codes': (p) => `${p.who} made new two-step recovery codes`,
   'auth.password_change': (p) =>
     p.failed ? `${p.who} failed to change their password` : `${p.who} changed their password`,
   'auth.session_end': (p) => `${p.who} ended a session of ${p.what}`,
@@ -81,6 +84,7 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'users.reactivate': (p) => `${p.who} reactivated ${p.what}`,
   'users.reset_password': (p) => `${p.who} reset the password of ${p.what}`,
   'users.recovered': (p) => `${p.who} recovered the account of ${p.what} from the server's shell`,
+  'users.two_factor_reset': (p) => `${p.who} reset the two-step sign-in of ${p.what}`,
   'users.sessions_end': (p) => `${p.who} signed ${p.what} out everywhere`,
   'permissions.change': (p) =>
     `${p.who} changed ${typeof p.before.permission === 'string' ? p.before.permission : 'permissions'} for ${p.what}`,

@@ -43,6 +43,7 @@ export const WEB_MODULES = {
   health: {},
   setup: {},
   auth: {},
+  twoFactor: {},
   users: { settings: [{ path: 'users', label: 'Users', anyOf: ['users.view'] }] },
   permissions: {
     settings: [

@@ -252,6 +252,30 @@ export type PurchaseOrderLinesTable = {
   unit_cost: number;
 };
 
+export type TwoFactorTable = {
+  user_id: string;
+  secret: string;
+  confirmed_at: string | null;
+  last_step: number | null;
+  created_at: string;
+};
+
+export type TwoFactorRecoveryCodesTable = {
+  code_hash: string;
+  user_id: string;
+  created_at: string;
+  used_at: string | null;
+};
+
+export type TwoFactorChallengesTable = {
+  id: string;
+  user_id: string;
+  enrol: number;
+  attempts: number;
+  expires_at: string;
+  created_at: string;
+};
+
 export type DB = {
   settings: SettingsTable;
   roles: RolesTable;
@@ -275,4 +299,7 @@ export type DB = {
   stock_count_lines: StockCountLinesTable;
   purchase_orders: PurchaseOrdersTable;
   purchase_order_lines: PurchaseOrderLinesTable;
+  two_factor: TwoFactorTable;
+  two_factor_recovery_codes: TwoFactorRecoveryCodesTable;
+  two_factor_challenges: TwoFactorChallengesTable;
 };

@@ -4,7 +4,7 @@
  * by the import worker (import-worker.ts), which streams XLSX sheets under a memory ceiling.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 
 export type Table = { columns: string[]; rows: string[][] };
 
@@ -90,10 +90,12 @@ export async function* jsonArrayLines(values: AsyncIterable<unknown>): AsyncGene
 /** Streams rows into an XLSX file (ExcelJS's streaming writer: rows are flushed as they come). */
 export function xlsxStream(sheetName: string, columns: readonly string[], rows: AsyncIterable<unknown[]>): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
-  const sheet = workbook.addWorksheet(sheetName);
   void (async () => {
     try {
+      // Loaded on first use: ExcelJS adds about 25 MB to a process that never writes a spreadsheet.
+      const { default: Excel } = await import('exceljs');
+      const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: false });
+      const sheet = workbook.addWorksheet(sheetName);
       sheet.addRow([...columns]).commit();
       for await (const r of rows) sheet.addRow(r).commit();
       sheet.commit();

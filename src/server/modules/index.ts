@@ -10,11 +10,13 @@ import { permissionsModule } from './permissions/permissions.module.ts';
 import { purchaseOrdersModule } from './purchase-orders/purchase-orders.module.ts';
 import { securityModule } from './security/security.module.ts';
 import { setupModule } from './setup/setup.module.ts';
+import { twoFactorModule } from './two-factor/two-factor.module.ts';
 import { usersModule } from './users/users.module.ts';
 
 export const MODULES = [
   healthModule,
   setupModule,
+  twoFactorModule,
   authModule,
   usersModule,
   permissionsModule,

@@ -28,6 +28,8 @@ export const SecuritySettings = z
     elevationMaxFailuresPerAddress: int(3, 100, 'the wrong codes one address may enter'),
     masterCodeMaxFailures: int(3, 100, 'the wrong codes before the master code is disabled'),
     criticalGrantsNeedApproval: z.boolean(),
+    /** Accounts holding a critical permission must use two-step sign-in (they set it up at their next sign-in). */
+    twoFactorForCritical: z.boolean(),
     passwordPolicy: PasswordPolicySchema,
   })
   .meta({ id: 'SecuritySettings' });
@@ -45,6 +47,7 @@ export const DEFAULT_SECURITY: SecuritySettings = {
   elevationMaxFailuresPerAddress: 10,
   masterCodeMaxFailures: 10,
   criticalGrantsNeedApproval: false,
+  twoFactorForCritical: false,
   passwordPolicy: { ...DEFAULT_PASSWORD_POLICY },
 };
 

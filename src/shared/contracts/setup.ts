@@ -11,6 +11,23 @@ export const SetupStatus = z.object({
 });
 export type SetupStatus = z.infer<typeof SetupStatus>;
 
+/** Whether `zone` is an IANA time zone this runtime knows (e.g. "Europe/Lisbon", "UTC"). */
+export function isTimeZone(zone: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The time zones to choose from, by name. */
+export function timeZones(): string[] {
+  const zones = Intl.supportedValuesOf('timeZone');
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
 export const SetupBody = z.object({
   businessName: z.string().trim().min(1, 'Enter the business name.').max(120, 'Use at most 120 characters.'),
   template: TemplateKey,
@@ -19,7 +36,12 @@ export const SetupBody = z.object({
     email: Email,
     password: z.string().max(1024, 'That password is far too long.'),
   }),
-  timezone: z.string().trim().min(1).max(64).default('UTC'),
+  timezone: z
+    .string()
+    .trim()
+    .max(64)
+    .refine(isTimeZone, 'Choose a time zone from the list, such as Europe/Lisbon.')
+    .default('UTC'),
   currency: z
     .string()
     .trim()

@@ -92,6 +92,7 @@ const SCREENS: Screens = {
   health: {},
   setup: {},
   auth: {},
+  twoFactor: {},
   users: { settings: { users: <UsersPage /> } },
   permissions: { settings: { permissions: <PermissionsPage />, roles: <RolesPage /> } },
   audit: { routes: [{ path: 'audit', element: <AuditPage /> }] },

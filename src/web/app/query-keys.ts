@@ -31,6 +31,7 @@ export const keys = {
   },
   audit: { all: ['audit'] as const, list: (query: string) => ['audit', query] as const },
   sessions: { mine: ['my-sessions'] as const },
+  twoFactor: { mine: ['two-factor'] as const },
   security: {
     masterCode: ['master-code'] as const,
     apiKeys: ['api-keys'] as const,

@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Me } from '../../shared/contracts/auth.ts';
 import { type SetupBody, SetupResult, type SetupStatus } from '../../shared/contracts/setup.ts';
+import { LoginResult, SecondFactorSignedIn } from '../../shared/contracts/two-factor.ts';
 import { setCsrfToken } from './api.ts';
 import { sendParsed } from './query.ts';
 import { keys } from './query-keys.ts';
@@ -19,9 +20,29 @@ export function useLogin() {
   const signedIn = useSignedIn();
   return useMutation({
     meta: { silent: true },
-    mutationFn: (v: { email: string; password: string }) => sendParsed(Me, 'post', '/api/v1/auth/login', v),
-    onSuccess: signedIn,
+    mutationFn: (v: { email: string; password: string }) => sendParsed(LoginResult, 'post', '/api/v1/auth/login', v),
+    // A right password with a second step to come leaves the user signed out until it passes.
+    onSuccess: (result) => {
+      if (!('secondFactor' in result)) signedIn(result);
+    },
   });
+}
+
+/**
+ * The second step of signing in. While setting up, the answer carries the recovery codes: the
+ * caller shows them before moving on, so the user is remembered only when they continue.
+ */
+export function useSecondFactor() {
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (v: { challenge: string; code: string }) =>
+      sendParsed(SecondFactorSignedIn, 'post', '/api/v1/auth/login/second-factor', v),
+  });
+}
+
+/** Remembers a user signed in by the second step. */
+export function useFinishSignIn() {
+  return useSignedIn();
 }
 
 /** Changes the signed-in user's password; the server starts a new session and ends the others. */

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ChangePasswordBody, ElevationStatus, LoginBody, Me, Ok, SessionList } from '../../../shared/contracts/auth.ts';
 import { ElevateBody } from '../../../shared/contracts/security.ts';
+import { LoginResult, SecondFactorBody, SecondFactorSignedIn } from '../../../shared/contracts/two-factor.ts';
 import { anonCtxOf, ctxOf, responses, zod } from '../../http/route.ts';
 import { selfScope } from '../../http/scope.ts';
 import { type AuthService, SESSION_COOKIE, type SessionResult } from './auth.service.ts';
@@ -28,12 +29,33 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       schema: {
         tags: ['auth'],
         summary: 'Sign in; sets the session cookie and returns the user with a CSRF token',
+        description:
+          'Answers the signed-in user, or — for an account with two-step sign-in — `secondFactor`: send its ' +
+          '`challenge` with a code to `/auth/login/second-factor` to finish.',
         body: LoginBody,
-        response: responses({ 200: Me }, 429),
+        response: responses({ 200: LoginResult }, 429),
       },
     },
-    async (request, reply) =>
-      startSession(request, reply, await auth.login(anonCtxOf(request), request.body.email, request.body.password)),
+    async (request, reply) => {
+      const result = await auth.login(anonCtxOf(request), request.body.email, request.body.password);
+      return 'secondFactor' in result ? result : startSession(request, reply, result);
+    },
+  );
+  r.post(
+    '/auth/login/second-factor',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['auth'],
+        summary: 'Finish signing in with a code from the authenticator app or a recovery code',
+        body: SecondFactorBody,
+        response: responses({ 200: SecondFactorSignedIn }, 429),
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.loginSecondFactor(anonCtxOf(request), request.body.challenge, request.body.code);
+      return { ...startSession(request, reply, result), recoveryCodes: result.recoveryCodes };
+    },
   );
   r.post(
     '/auth/logout',

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { API_KEY_PATTERN } from '../../../shared/api-keys.ts';
 import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
+import { SECOND_FACTOR_WRONG, type SecondFactorChallenge } from '../../../shared/contracts/two-factor.ts';
 import type { Actor } from '../../http/actor.ts';
 import {
   ConflictError,
@@ -20,6 +21,7 @@ import { loadSubject } from '../permissions/subjects.ts';
 import type { SecurityService } from '../security/security.service.ts';
 import { getSettings } from '../settings/settings.repository.ts';
 import { type Business, SETTING, type SecuritySettings, securityFrom } from '../settings/settings.service.ts';
+import { SecondFactorError, type TwoFactorService } from '../two-factor/two-factor.service.ts';
 import {
   countUsers,
   endSession,
@@ -55,7 +57,10 @@ export function sessionIdOf(token: string): string {
 const TOUCH_EVERY_MS = 60_000;
 
 /** Built on the core and the security module (throttles, the master code, API keys); security never uses auth. */
-type Deps = Pick<Core, 'database' | 'roles' | 'audit' | 'hasher' | 'now'> & { security: SecurityService };
+type Deps = Pick<Core, 'database' | 'roles' | 'audit' | 'hasher' | 'now'> & {
+  security: SecurityService;
+  twoFactor: TwoFactorService;
+};
 
 /** A principal before the guard has checked the route's permission. */
 export type Principal = Omit<Actor, 'routeAccess'>;
@@ -91,7 +96,7 @@ export class AuthService {
    * without a comparison (the account one after a pause as long as a comparison, with the same
    * generic answer), so N parallel wrong passwords check at most the limit.
    */
-  async login(ctx: AnyContext, email: string, password: string): Promise<SessionResult> {
+  async login(ctx: AnyContext, email: string, password: string): Promise<SessionResult | SecondFactorChallenge> {
     const { security: throttles } = this.deps;
     const anon = asActor(ctx, null);
     const security = await throttles.settings(anon);
@@ -161,6 +166,14 @@ export class AuthService {
     }
 
     return inTransaction(anon, async (tx) => {
+      // A right password with a second step to come: no session yet. The account's reserved
+      // failure stays counted until the second step passes, so wrong codes lock it as wrong
+      // passwords do.
+      const second = await this.deps.twoFactor.challengeFor(tx.db, user);
+      if (second) {
+        await throttles.releaseAttempt(tx, addressKey);
+        return second;
+      }
       const opened = await this.openSession(tx, user.id, security);
       await recordLoginSuccess(tx.db, user.id, this.iso(now));
       await throttles.releaseAttempt(tx, addressKey);
@@ -171,6 +184,80 @@ export class AuthService {
       });
       return opened;
     });
+  }
+
+  /**
+   * The second step of a sign-in: a code from the app or a recovery code (or, while setting up, the
+   * first code of the new app). Each try is reserved on the pending sign-in and counted on the
+   * account before the code is checked, so parallel guesses get no more tries than sequential ones
+   * and wrong codes lock the account like wrong passwords. One session opens per pending sign-in.
+   */
+  async loginSecondFactor(
+    ctx: AnyContext,
+    token: string,
+    code: string,
+  ): Promise<SessionResult & { recoveryCodes: string[] | null }> {
+    const anon = asActor(ctx, null);
+    const security = await this.deps.security.settings(anon);
+    const now = this.deps.now();
+    const nowIso = this.iso(now);
+    const outcome = await inTransaction(anon, async (tx) => {
+      const challenge = await this.deps.twoFactor.reserveTry(tx.db, token);
+      const user = await findUserById(tx.db, challenge.user_id);
+      const failure = (why: string) =>
+        this.deps.audit.record(tx, {
+          action: 'auth.login',
+          outcome: 'failure',
+          actor: { userId: challenge.user_id, label: user?.email ?? null },
+          target: { type: 'user', id: challenge.user_id },
+          after: { why },
+        });
+      if (user?.active !== 1) {
+        await failure('deactivated');
+        return { failed: 'deactivated' as const };
+      }
+      if (!(await reserveLoginAttempt(tx.db, user.id, security.loginMaxFailures, nowIso))) {
+        await failure('locked');
+        return { failed: 'locked' as const };
+      }
+      const passed = await this.deps.twoFactor.check(tx.db, challenge, code);
+      if (!passed) {
+        const until = this.iso(now + security.loginLockMinutes * 60_000);
+        const lockedNow = await lockLoginIfFull(tx.db, user.id, security.loginMaxFailures, until, nowIso);
+        await failure('wrong-second-factor');
+        if (lockedNow !== null) {
+          await this.deps.audit.record(tx, {
+            action: 'auth.lockout',
+            outcome: 'failure',
+            actor: { userId: user.id, label: user.email },
+            target: { type: 'user', id: user.id },
+            after: { minutes: security.loginLockMinutes, failures: lockedNow },
+          });
+        }
+        return { failed: 'wrong-code' as const };
+      }
+      await this.deps.twoFactor.finish(tx.db, challenge.id);
+      const opened = await this.openSession(tx, user.id, security);
+      await recordLoginSuccess(tx.db, user.id, nowIso);
+      await this.deps.audit.record(tx, {
+        action: 'auth.login',
+        actor: { userId: user.id, label: user.email },
+        target: { type: 'user', id: user.id },
+        after: { secondFactor: passed.method },
+      });
+      return { ...opened, recoveryCodes: passed.recoveryCodes };
+    });
+    if ('failed' in outcome) {
+      if (outcome.failed === 'locked') {
+        throw new TooManyRequestsError(
+          `Too many wrong codes or passwords: this account is locked for ${security.loginLockMinutes} minutes.`,
+          security.loginLockMinutes * 60,
+        );
+      }
+      if (outcome.failed === 'deactivated') throw new UnauthorizedError(LOGIN_FAILED);
+      throw new SecondFactorError(SECOND_FACTOR_WRONG);
+    }
+    return outcome;
   }
 
   /** Inserts a session and builds its result (inside the caller's transaction). */

@@ -6,6 +6,7 @@ import { formatDateTime } from '../../app/format.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { useEndSession, useMySessions, useRefreshSessions } from './account.queries.ts';
 import { PasswordForm } from './PasswordForm.tsx';
+import { TwoFactorCard } from './TwoFactorCard.tsx';
 
 function browserOf(ua: string | null): string {
   if (!ua) return 'Unknown device';
@@ -63,6 +64,7 @@ export function AccountPage() {
           />
         </Stack>
       </Card>
+      <TwoFactorCard timezone={tz} />
       <Card withBorder>
         <Stack>
           <Title order={2} size="h4">

@@ -1,11 +1,14 @@
-import { Alert, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
 import { Navigate, useNavigate, useSearchParams } from 'react-router';
+import type { Me } from '../../../shared/contracts/auth.ts';
+import type { SecondFactorChallenge } from '../../../shared/contracts/two-factor.ts';
 import { ApiError } from '../../app/api.ts';
-import { useLogin } from '../../app/session.queries.ts';
+import { useFinishSignIn, useLogin, useSecondFactor } from '../../app/session.queries.ts';
 import { takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
 import { FullPageLoader } from '../../components/states.tsx';
+import { CodeField, codeProblem, EnrolmentStep, RecoveryCodesView } from '../account/TwoFactorParts.tsx';
 
 export function LoginPage() {
   const [params] = useSearchParams();
@@ -22,9 +25,51 @@ export function LoginPage() {
     },
   });
   const login = useLogin();
+  const [pending, setPending] = useState<SecondFactorChallenge['secondFactor'] | null>(null);
+  const [signedIn, setSignedIn] = useState<{ me: Me; codes: string[] } | null>(null);
+  const finish = useFinishSignIn();
   const signIn = (v: { email: string; password: string }) =>
-    login.mutate(v, { onSuccess: () => navigate('/', { replace: true }) });
+    login.mutate(v, {
+      onSuccess: (result) => {
+        if ('secondFactor' in result) setPending(result.secondFactor);
+        else navigate('/', { replace: true });
+      },
+    });
 
+  if (signedIn) {
+    return (
+      <Shell title="Save your recovery codes">
+        <RecoveryCodesView
+          codes={signedIn.codes}
+          doneLabel="Continue to Steward"
+          onDone={() => {
+            finish(signedIn.me);
+            navigate('/', { replace: true });
+          }}
+        />
+      </Shell>
+    );
+  }
+  if (pending) {
+    return (
+      <SecondStep
+        pending={pending}
+        onSignedIn={(result) => {
+          const { recoveryCodes, ...me } = result;
+          if (recoveryCodes) setSignedIn({ me, codes: recoveryCodes });
+          else {
+            finish(me);
+            navigate('/', { replace: true });
+          }
+        }}
+        onRestart={() => {
+          setPending(null);
+          form.setFieldValue('password', '');
+          login.reset();
+        }}
+      />
+    );
+  }
   if (setup.isPending || me.isPending) return <FullPageLoader />;
   if (setup.data?.needed) return <Navigate to="/setup" replace />;
   if (me.data) return <Navigate to="/" replace />;
@@ -73,5 +118,106 @@ export function LoginPage() {
         </form>
       </Paper>
     </Center>
+  );
+}
+
+function Shell({ title, children }: { title: string; children: React.ReactNode }) {
+  return (
+    <Center mih="100vh" p="md" bg="gray.0">
+      <Paper withBorder shadow="sm" p="xl" w={420} maw="100%">
+        <Stack>
+          <Title order={1} size="h2">
+            {title}
+          </Title>
+          {children}
+        </Stack>
+      </Paper>
+    </Center>
+  );
+}
+
+/** The second step: a code from the app, a recovery code, or — while setting up — the new app's first code. */
+function SecondStep(props: {
+  pending: SecondFactorChallenge['secondFactor'];
+  onSignedIn: (result: Me & { recoveryCodes: string[] | null }) => void;
+  onRestart: () => void;
+}) {
+  const { pending } = props;
+  const [code, setCode] = useState('');
+  const [recovery, setRecovery] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const step = useSecondFactor();
+  const error = step.error instanceof ApiError ? step.error : step.error ? new ApiError(0, null) : null;
+  // A pending sign-in that expired or ran out of tries cannot be retried: start again.
+  const dead = error?.status === 401 && /expired|already completed|was reset|Sign in again/.test(error.message);
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const p = codeProblem(code, recovery);
+    setProblem(p);
+    if (p) return;
+    step.mutate({ challenge: pending.challenge, code }, { onSuccess: props.onSignedIn });
+  };
+  return (
+    <Shell title={pending.enrol ? 'Set up two-step sign-in' : 'Two-step sign-in'}>
+      <form onSubmit={submit} noValidate aria-label="Second step of signing in">
+        <Stack>
+          {pending.enrol ? (
+            <>
+              <Text size="sm">
+                Your account holds permissions that your business protects with a second step at sign-in.
+              </Text>
+              {pending.enrolment && <EnrolmentStep enrolment={pending.enrolment} />}
+            </>
+          ) : (
+            <Text size="sm">
+              {recovery
+                ? 'Enter one of the recovery codes you saved when you set up two-step sign-in.'
+                : 'Open your authenticator app and enter the 6-digit code it shows for Steward.'}
+            </Text>
+          )}
+          {error && (
+            <Alert color="red" role="alert" title="Could not sign in">
+              {error.message}
+            </Alert>
+          )}
+          {dead ? (
+            <Button onClick={props.onRestart}>Sign in again</Button>
+          ) : (
+            <>
+              <CodeField
+                value={code}
+                onChange={(v) => {
+                  setCode(v);
+                  setProblem(null);
+                }}
+                error={problem}
+                recovery={recovery}
+                autoFocus
+              />
+              <Button type="submit" loading={step.isPending} fullWidth>
+                {pending.enrol ? 'Turn on and sign in' : 'Sign in'}
+              </Button>
+              {!pending.enrol && (
+                <Anchor
+                  component="button"
+                  type="button"
+                  size="sm"
+                  onClick={() => {
+                    setRecovery((r) => !r);
+                    setCode('');
+                    setProblem(null);
+                  }}
+                >
+                  {recovery ? 'Use the code from my app' : 'Lost your phone? Use a recovery code'}
+                </Anchor>
+              )}
+              <Anchor component="button" type="button" size="sm" onClick={props.onRestart}>
+                Start again with another account
+              </Anchor>
+            </>
+          )}
+        </Stack>
+      </form>
+    </Shell>
   );
 }

@@ -384,6 +384,12 @@ function SettingsCard() {
             disabled={!canEdit}
             {...form.getInputProps('criticalGrantsNeedApproval', { type: 'checkbox' })}
           />
+          <Switch
+            label="Accounts with critical permissions must use two-step sign-in"
+            description="Anyone who holds a critical permission (deactivating users, managing permissions, editing settings, restoring backups…) sets up an authenticator app at their next sign-in and cannot turn it off."
+            disabled={!canEdit}
+            {...form.getInputProps('twoFactorForCritical', { type: 'checkbox' })}
+          />
           {save.error && Object.keys(form.errors).length === 0 && (
             <Alert color="red" role="alert">
               {save.error.message}

@@ -31,7 +31,7 @@ import { ConfirmDialog, SecretDialog } from '../../components/dialogs.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { type UserValues, useRoles, useSaveUser, useUserAction, useUsers } from './users.queries.ts';
 
-type Action = { kind: 'deactivate' | 'reactivate' | 'reset' | 'signout'; user: User } | null;
+type Action = { kind: 'deactivate' | 'reactivate' | 'reset' | 'signout' | 'two-factor'; user: User } | null;
 
 export function UsersPage() {
   const me = useOutletContext<Me>();
@@ -56,10 +56,13 @@ export function UsersPage() {
           if (a.kind === 'reset') {
             setSecret({ title: 'Temporary password', value: temporaryPassword ?? '', who: a.user.name });
           } else {
-            const done = { deactivate: 'deactivated', reactivate: 'reactivated', signout: 'signed out everywhere' }[
-              a.kind
-            ];
-            notifications.show({ color: 'teal', message: `${a.user.name} was ${done}.` });
+            const done = {
+              deactivate: `${a.user.name} was deactivated.`,
+              reactivate: `${a.user.name} was reactivated.`,
+              signout: `${a.user.name} was signed out everywhere.`,
+              'two-factor': `${a.user.name}’s two-step sign-in was reset.`,
+            }[a.kind];
+            notifications.show({ color: 'teal', message: done });
           }
         },
       },
@@ -171,6 +174,11 @@ export function UsersPage() {
                   {can('users.reset_password') && u.active && (
                     <Menu.Item onClick={() => setAction({ kind: 'reset', user: u })}>Reset password…</Menu.Item>
                   )}
+                  {can('users.reset_password') && u.active && u.id !== me.user.id && (
+                    <Menu.Item onClick={() => setAction({ kind: 'two-factor', user: u })}>
+                      Reset two-step sign-in…
+                    </Menu.Item>
+                  )}
                   {can('users.edit') && u.active && (
                     <Menu.Item onClick={() => setAction({ kind: 'signout', user: u })}>Sign out everywhere…</Menu.Item>
                   )}
@@ -228,12 +236,17 @@ export function UsersPage() {
               reactivate: `Reactivate ${action.user.name}?`,
               reset: `Reset ${action.user.name}’s password?`,
               signout: `Sign ${action.user.name} out everywhere?`,
+              'two-factor': `Reset ${action.user.name}’s two-step sign-in?`,
             }[action.kind]
           }
           confirmLabel={
-            { deactivate: 'Deactivate', reactivate: 'Reactivate', reset: 'Reset password', signout: 'Sign out' }[
-              action.kind
-            ]
+            {
+              deactivate: 'Deactivate',
+              reactivate: 'Reactivate',
+              reset: 'Reset password',
+              signout: 'Sign out',
+              'two-factor': 'Reset two-step sign-in',
+            }[action.kind]
           }
           danger={action.kind === 'deactivate'}
           reasonLabel={action.kind === 'deactivate' || action.kind === 'reactivate' ? 'Reason' : undefined}
@@ -254,6 +267,8 @@ export function UsersPage() {
                 reset:
                   'Steward sets a temporary password, shows it to you once, and signs them out everywhere. They choose a new password at their next sign-in.',
                 signout: 'Every open session of theirs ends now.',
+                'two-factor':
+                  'For a lost phone: their authenticator app and recovery codes stop working. They sign in with their password alone, and set up a new app at once if their role requires it.',
               }[action.kind]
             }
           </Text>

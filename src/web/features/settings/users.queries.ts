@@ -26,7 +26,7 @@ export function useRoles(enabled = true) {
   });
 }
 
-export type UserAction = 'deactivate' | 'reactivate' | 'reset' | 'signout';
+export type UserAction = 'deactivate' | 'reactivate' | 'reset' | 'signout' | 'two-factor';
 
 /** Deactivates, reactivates, resets the password of (resolving the temporary password) or signs out a user. */
 export function useUserAction() {
@@ -38,6 +38,7 @@ export function useUserAction() {
       if (kind === 'deactivate' || kind === 'reactivate')
         await api.post(`${base}/${kind}`, { reason: reason || undefined });
       else if (kind === 'signout') await api.delete(`${base}/sessions`);
+      else if (kind === 'two-factor') await api.post(`${base}/two-factor/reset`, {});
       else return (await api.post<{ temporaryPassword: string }>(`${base}/reset-password`, {})).temporaryPassword;
       return null;
     },

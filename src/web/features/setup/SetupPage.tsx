@@ -19,6 +19,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconCheck, IconX } from '@tabler/icons-react';
 import { Navigate, useNavigate } from 'react-router';
+import { timeZones } from '../../../shared/contracts/setup.ts';
 import { DEFAULT_PASSWORD_POLICY, passwordProblems } from '../../../shared/password-policy.ts';
 import { ApiError } from '../../app/api.ts';
 import { useSetup } from '../../app/session.queries.ts';
@@ -49,6 +50,9 @@ const POLICY_HINTS = [
   { text: 'A digit', test: (p: string) => /\p{Nd}/u.test(p) },
 ];
 
+const TIME_ZONES = timeZones();
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
 export function SetupPage() {
   const status = useSetupStatus();
   const navigate = useNavigate();
@@ -61,7 +65,7 @@ export function SetupPage() {
       email: '',
       password: '',
       confirm: '',
-      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+      timezone: TIME_ZONES.includes(BROWSER_ZONE) ? BROWSER_ZONE : 'UTC',
       currency: 'EUR',
       demoData: false,
     },
@@ -161,9 +165,13 @@ export function SetupPage() {
                 </SimpleGrid>
               </Radio.Group>
               <SimpleGrid cols={{ base: 1, sm: 2 }}>
-                <TextInput
+                <Select
                   label="Time zone"
                   description="Times are shown in this zone"
+                  data={TIME_ZONES}
+                  searchable
+                  allowDeselect={false}
+                  nothingFoundMessage="No time zone by that name"
                   {...form.getInputProps('timezone')}
                 />
                 <Select label="Currency" data={CURRENCIES} allowDeselect={false} {...form.getInputProps('currency')} />

@@ -1,0 +1,99 @@
+/**
+ * Two-step sign-in in a browser (issue 19): the owner turns it on from their account page (QR code
+ * and key, first code, recovery codes shown once), signs out, and signs in again with a code;
+ * then with a recovery code. axe looks at each new screen; screenshots are saved.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentCode } from '../src/server/modules/two-factor/totp.ts';
+import { axeViolations, launchBrowser, type Server, screenshot, setupThroughApi, startServer } from './support.ts';
+
+const ADMIN = { name: 'Tomás Lima', email: 'tomas@example.com', password: 'Two-Step-2026' };
+
+async function signIn(page: Page, url: string) {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+describe('two-step sign-in in a browser', () => {
+  let server: Server;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    await setupThroughApi(server.url, 'stores', ADMIN);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('turns on from the account page, then asks for a code at sign-in, and takes a recovery code', async () => {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await signIn(page, server.url);
+    await page
+      .getByRole('heading', { name: /Dashboard|Good|Welcome/ })
+      .first()
+      .waitFor();
+    await page.goto(`${server.url}/account`);
+    await page.getByRole('heading', { name: 'Two-step sign-in' }).waitFor();
+    await page.getByRole('button', { name: 'Set up two-step sign-in' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Set up two-step sign-in' });
+    await dialog.getByRole('img', { name: /QR code/ }).waitFor();
+    const secret = (await dialog.getByTestId('two-factor-secret').textContent()) ?? '';
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    // A wrong code is said in the field; nothing is turned on.
+    await dialog.getByLabel('Code from your app').fill('12345');
+    await dialog.getByRole('button', { name: 'Turn on' }).click();
+    await dialog.getByText('The code from your app is 6 digits.').waitFor();
+    await screenshot(page, 'two-factor-setup');
+    expect(await axeViolations(page)).toEqual([]);
+    await dialog.getByLabel('Code from your app').fill(currentCode(secret, Date.now()));
+    await dialog.getByRole('button', { name: 'Turn on' }).click();
+    const codesDialog = page.getByRole('dialog', { name: 'Save your recovery codes' });
+    const items = codesDialog.getByRole('listitem');
+    await items.first().waitFor();
+    expect(await items.count()).toBe(10);
+    const recovery = (await items.first().textContent()) ?? '';
+    await screenshot(page, 'two-factor-recovery-codes');
+    expect(await axeViolations(page)).toEqual([]);
+    const done = codesDialog.getByRole('button', { name: 'Done' });
+    expect(await done.isDisabled()).toBe(true);
+    await codesDialog.getByLabel('I have saved these codes').check();
+    await done.click();
+    await page.getByText('10 recovery codes left.').waitFor();
+
+    // Sign out; signing in now asks for the code.
+    await page.context().clearCookies();
+    await signIn(page, server.url);
+    await page.getByRole('heading', { name: 'Two-step sign-in' }).waitFor();
+    await screenshot(page, 'two-factor-sign-in');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByLabel('Code from your app').fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/not right/)
+      .waitFor();
+    // The step of the code that turned it on was used: wait for the next one.
+    const now = Date.now();
+    const nextStep = (Math.floor(now / 30_000) + 1) * 30_000;
+    await page.waitForTimeout(nextStep - now + 200);
+    await page.getByLabel('Code from your app').fill(currentCode(secret, Date.now()));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/`);
+
+    // And with a recovery code.
+    await page.context().clearCookies();
+    await signIn(page, server.url);
+    await page.getByRole('button', { name: 'Lost your phone? Use a recovery code' }).click();
+    await page.getByLabel('Recovery code').fill(recovery);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${server.url}/`);
+    await page.goto(`${server.url}/account`);
+    await page.getByText('9 recovery codes left.').waitFor();
+    await page.close();
+  }, 120_000);
+});
