@@ -30,7 +30,7 @@ declare module 'fastify' {
     /** Every route with its declared guard (for the route × principal matrix). */
     routeGuards(): RouteGuard[];
     /** The actor's access to a further permission (for a body field that needs more than the route's). */
-    permissionAccess(actor: Actor, permission: string): Promise<Access>;
+    permissionAccess(actor: Actor, permission: Permission): Promise<Access>;
   }
 }
 
@@ -50,7 +50,7 @@ export class UnguardedRouteError extends Error {
 /** Resolves the request's principal from its session cookie (or, later, API key). */
 export type Authenticator = {
   authenticate(request: FastifyRequest): Promise<Omit<Actor, 'routeAccess'> | null>;
-  access(actor: Omit<Actor, 'routeAccess'>, permission: string): Promise<Access>;
+  access(actor: Omit<Actor, 'routeAccess'>, permission: Permission): Promise<Access>;
 };
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -102,7 +102,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
   app.addHook('onRoute', (route) => {
     routes.push(route);
   });
-  app.decorate('permissionAccess', (actor: Actor, permission: string) => auth.access(actor, permission));
+  app.decorate('permissionAccess', (actor: Actor, permission: Permission) => auth.access(actor, permission));
   app.addHook('onReady', async () => {
     const bad = routes
       .map((r) => ({ r, problem: routeDeclarationProblem(r.config) }))
@@ -152,7 +152,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
       request.actor = { ...actor, routeAccess: null };
       return;
     }
-    const permission = config.permission as string;
+    const permission = config.permission as Permission;
     if (actor.user.mustChangePassword) {
       throw new HttpError(
         403,
@@ -183,7 +183,7 @@ export function markRoutesPublic(scope: FastifyInstance): void {
  * Requires one more permission than the route declares, for what this request asks (e.g. a bulk
  * edit that archives needs what the single-item archive route needs). Same refusals as the guard.
  */
-export async function requirePermission(request: FastifyRequest, permission: string): Promise<void> {
+export async function requirePermission(request: FastifyRequest, permission: Permission): Promise<void> {
   const actor = actorOf(request);
   const access = await request.server.permissionAccess(actor, permission);
   if (access === 'elevation-required') throw new ElevationRequiredError(permission);
