@@ -52,7 +52,9 @@ export function registerResources(modules: readonly AnyModule[]): void {
 
 /** How the resource is owned (its table and owner column). */
 export function resourceDef(name: string): ResourceDef {
-  const def = resources()[name];
+  // Own keys only: a name such as "toString" is not a resource.
+  const all = resources();
+  const def = Object.hasOwn(all, name) ? all[name] : undefined;
   if (def === undefined) throw new Error(`Unknown resource "${name}": declare it in its module's resources.`);
   return def;
 }
