@@ -92,7 +92,9 @@ async function guardedApp(extra?: (app: FastifyInstance) => void): Promise<{ app
     actor: request.actor === null ? null : { id: request.actor.user.id, routeAccess: request.actor.routeAccess },
     scope: request.scope,
   });
+  app.get('/', { config: { public: true } }, echo);
   app.get('/open', { config: { public: true } }, echo);
+  app.get('/things/:ref', { config: { public: true } }, echo);
   app.post('/open', { config: { public: true } }, echo);
   app.get('/me', { config: { authenticated: true } }, echo);
   app.post('/me', { config: { authenticated: true } }, echo);
@@ -148,6 +150,8 @@ describe('the guard on a request', () => {
       '/open?a=1&access_token=x',
       '/open?API_KEY=x',
       '/users?x=1&Api_Key=2',
+      '/?api_key=x',
+      '/things/a?apikey=1',
       `/open?q=${KEY_LIKE}`,
     ]) {
       const res = await app.inject({ method: 'GET', url });
@@ -161,6 +165,15 @@ describe('the guard on a request', () => {
     expect(seen.authenticated).toBe(0);
     // Words that merely resemble a credential parameter, or a short key-like value, are fine.
     for (const url of ['/open?my_api_key_note=x', '/open?q=api_key', '/open?q=stw_short', '/open?capikey=1']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
+    }
+    // Only the query is read: a path segment that looks like one (a reference, a SKU) is not refused.
+    for (const url of [
+      `/things/${KEY_LIKE}`,
+      `/things/${KEY_LIKE}?page=2`,
+      '/things/a&api_key=1',
+      '/things/a&api_key=1?page=2',
+    ]) {
       expect((await app.inject({ method: 'GET', url })).statusCode, url).toBe(200);
     }
   });
@@ -460,6 +473,7 @@ describe('the route list and the start-up refusal', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(UnguardedRouteError);
+      expect((error as Error).name).toBe('UnguardedRouteError');
       const lines = (error as Error).message.split('\n');
       expect(lines.slice(0, 4)).toEqual([
         'Refusing to start: every route must declare its guard.',
