@@ -53,6 +53,10 @@ describe('whereInScope', () => {
 
   it('reaches nothing for an `own` scope without ids (not every row, not the ownerless ones)', async () => {
     expect(await keyIds(selfScope('api_key', []))).toEqual([]);
+    // Without an empty `in ()`, which SQLite takes but PostgreSQL refuses as a syntax error.
+    const compiled = whereInScope(db.selectFrom('api_keys').select('id'), selfScope('api_key', [])).compile().sql;
+    expect(compiled).toContain('1 = 0');
+    expect(compiled).not.toMatch(/ in \(/);
   });
 
   it('reaches nothing for an `own` scope of a resource without an owner, rather than widening it', async () => {
