@@ -9,6 +9,7 @@ export default defineConfig({
     include: [
       'src/authz/**/*.test.ts',
       'src/server/http/*.test.ts',
+      'src/server/db/scoped.test.ts',
       'src/server/modules/module.test.ts',
       'test/hardening-own-scope.test.ts',
     ],

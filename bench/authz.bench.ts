@@ -10,7 +10,7 @@ import { subject as caslSubject, createMongoAbility, type MongoAbility, type Raw
 import { newEnforcer, newModelFromString } from 'casbin';
 import { Authz } from '../src/authz/index.ts';
 import type { Override, Policy, Resource, RoleDef, Subject } from '../src/authz/types.ts';
-import { PERMISSION_KEYS } from '../src/shared/permissions/catalog.ts';
+import { PERMISSION_KEYS, type Permission } from '../src/shared/permissions/catalog.ts';
 import { TEMPLATES } from '../src/shared/permissions/templates.ts';
 import { seeded } from './support.ts';
 
@@ -58,7 +58,7 @@ for (const u of users) {
   u.overrides = u.overrides.filter((o) => !seen.has(o.permission) && seen.add(o.permission));
 }
 
-type Check = { user: number; permission: string; owner: string | null };
+type Check = { user: number; permission: Permission; owner: string | null };
 const checks: Check[] = Array.from({ length: CHECKS }, () => {
   const user = Math.floor(rand() * USERS);
   const r = rand();

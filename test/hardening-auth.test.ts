@@ -11,17 +11,7 @@ import { openDatabase } from '../src/server/db/database.ts';
 import { countAuditEvents } from '../src/server/modules/audit/audit.repository.ts';
 import { LOGIN_FAILED } from '../src/server/modules/auth/auth.service.ts';
 import { PasswordHasher } from '../src/server/modules/auth/password.ts';
-import {
-  ADMIN_PASSWORD,
-  createStaff,
-  createTestApp,
-  ENGINES,
-  login,
-  type Session,
-  STAFF_PASSWORD,
-  setupBusiness,
-  type TestApp,
-} from './harness.ts';
+import { createBusinessApp, createStaff, ENGINES, type Session, STAFF_PASSWORD, type TestApp } from './harness.ts';
 import { listenLocal, post as postJson, sessionHeaders } from './net.ts';
 
 const BURST = 100;
@@ -73,9 +63,7 @@ describe.each(ENGINES)('limits hold under bursts on %s', (engine) => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp(engine, { config: { trustProxy: true } });
-    const a = await setupBusiness(t.app, 'studio');
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin } = await createBusinessApp(engine, 'studio', { config: { trustProxy: true } }));
     base = await listenLocal(t.app);
   });
   afterAll(async () => {
@@ -285,11 +273,9 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))(
     let bases: string[];
     let admin: Session;
     beforeAll(async () => {
-      t = await createTestApp(engine, { config: { trustProxy: true } });
+      ({ t, admin } = await createBusinessApp(engine, 'studio', { config: { trustProxy: true } }));
       other = await buildApp(t.config, { database: openDatabase(t.config.database), migrate: false });
       await other.ready();
-      const a = await setupBusiness(t.app, 'studio');
-      admin = await login(t.app, a.email, ADMIN_PASSWORD);
       bases = [await listenLocal(t.app), await listenLocal(other)];
     });
     afterAll(async () => {
@@ -343,9 +329,7 @@ describe.each(ENGINES)('second-admin approvals under a burst on %s', (engine) =>
   let admin: Session;
   let base: string;
   beforeAll(async () => {
-    t = await createTestApp(engine);
-    const a = await setupBusiness(t.app, 'stores');
-    admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    ({ t, admin } = await createBusinessApp(engine, 'stores'));
     base = await listenLocal(t.app);
   });
   afterAll(async () => t.close());

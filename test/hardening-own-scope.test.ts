@@ -11,17 +11,7 @@ import type { DB } from '../src/server/db/schema.ts';
 import { inScope, OwnOnlyError, scopeFor, systemScope } from '../src/server/http/scope.ts';
 import { getUser, listUsers } from '../src/server/modules/users/users.repository.ts';
 import { createApiKey, createItem, setOverride } from './factories.ts';
-import {
-  ADMIN_PASSWORD,
-  createBusinessApp,
-  createStaff,
-  createTestApp,
-  ENGINES,
-  login,
-  type Session,
-  setupBusiness,
-  type TestApp,
-} from './harness.ts';
+import { createBusinessApp, createStaff, createTestApp, ENGINES, type Session, type TestApp } from './harness.ts';
 import { listenLocal, send, sessionHeaders } from './net.ts';
 
 type Item = { id: string; name: string; active: boolean };
@@ -340,13 +330,13 @@ describe('routes declare the resource they act on', () => {
   });
 
   it('refuses own access on a route that names no resource (fail closed), and lets all access through', async () => {
-    t = await createTestApp('sqlite', {
+    const business = await createBusinessApp('sqlite', 'stores', {
       extraRoutes: (api) => {
         api.get('/unscoped', { config: { permission: 'users.view' } }, async () => ({ ok: true }));
       },
     });
-    const a = await setupBusiness(t.app, 'stores');
-    const admin = await login(t.app, a.email, ADMIN_PASSWORD);
+    t = business.t;
+    const admin = business.admin;
     const staff = await createStaff(t.app, admin, 'user');
     await grantOwn(admin, staff.id, 'users.view');
     const own = await staff.session.inject({ method: 'GET', url: '/api/v1/unscoped' });

@@ -202,12 +202,16 @@ export function sessionFrom(app: FastifyInstance, res: LightMyRequestResponse): 
   };
 }
 
-/** A fresh app with a business set up and its admin signed in: what most suites start from. */
+/**
+ * A fresh app with a business set up and its admin signed in: what most suites start from.
+ * `options` are those of `createTestApp` (configuration, extra routes or modules, clock).
+ */
 export async function createBusinessApp(
   engine: Engine,
   template: 'studio' | 'stores' = 'stores',
+  options: Parameters<typeof createTestApp>[1] = {},
 ): Promise<{ t: TestApp; admin: Session; adminId: string; email: string }> {
-  const t = await createTestApp(engine);
+  const t = await createTestApp(engine, options);
   const a = await setupBusiness(t.app, template);
   return { t, admin: await login(t.app, a.email, ADMIN_PASSWORD), adminId: a.adminId, email: a.email };
 }

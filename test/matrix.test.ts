@@ -11,16 +11,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources } from '../src/server/http/scope.ts';
 import { PERMISSION_KEYS } from '../src/shared/permissions/catalog.ts';
-import {
-  ADMIN_PASSWORD,
-  createStaff,
-  createTestApp,
-  ENGINES,
-  login,
-  sessionFrom,
-  setupBusiness,
-  type TestApp,
-} from './harness.ts';
+import { createBusinessApp, createStaff, ENGINES, sessionFrom, type TestApp } from './harness.ts';
 import {
   anonymous,
   guardTable,
@@ -46,10 +37,9 @@ describe.each(ENGINES)('route × principal matrix on %s', (engine) => {
     let adminPrincipal: Principal;
     let adminId: string;
     beforeAll(async () => {
-      t = await createTestApp(engine);
-      const a = await setupBusiness(t.app, 'stores');
-      adminId = a.adminId;
-      const admin = await login(t.app, a.email, ADMIN_PASSWORD);
+      const business = await createBusinessApp(engine, 'stores');
+      ({ t, adminId } = business);
+      const admin = business.admin;
       const level = (role: string) => (p: string, r: string | null) =>
         outcomeOf(roleLevel('stores', role, p), false, r);
       for (const role of ['user', 'superuser', 'admin']) {
@@ -58,10 +48,10 @@ describe.each(ENGINES)('route × principal matrix on %s', (engine) => {
       }
       // A User with every permission granted explicitly, and one with own-record grants only.
       const granted = await createStaff(t.app, admin, 'user');
-      await overrides(t, granted.id, a.adminId, 'grant', 'any', () => true);
+      await overrides(t, granted.id, adminId, 'grant', 'any', () => true);
       principals.push(sessionPrincipal(t, 'user + grant(any) of all', granted.session, () => 'pass'));
       const own = await createStaff(t.app, admin, 'user');
-      await overrides(t, own.id, a.adminId, 'grant', 'own', (p) => roleLevel('stores', 'user', p) === 'none');
+      await overrides(t, own.id, adminId, 'grant', 'own', (p) => roleLevel('stores', 'user', p) === 'none');
       const ownGrant = sessionPrincipal(t, 'user + grant(own) of the rest', own.session, (p, r) =>
         outcomeOf(roleLevel('stores', 'user', p) === 'none' ? 'own' : roleLevel('stores', 'user', p), false, r),
       );
@@ -78,7 +68,7 @@ describe.each(ENGINES)('route × principal matrix on %s', (engine) => {
       ];
       // An Admin with every permission denied: deny beats the role.
       const denied = await createStaff(t.app, admin, 'admin');
-      await overrides(t, denied.id, a.adminId, 'deny', 'any', () => true);
+      await overrides(t, denied.id, adminId, 'deny', 'any', () => true);
       principals.push(sessionPrincipal(t, 'admin + deny of all', denied.session, () => 'forbidden'));
       // An API key of the admin carrying every other permission.
       const carried: readonly string[] = PERMISSION_KEYS.filter((_, i) => i % 2 === 0);
@@ -144,9 +134,9 @@ describe.each(ENGINES)('route × principal matrix on %s', (engine) => {
     let t: TestApp;
     const principals: Principal[] = [anonymous];
     beforeAll(async () => {
-      t = await createTestApp(engine);
-      const a = await setupBusiness(t.app, 'studio');
-      const admin = await login(t.app, a.email, ADMIN_PASSWORD);
+      const business = await createBusinessApp(engine, 'studio');
+      t = business.t;
+      const admin = business.admin;
       // No studio route needs the master code yet (agenda, clients and sales come later), so the
       // admin gives the Assistant two elevated entries in the role editor; the oracle knows them.
       const edits = { assistant: { 'users.view': 'elevated', 'settings.view': 'elevated' } } as const;

@@ -18,14 +18,12 @@ import { navItemsFor, settingsTabsFor, type Viewer, WEB_MODULES } from '../src/s
 import { type RoleTemplate, TEMPLATES } from '../src/shared/permissions/templates.ts';
 import { auditCoverageProblems, runAuditScenarios, SCENARIOS, type Scenario } from './audit-scenarios.ts';
 import {
-  ADMIN_PASSWORD,
+  createBusinessApp,
   createClock,
   createStaff,
   createTestApp,
   createTestDatabase,
   ENGINES,
-  login,
-  setupBusiness,
   type TestApp,
   testConfig,
 } from './harness.ts';
@@ -272,10 +270,8 @@ describe.each(ENGINES)('a throw-away module on %s', (engine) => {
       guard: 'inventory.add',
       resource: 'gadget',
     });
-    const m = await createTestApp(engine, { extraModules: [gadgets] });
+    const { t: m, admin } = await createBusinessApp(engine, 'stores', { extraModules: [gadgets] });
     try {
-      const a = await setupBusiness(m.app, 'stores');
-      const admin = await login(m.app, a.email, ADMIN_PASSWORD);
       const principals: Principal[] = [anonymous];
       for (const role of ['user', 'superuser']) {
         const s = await createStaff(m.app, admin, role);

@@ -21,9 +21,14 @@ const OWN = 2;
 const ELEVATED = 4;
 const BIT: Readonly<Record<Policy, number>> = { allow: ALLOW, own: OWN, elevated: ELEVATED };
 
-export type EngineOptions = {
+/**
+ * `P` is the engine's permission type: the server instantiates the engine with the catalog's
+ * `Permission` literal type, so checking a misspelt permission fails the type-check; the engine
+ * itself stays free of the catalog (any string type will do, e.g. in its own tests).
+ */
+export type EngineOptions<P extends string = string> = {
   /** Every permission the engine knows; checks of anything else throw. */
-  readonly permissions: readonly string[];
+  readonly permissions: readonly P[];
   readonly roles: readonly RoleDef[];
   /** Clock in epoch milliseconds; injectable for tests. */
   readonly now?: () => number;
@@ -69,15 +74,15 @@ function resolveInheritance(roles: readonly RoleDef[]): Map<string, RoleDef> {
  * allow / own / elevated bits over the inheritance closure); a user's own entries are read on
  * every check, so a grant or revoke is visible to the very next check.
  */
-export class Authz {
-  readonly permissions: readonly string[];
+export class Authz<P extends string = string> {
+  readonly permissions: readonly P[];
   private readonly index: Map<string, number>;
   private readonly roles: Map<string, CompiledRole>;
   private readonly comboCache = new Map<string, Uint8Array>();
   private readonly now: () => number;
   private readonly formatDate: (epochMs: number) => string;
 
-  constructor(options: EngineOptions) {
+  constructor(options: EngineOptions<P>) {
     this.permissions = options.permissions;
     this.index = new Map(options.permissions.map((p, i) => [p, i]));
     this.now = options.now ?? Date.now;
@@ -187,7 +192,7 @@ export class Authz {
    * own resources). Then the role entries: `allow` yes; `elevated` while the session is elevated;
    * `own` only on a resource whose owner is one of the subject's ids. Nothing else allows.
    */
-  can(subject: Subject, permission: string, resource?: Resource): boolean {
+  can(subject: Subject, permission: P, resource?: Resource): boolean {
     const i = this.indexOf(permission);
     // Stryker disable next-line ConditionalExpression,EqualityOperator: skips reading the clock when nothing depends on it
     const needsClock = subject.elevatedUntil !== null || subject.overrides.length > 0;
@@ -201,7 +206,7 @@ export class Authz {
   }
 
   /** What the subject may do with the permission right now, regardless of a particular resource. */
-  access(subject: Subject, permission: string): Access {
+  access(subject: Subject, permission: P): Access {
     const i = this.indexOf(permission);
     const now = this.now();
     const bits = this.bitsFor(subject, i, permission, now);
@@ -218,18 +223,18 @@ export class Authz {
    * the session's elevation: `null` when not at all (never granted, denied, deactivated, outside
    * an API key's scope). Used to judge whether one person covers another ("reach").
    */
-  breadth(subject: Subject, permission: string): Breadth | null {
+  breadth(subject: Subject, permission: P): Breadth | null {
     const bits = this.bitsFor(subject, this.indexOf(permission), permission, this.now());
     if (bits <= 0) return null;
     return { allow: (bits & ALLOW) !== 0, own: (bits & OWN) !== 0, elevated: (bits & ELEVATED) !== 0 };
   }
 
   /** Every catalog permission with its state and provenance: what the permissions page shows. */
-  effective(subject: Subject): EffectiveEntry[] {
+  effective(subject: Subject): EffectiveEntry<P>[] {
     return this.permissions.map((p) => this.effectiveOne(subject, p));
   }
 
-  effectiveOne(subject: Subject, permission: string): EffectiveEntry {
+  effectiveOne(subject: Subject, permission: P): EffectiveEntry<P> {
     const i = this.indexOf(permission);
     const now = this.now();
     let override: Override | null = null;
@@ -303,12 +308,12 @@ export class Authz {
   }
 
   /** The decision with the reasons a person can read. Agrees with `can` by construction. */
-  explain(subject: Subject, permission: string, resource?: Resource): Explanation {
+  explain(subject: Subject, permission: P, resource?: Resource): Explanation<P> {
     const i = this.indexOf(permission);
     const now = this.now();
     const allowed = this.can(subject, permission, resource);
     const reasons: string[] = [];
-    const done = (code: DecisionCode, summary: string): Explanation => ({
+    const done = (code: DecisionCode, summary: string): Explanation<P> => ({
       permission,
       allowed,
       code,

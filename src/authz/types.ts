@@ -68,8 +68,8 @@ export type DecisionCode =
   | 'only-own'
   | 'not-granted';
 
-export type Explanation = {
-  readonly permission: string;
+export type Explanation<P extends string = string> = {
+  readonly permission: P;
   readonly allowed: boolean;
   readonly code: DecisionCode;
   /** One line a person can read, e.g. "Granted by role Superuser (inherited from User)." */
@@ -81,8 +81,8 @@ export type Explanation = {
 /** The colour the permissions page shows: green, gray, red or empty. */
 export type EffectiveState = 'grant' | 'inherited' | 'deny' | 'none';
 
-export type EffectiveEntry = {
-  readonly permission: string;
+export type EffectiveEntry<P extends string = string> = {
+  readonly permission: P;
   readonly state: EffectiveState;
   readonly access: Access;
   /** True when elevation would widen access to every record (role entry `elevated`). */

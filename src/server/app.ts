@@ -11,7 +11,7 @@ import { TEMPLATES } from '../shared/permissions/templates.ts';
 import { composeCore, composeServices, type Services } from './compose.ts';
 import type { Config } from './config.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
-import { markRoutesPublic, type RouteGuard, registerRouteGuard } from './http/guard.ts';
+import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
 import { openApiOptions } from './http/openapi.ts';
 import { frameworkError, registerProblemHandler } from './http/problem.ts';
 import { anonCtxOf } from './http/route.ts';
@@ -19,7 +19,7 @@ import { registerResources, resources } from './http/scope.ts';
 import { registerWeb } from './http/web.ts';
 import { contextFor } from './modules/context.ts';
 import { MODULES } from './modules/index.ts';
-import { type AnyModule, ModuleError, ownOnOwnerlessProblems } from './modules/module.ts';
+import { type AnyModule, ModuleError, refuseOwnOnOwnerless } from './modules/module.ts';
 
 export type { Services };
 
@@ -172,26 +172,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     );
   }
   if (options.extraRoutes) await app.register(async (api) => options.extraRoutes?.(api), { prefix: '/api/v1' });
-  app.addHook('onReady', async () => refuseOwnOnOwnerless(app.routeGuards()));
-  return app;
-}
-
-/**
- * Start-up check: a route whose permission a built-in role gives as `own` must act on a resource
- * with an owner column, or the server does not start (naming the route, permission and resource).
- */
-function refuseOwnOnOwnerless(routes: readonly RouteGuard[]): void {
-  const problems = ownOnOwnerlessProblems(
-    routes.map((r) => ({
-      method: r.method,
-      url: r.url,
-      permission: r.guard === 'public' || r.guard === 'authenticated' ? null : r.guard,
-      resource: r.resource,
-    })),
-    resources(),
-    Object.values(TEMPLATES).map((t) => ({ template: t.key, roles: t.roles })),
+  app.addHook('onReady', async () =>
+    refuseOwnOnOwnerless(
+      app.routeGuards(),
+      resources(),
+      Object.values(TEMPLATES).map((t) => ({ template: t.key, roles: t.roles })),
+    ),
   );
-  if (problems.length > 0) {
-    throw new ModuleError(`Refusing to start: own access on a resource without an owner.\n  ${problems.join('\n  ')}`);
-  }
+  return app;
 }

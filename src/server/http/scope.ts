@@ -46,13 +46,16 @@ export function registerResources(modules: readonly AnyModule[]): void {
     if (had !== undefined && (had.table !== def.table || had.owner !== def.owner)) {
       throw new Error(`The resource "${name}" is declared twice, differently.`);
     }
+    // Stryker disable next-line ConditionalExpression: equivalent — setting an identical declaration again changes no entry.
     if (had === undefined) extra.set(name, def);
   }
 }
 
 /** How the resource is owned (its table and owner column). */
 export function resourceDef(name: string): ResourceDef {
-  const def = resources()[name];
+  // Own keys only: a name such as "toString" is not a resource.
+  const all = resources();
+  const def = Object.hasOwn(all, name) ? all[name] : undefined;
   if (def === undefined) throw new Error(`Unknown resource "${name}": declare it in its module's resources.`);
   return def;
 }
@@ -148,7 +151,8 @@ export function scopeOf<R extends ResourceName>(request: FastifyRequest, resourc
 /** True when the scope reaches a record owned by `ownerId`. */
 export function inScope(scope: Scope, ownerId: string | null | undefined): boolean {
   if (scope.kind === 'all') return true;
-  return ownerId !== null && ownerId !== undefined && scope.ownerIds.includes(ownerId);
+  // An owner id of null or undefined is never among the scope's ids (strings).
+  return scope.ownerIds.includes(ownerId as string);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RoleTemplate } from '../../shared/permissions/templates.ts';
-import { defineModule, ModuleError, ownOnOwnerlessProblems, resourcesOf } from './module.ts';
+import { defineModule, ModuleError, ownOnOwnerlessProblems, refuseOwnOnOwnerless, resourcesOf } from './module.ts';
 
 const role = (key: string, entries: Record<string, 'allow' | 'own' | 'elevated'>): RoleTemplate => ({
   key,
@@ -65,6 +65,54 @@ describe('ownOnOwnerlessProblems', () => {
     );
     expect(problems.map((p) => p.split(':')[0])).toEqual(['GET /a', 'GET /b']);
     expect(problems.every((p) => p.includes('(studio/artist)'))).toBe(true);
+  });
+});
+
+describe('refuseOwnOnOwnerless: the start-up check', () => {
+  const guarded = (guard: string, resource: string | null, method = 'GET', url = '/api/v1/things') => ({
+    method,
+    url,
+    guard,
+    resource,
+  });
+
+  it('stops the server, naming every route, its permission, the roles and the ownerless resource', () => {
+    const routes = [guarded('reports.view', 'thing', 'GET', '/a'), guarded('reports.view', null, 'POST', '/b')];
+    const error = (() => {
+      try {
+        refuseOwnOnOwnerless(routes, RESOURCES, TEMPLATES);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ModuleError);
+    expect((error as Error).message).toBe(
+      [
+        'Refusing to start: own access on a resource without an owner.',
+        '  GET /a: permission "reports.view" is given as own records only (studio/artist, stores/user), but the route acts on "thing", which has no owner',
+        '  POST /b: permission "reports.view" is given as own records only (studio/artist, stores/user), but the route names no resource',
+      ].join('\n'),
+    );
+  });
+
+  it('lets the server start when every own-given permission acts on an owned resource', () => {
+    expect(() =>
+      refuseOwnOnOwnerless(
+        [guarded('reports.view', 'mine'), guarded('sales.view', 'thing'), guarded('inventory.view', null)],
+        RESOURCES,
+        TEMPLATES,
+      ),
+    ).not.toThrow();
+    expect(() => refuseOwnOnOwnerless([], RESOURCES, TEMPLATES)).not.toThrow();
+  });
+
+  it('reads public and authenticated routes as having no permission, whatever a role names', () => {
+    // A role entry under the name of a guard kind would be found if those were read as permissions.
+    const odd = [{ template: 'odd', roles: [role('r', { public: 'own', authenticated: 'own' })] }];
+    expect(() =>
+      refuseOwnOnOwnerless([guarded('public', 'thing'), guarded('authenticated', null)], RESOURCES, odd),
+    ).not.toThrow();
+    expect(() => refuseOwnOnOwnerless([guarded('reports.view', 'thing')], RESOURCES, odd)).not.toThrow();
   });
 });
 

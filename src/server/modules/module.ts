@@ -118,6 +118,31 @@ export function resourcesOf(modules: readonly AnyModule[]): Record<string, Resou
   return out;
 }
 
+/**
+ * Start-up check: a route whose permission a built-in role gives as `own` must act on a resource
+ * with an owner column, or the server does not start (naming the route, permission and resource).
+ * `routes` as the guard lists them (`guard` is the permission, or `public` / `authenticated`).
+ */
+export function refuseOwnOnOwnerless(
+  routes: readonly { method: string; url: string; guard: string; resource: string | null }[],
+  resources: Readonly<Record<string, ResourceDef>>,
+  templates: readonly RoleSource[],
+): void {
+  const problems = ownOnOwnerlessProblems(
+    routes.map((r) => ({
+      method: r.method,
+      url: r.url,
+      permission: r.guard === 'public' || r.guard === 'authenticated' ? null : r.guard,
+      resource: r.resource,
+    })),
+    resources,
+    templates,
+  );
+  if (problems.length > 0) {
+    throw new ModuleError(`Refusing to start: own access on a resource without an owner.\n  ${problems.join('\n  ')}`);
+  }
+}
+
 export class ModuleError extends Error {
   override name = 'ModuleError';
 }

@@ -26,6 +26,7 @@ import {
   SupplierList,
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
 import { requirePermission } from '../../http/guard.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
@@ -41,7 +42,7 @@ const Archived = z.object({ archived: z.enum(['true', 'false']).default('false')
  * (PATCH /items/:id is inventory.edit; archive and restore are inventory.delete). A bulk edit is
  * never a way around a single-item permission.
  */
-const BULK_FIELD_PERMISSIONS: Record<keyof BulkEditBody['set'], string> = {
+const BULK_FIELD_PERMISSIONS: Record<keyof BulkEditBody['set'], Permission> = {
   vatRateBp: 'inventory.edit',
   categoryId: 'inventory.edit',
   reorderLevel: 'inventory.edit',

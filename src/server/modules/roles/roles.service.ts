@@ -1,5 +1,5 @@
 import { Authz } from '../../../authz/index.ts';
-import { PERMISSION_KEYS } from '../../../shared/permissions/catalog.ts';
+import { PERMISSION_KEYS, type Permission } from '../../../shared/permissions/catalog.ts';
 import type { Database, Tx } from '../../db/database.ts';
 import { getSetting, putSetting } from '../settings/settings.repository.ts';
 import { SETTING } from '../settings/settings.service.ts';
@@ -11,7 +11,7 @@ import { loadRoleDefs } from './roles.repository.ts';
  * role edit made on any server instance applies to the next request everywhere.
  */
 export class RolesService {
-  private current: { version: number; engine: Authz } | null = null;
+  private current: { version: number; engine: Authz<Permission> } | null = null;
   private readonly database: Database;
   private readonly now: () => number;
 
@@ -24,12 +24,12 @@ export class RolesService {
    * The engine for the current roles. `db` may be a transaction that has just changed them: its
    * engine is built but not cached, since the transaction may still roll back.
    */
-  async engine(db: Tx = this.database.db): Promise<Authz> {
+  async engine(db: Tx = this.database.db): Promise<Authz<Permission>> {
     return this.engineAt((await getSetting<number>(db, SETTING.rolesVersion)) ?? 0, db);
   }
 
   /** The engine for a roles version the caller has just read (saves reading it twice per request). */
-  async engineAt(version: number, db: Tx = this.database.db): Promise<Authz> {
+  async engineAt(version: number, db: Tx = this.database.db): Promise<Authz<Permission>> {
     if (this.current?.version === version) return this.current.engine;
     const engine = new Authz({ permissions: PERMISSION_KEYS, roles: await loadRoleDefs(db), now: this.now });
     if (db === this.database.db) this.current = { version, engine };
