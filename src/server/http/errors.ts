@@ -1,3 +1,5 @@
+import { isPermission, permissionDef } from '../../shared/permissions/catalog.ts';
+
 /**
  * Typed errors that services throw; the problem handler maps each to RFC 9457 problem+json.
  * No handler writes a status code by hand.
@@ -47,9 +49,11 @@ export class ForbiddenError extends HttpError {
   }
 }
 
+/** Staff read the permission's label (“Manage stock”); its key stays in `permission` for programs. */
 export class ElevationRequiredError extends HttpError {
   constructor(permission: string) {
-    super(403, 'elevation-required', 'Master code required', `This action needs the master code (${permission}).`, {
+    const label = isPermission(permission) ? permissionDef(permission).label : permission;
+    super(403, 'elevation-required', 'Master code required', `This action (“${label}”) needs the master code.`, {
       extra: { permission },
     });
   }

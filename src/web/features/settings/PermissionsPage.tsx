@@ -547,8 +547,8 @@ function PendingRequests() {
         {items.map((r) => (
           <Group key={r.id} justify="space-between">
             <Text size="sm">
-              <b>{r.permission}</b> for {r.user.name}, asked by {r.requestedBy.name} on{' '}
-              {formatDateTime(r.requestedAt, me.business.timezone)}: “{r.reason}”
+              <b>{PERMISSIONS.find((d) => d.key === r.permission)?.label ?? r.permission}</b> for {r.user.name}, asked
+              by {r.requestedBy.name} on {formatDateTime(r.requestedAt, me.business.timezone)}: “{r.reason}”
             </Text>
             <Group gap="xs">
               <Button
