@@ -13,8 +13,11 @@ export const SCREENSHOTS = path.join(ROOT, 'e2e/screenshots');
 
 export type Server = { url: string; stop(): Promise<void> };
 
-/** Starts `steward serve` on an empty data directory (the web app must be built: npm run test:e2e does it). */
-export async function startServer(): Promise<Server> {
+/**
+ * Starts `steward serve` on an empty data directory (the web app must be built: npm run test:e2e
+ * does it). `env` adds or overrides environment variables (e.g. a disk-space warning threshold).
+ */
+export async function startServer(env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-e2e-'));
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/steward.mjs'), 'serve'], {
@@ -27,6 +30,7 @@ export async function startServer(): Promise<Server> {
       STEWARD_KEY_DIR: path.join(dataDir, 'keys'),
       DATABASE_URL: '',
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

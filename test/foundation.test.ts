@@ -24,7 +24,15 @@ describe.each(ENGINES)('foundation on %s', (engine) => {
   afterAll(async () => t.close());
 
   it('answers /healthz and /readyz with the engine and no pending migrations', async () => {
-    expect((await t.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await t.app.inject('/healthz')).json()).toEqual({
+      status: 'ok',
+      disk: {
+        freeBytes: expect.any(Number),
+        totalBytes: expect.any(Number),
+        freePercent: expect.any(Number),
+        low: expect.any(Boolean),
+      },
+    });
     const ready = await t.app.inject('/readyz');
     expect(ready.statusCode).toBe(200);
     expect(ready.json()).toEqual({

@@ -26,6 +26,15 @@ const EnvSchema = z.object({
     .min(0, 'must be 0 (off) or more')
     .max(24 * 60, 'must be at most 1440 (a day)')
     .default(10),
+  STEWARD_DISK_WARN_FREE_MB: z.coerce
+    .number({ error: 'must be a number of megabytes' })
+    .min(0, 'must be 0 (off) or more')
+    .default(500),
+  STEWARD_DISK_WARN_FREE_PERCENT: z.coerce
+    .number({ error: 'must be a percentage' })
+    .min(0, 'must be between 0 and 100')
+    .max(100, 'must be between 0 and 100')
+    .default(5),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   TRUST_PROXY: z
     .string()
@@ -63,6 +72,11 @@ export type Config = {
     /** Minutes between automatic checkpoints; 0 = only on demand. */
     checkpointMinutes: number;
   };
+  /**
+   * Admins are warned when the data directory's volume has less free space than either bound.
+   * Optional so that test configurations built by hand keep the defaults.
+   */
+  diskWarning?: { freeBytes: number; freePercent: number };
   /** Directory of the built web app; absent in API-only tests. */
   webDist: string | null;
   /** Injectable clock (epoch ms). */
@@ -104,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       keyFile,
       checkpointFile: path.join(path.dirname(keyFile), 'audit-checkpoints.jsonl'),
       checkpointMinutes: e.STEWARD_AUDIT_CHECKPOINT_MINUTES,
+    },
+    diskWarning: {
+      freeBytes: Math.round(e.STEWARD_DISK_WARN_FREE_MB * 1024 * 1024),
+      freePercent: e.STEWARD_DISK_WARN_FREE_PERCENT,
     },
     webDist: path.resolve(import.meta.dirname, '../../dist/web'),
     now: Date.now,

@@ -211,12 +211,28 @@ function parseSavepoint(command: 'savepoint' | 'rollback to' | 'release', name: 
   return RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)]);
 }
 
+/**
+ * A statement was sent to a transaction SQLite had already rolled back after an earlier failure
+ * (the caller caught that failure and went on). Nothing more is written; the earlier error is
+ * the cause to report.
+ */
+export class TransactionEndedError extends Error {
+  override name = 'TransactionEndedError';
+  constructor(cause: unknown) {
+    super('The transaction was rolled back by SQLite after an earlier failure; this statement was not run.', {
+      cause,
+    });
+  }
+}
+
 /** One operation's handle: bound to the writer while in a transaction, else routed per statement. */
 class WalConnection implements DatabaseConnection {
   readonly #writer: ReturnType<typeof openSqlite>;
   readonly #reader: ReturnType<typeof openSqlite>;
   readonly #lock: WriterLock;
   #release: (() => void) | null = null;
+  /** The failure after which SQLite rolled the open transaction back, if any. */
+  #endedBy: unknown = null;
 
   constructor(writer: ReturnType<typeof openSqlite>, reader: ReturnType<typeof openSqlite>, lock: WriterLock) {
     this.#writer = writer;
@@ -226,6 +242,7 @@ class WalConnection implements DatabaseConnection {
 
   async begin(): Promise<void> {
     this.#release = await this.#lock.acquire();
+    this.#endedBy = null;
     try {
       this.#writer.raw.exec('BEGIN IMMEDIATE');
     } catch (err) {
@@ -234,10 +251,29 @@ class WalConnection implements DatabaseConnection {
     }
   }
 
+  /**
+   * Ends the transaction. A failed COMMIT keeps the writer (the transaction may still be open and
+   * Kysely rolls it back next), so no other transaction begins on the connection in between. A
+   * ROLLBACK of a transaction SQLite already ended (after SQLITE_FULL, SQLITE_IOERR, …) is skipped,
+   * so the error that ended it reaches the caller instead of "cannot rollback".
+   */
   async end(command: 'commit' | 'rollback'): Promise<void> {
+    const raw = this.#writer.raw;
+    if (command === 'commit') {
+      try {
+        raw.exec('COMMIT');
+      } catch (err) {
+        if (!raw.isTransaction) this.release();
+        throw err;
+      }
+      this.release();
+      return;
+    }
     try {
-      // A failed statement (e.g. a full disk) may already have rolled SQLite back.
-      if (command === 'commit' || this.#writer.raw.isTransaction) this.#writer.raw.exec(command.toUpperCase());
+      if (raw.isTransaction) raw.exec('ROLLBACK');
+    } catch (err) {
+      // Only a rollback that leaves the transaction open is worth reporting over the original error.
+      if (raw.isTransaction) throw err;
     } finally {
       this.release();
     }
@@ -250,7 +286,17 @@ class WalConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.#release) return run<R>(this.#writer, compiled);
+    if (this.#release) {
+      // SQLite rolls the whole transaction back on some failures (a full disk, an I/O error): a
+      // statement run after that would commit on its own, outside the transaction it belongs to.
+      if (!this.#writer.raw.isTransaction) throw new TransactionEndedError(this.#endedBy);
+      try {
+        return run<R>(this.#writer, compiled);
+      } catch (err) {
+        if (!this.#writer.raw.isTransaction) this.#endedBy = err;
+        throw err;
+      }
+    }
     if (SelectQueryNode.is(compiled.query)) return run<R>(this.#reader, compiled);
     const release = await this.#lock.acquire();
     try {

@@ -1,3 +1,5 @@
+import { isPermission, permissionDef } from '../../shared/permissions/catalog.ts';
+
 /**
  * Typed errors that services throw; the problem handler maps each to RFC 9457 problem+json.
  * No handler writes a status code by hand.
@@ -47,9 +49,11 @@ export class ForbiddenError extends HttpError {
   }
 }
 
+/** Staff read the permission's label (“Manage stock”); its key stays in `permission` for programs. */
 export class ElevationRequiredError extends HttpError {
   constructor(permission: string) {
-    super(403, 'elevation-required', 'Master code required', `This action needs the master code (${permission}).`, {
+    const label = isPermission(permission) ? permissionDef(permission).label : permission;
+    super(403, 'elevation-required', 'Master code required', `This action (“${label}”) needs the master code.`, {
       extra: { permission },
     });
   }
@@ -71,4 +75,41 @@ export class TooManyRequestsError extends HttpError {
   constructor(detail: string, retryAfterSeconds: number) {
     super(429, 'too-many-requests', 'Too many attempts', detail, { extra: { retryAfter: retryAfterSeconds } });
   }
+}
+
+/**
+ * The disk under the database or the data directory is full: the change was refused and nothing
+ * of it was kept. 507 Insufficient Storage tells clients it is not their request's fault.
+ */
+export class DiskFullError extends HttpError {
+  constructor() {
+    super(
+      507,
+      'disk-full',
+      "The server's disk is full",
+      'Nothing was saved: the server has run out of disk space. Ask your administrator to free some space, then try again.',
+    );
+  }
+}
+
+/** SQLite's primary result code SQLITE_FULL ("database or disk is full"); extended codes keep it in the low byte. */
+const SQLITE_FULL = 13;
+/** PostgreSQL's SQLSTATE disk_full ("could not extend file …: No space left on device"). */
+const PG_DISK_FULL = '53100';
+
+/**
+ * The error that says the disk is full, if `err` is one or was caused by one (following `cause`):
+ * SQLite's SQLITE_FULL from `node:sqlite`, PostgreSQL's disk_full, or a file write's ENOSPC/EDQUOT.
+ */
+export function diskFullCause(err: unknown): Error | null {
+  const seen = new Set<unknown>();
+  let e = err;
+  while (e instanceof Error && !seen.has(e)) {
+    seen.add(e);
+    const { code, errcode } = e as { code?: unknown; errcode?: unknown };
+    if (code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' && (errcode & 0xff) === SQLITE_FULL) return e;
+    if (code === PG_DISK_FULL || code === 'ENOSPC' || code === 'EDQUOT') return e;
+    e = e.cause;
+  }
+  return null;
 }

@@ -81,12 +81,20 @@ export function openApiOptions(
   };
 }
 
-/** operationIds, per-operation security, and the guard's refusals where a route lists none. */
+/**
+ * operationIds, per-operation security, the guard's refusals where a route lists none, and the
+ * full-disk refusal (507) on every operation that writes.
+ */
 export function finishDocument<D extends Document>(document: D): D {
   for (const [url, item] of Object.entries(document.paths ?? {})) {
     for (const [method, op] of Object.entries(item)) {
       if (!METHODS.includes(method)) continue;
       op.operationId ??= operationIdFor(method, url);
+      // Any write can find the disk full (a sign-in writes its session too).
+      if (method !== 'get' && method !== 'head') {
+        op.responses ??= {};
+        op.responses['507'] ??= problemResponse("The server's disk is full: nothing was saved");
+      }
       const guard = op['x-permission'];
       if (guard === 'public') {
         op.security = [];

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { type FieldError, HttpError } from './errors.ts';
+import { DiskFullError, diskFullCause, type FieldError, HttpError } from './errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -110,6 +110,12 @@ export function registerProblemHandler(
     if (mapped) {
       request.log.info({ err: { code: error.code, message: error.message } }, 'request refused');
       return send(reply, request, mapped);
+    }
+    const full = diskFullCause(error);
+    if (full) {
+      // The cause an operator needs ("database or disk is full", ENOSPC on a path, SQLSTATE 53100).
+      request.log.error({ err: full }, `the disk is full, the request was refused: ${full.message}`);
+      return send(reply, request, new DiskFullError());
     }
     request.log.error({ err: error }, 'unhandled error');
     return send(

@@ -38,4 +38,5 @@ export const keys = {
     settings: ['settings', 'security'] as const,
   },
   settings: { inventory: ['settings', 'inventory'] as const },
+  system: { disk: ['system', 'disk'] as const },
 } as const;

@@ -1,18 +1,42 @@
 import type { FastifyInstance } from 'fastify';
-import { Health, Ready } from '../../../shared/contracts/health.ts';
+import { DiskReport, Health, Ready } from '../../../shared/contracts/health.ts';
 import { type Database, pendingMigrations, ping } from '../../db/database.ts';
-import { zod } from '../../http/route.ts';
+import { responses, zod } from '../../http/route.ts';
+import type { DiskMonitor } from './disk-space.ts';
 
-/** Liveness and readiness probes (outside /api/v1, as orchestrators expect). */
-export async function healthRoutes(app: FastifyInstance, opts: { database: Database }): Promise<void> {
-  const { database } = opts;
+/** Liveness and readiness probes (outside /api/v1, as orchestrators expect), and free disk space. */
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { database: Database; disk: DiskMonitor },
+): Promise<void> {
+  const { database, disk } = opts;
   zod(app).get(
     '/healthz',
     {
       config: { public: true },
-      schema: { tags: ['health'], summary: 'The process is alive', response: { 200: Health } },
+      schema: {
+        tags: ['health'],
+        summary: 'The process is alive; free space under the data directory (measured every few seconds)',
+        response: { 200: Health },
+      },
     },
-    async () => ({ status: 'ok' as const }),
+    async () => ({ status: 'ok' as const, disk: await disk.status() }),
+  );
+  zod(app).get(
+    '/api/v1/system/disk',
+    {
+      config: { permission: 'settings.edit', resource: 'settings' },
+      schema: {
+        tags: ['health'],
+        summary: 'Free space under the data directory and the threshold below which admins are warned',
+        response: responses({ 200: DiskReport }),
+      },
+    },
+    async () => ({
+      disk: await disk.status(),
+      path: disk.dir,
+      thresholds: { freeBytes: disk.thresholds.freeBytes, freePercent: disk.thresholds.freePercent },
+    }),
   );
   zod(app).get(
     '/readyz',

@@ -1,7 +1,25 @@
-import { Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { navItemsFor } from '../../../shared/modules.ts';
+import { hasPermission } from '../../app/session.ts';
+import { formatBytes, useDiskReport } from './dashboard.queries.ts';
+
+/** Warns those who administer the server before its disk runs out (writes then answer 507). */
+function DiskWarning({ me }: { me: Me }) {
+  const report = useDiskReport(hasPermission(me, 'settings.edit'));
+  const disk = report.data?.disk;
+  if (!disk?.low) return null;
+  return (
+    <Alert color="red" variant="light" title="The server's disk is almost full">
+      Only {formatBytes(disk.freeBytes)} ({disk.freePercent}%) of {formatBytes(disk.totalBytes)} is free under{' '}
+      <Text span ff="monospace" size="sm">
+        {report.data?.path}
+      </Text>
+      . When it runs out, nothing more can be saved: free some space or give the server a larger disk.
+    </Alert>
+  );
+}
 
 function greeting(timezone: string): string {
   const hour = Number(
@@ -18,6 +36,7 @@ export function DashboardPage() {
   );
   return (
     <Stack gap="lg">
+      <DiskWarning me={me} />
       <div>
         <Title order={1} size="h2">
           {greeting(me.business.timezone)}, {me.user.name.split(' ')[0]}

@@ -34,6 +34,7 @@ import { endOfDay, formatDate, formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
 import {
   type Effect,
   useBulkPermissions,
@@ -192,6 +193,8 @@ function PermissionRow(props: {
 
 function SaveDialog(props: {
   changes: [string, Effect][];
+  /** Your own email when these changes take permissions away from you (typed confirmation), else null. */
+  confirmSelf: string | null;
   opened: boolean;
   loading: boolean;
   error: string | null;
@@ -205,7 +208,11 @@ function SaveDialog(props: {
     ([p, e]) => e === 'grant' && PERMISSIONS.find((d) => d.key === p)?.risk === 'critical',
   );
   const grants = props.changes.some(([, e]) => e === 'grant');
-  const blocked = reason.trim().length < 3 || (critical.length > 0 && !understood);
+  const typed = useTypedConfirmation(
+    props.confirmSelf,
+    'You are taking permissions away from yourself. You may lose access to this page and be unable to give them back; another admin would have to.',
+  );
+  const blocked = reason.trim().length < 3 || (critical.length > 0 && !understood) || !typed.confirmed;
   return (
     <FormDialog
       opened={props.opened}
@@ -248,6 +255,7 @@ function SaveDialog(props: {
           </Stack>
         </Alert>
       )}
+      {typed.field}
       <Textarea
         label="Reason"
         description="Required; recorded in the audit log and shown in “why?”."
@@ -422,6 +430,16 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
         <SaveDialog
           opened
           changes={[...changes]}
+          confirmSelf={
+            userId === me.user.id &&
+            [...changes].some(
+              ([p, e]) =>
+                e === 'deny' ||
+                (e === 'inherit' && data.data.items.find((i) => i.permission === p)?.override?.effect === 'grant'),
+            )
+              ? me.user.email
+              : null
+          }
           loading={save.isPending}
           error={save.error instanceof Error ? save.error.message : null}
           onClose={() => {
@@ -436,9 +454,14 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
 }
 
 function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => void }) {
+  const me = useOutletContext<Me>();
   const [permission, setPermission] = useState<string | null>(null);
   const [effect, setEffect] = useState<Effect>('grant');
   const [reason, setReason] = useState('');
+  const typed = useTypedConfirmation(
+    effect === 'deny' && userIds.includes(me.user.id) ? me.user.email : null,
+    'You are among the users selected: this denies the permission to you too, and nobody lifts a deny on themself.',
+  );
   const bulk = useBulkPermissions();
   const apply = () =>
     bulk.mutate(
@@ -460,7 +483,7 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
       title={`Change a permission for ${userIds.length} users`}
       submitLabel={`Apply to ${userIds.length} users`}
       loading={bulk.isPending}
-      disabled={!permission || reason.trim().length < 3}
+      disabled={!permission || reason.trim().length < 3 || !typed.confirmed}
       error={generalError(bulk.error)}
       onClose={onClose}
       onSubmit={apply}
@@ -489,6 +512,7 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
           { value: 'inherit', label: 'Back to role' },
         ]}
       />
+      {typed.field}
       <Textarea
         label="Reason"
         required
@@ -523,8 +547,8 @@ function PendingRequests() {
         {items.map((r) => (
           <Group key={r.id} justify="space-between">
             <Text size="sm">
-              <b>{r.permission}</b> for {r.user.name}, asked by {r.requestedBy.name} on{' '}
-              {formatDateTime(r.requestedAt, me.business.timezone)}: “{r.reason}”
+              <b>{PERMISSIONS.find((d) => d.key === r.permission)?.label ?? r.permission}</b> for {r.user.name}, asked
+              by {r.requestedBy.name} on {formatDateTime(r.requestedAt, me.business.timezone)}: “{r.reason}”
             </Text>
             <Group gap="xs">
               <Button

@@ -27,8 +27,9 @@ import { ApiError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { DataTable } from '../../components/DataTable.tsx';
-import { ConfirmDialog, SecretDialog } from '../../components/dialogs.tsx';
+import { ConfirmDialog, FormDialog, SecretDialog } from '../../components/dialogs.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
+import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
 import { type UserValues, useRoles, useSaveUser, useUserAction, useUsers } from './users.queries.ts';
 
 type Action = { kind: 'deactivate' | 'reactivate' | 'reset' | 'signout' | 'two-factor'; user: User } | null;
@@ -227,7 +228,19 @@ export function UsersPage() {
           }}
         />
       )}
-      {action && (
+      {action?.kind === 'signout' && action.user.id === me.user.id && (
+        <SignOutSelfDialog
+          email={me.user.email}
+          loading={act.isPending}
+          error={act.error instanceof Error ? act.error.message : null}
+          onClose={() => {
+            act.reset();
+            setAction(null);
+          }}
+          onConfirm={() => runAction(action, '')}
+        />
+      )}
+      {action && !(action.kind === 'signout' && action.user.id === me.user.id) && (
         <ConfirmDialog
           opened
           title={
@@ -285,6 +298,34 @@ export function UsersPage() {
   );
 }
 
+/** Signing yourself out everywhere ends this session too: typed confirmation first. */
+function SignOutSelfDialog(props: {
+  email: string;
+  loading: boolean;
+  error: string | null;
+  onClose: () => void;
+  onConfirm: () => void;
+}) {
+  const typed = useTypedConfirmation(
+    props.email,
+    'Every session of yours ends now, this one included: you will have to sign in again.',
+  );
+  return (
+    <FormDialog
+      title="Sign yourself out everywhere?"
+      submitLabel="Sign me out everywhere"
+      danger
+      loading={props.loading}
+      error={props.error}
+      disabled={!typed.confirmed}
+      onClose={props.onClose}
+      onSubmit={props.onConfirm}
+    >
+      {typed.field}
+    </FormDialog>
+  );
+}
+
 function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user: User, password?: string) => void }) {
   const me = useOutletContext<Me>();
   const roles = useRoles();
@@ -305,13 +346,22 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
     },
   });
   const save = useSaveUser(props.user);
-  const submit = (v: UserValues) =>
+  const self = props.user !== undefined && props.user.id === me.user.id;
+  const roleChanged = self && form.values.roleKey !== props.user?.role.key;
+  const newRole = roles.data?.items.find((r) => r.key === form.values.roleKey)?.name ?? form.values.roleKey;
+  const typed = useTypedConfirmation(
+    roleChanged ? me.user.email : null,
+    `You are changing your own role to ${newRole}. You keep only what ${newRole} gives: you may lose access to this page and be unable to change it back yourself.`,
+  );
+  const submit = (v: UserValues) => {
+    if (!typed.confirmed) return;
     save.mutate(v, {
       onSuccess: (r) => props.onSaved(r.user, r.temporaryPassword || undefined),
       onError: (err) => {
         if (err instanceof ApiError) form.setErrors(err.fieldErrors());
       },
     });
+  };
 
   const fieldErrors = save.error instanceof ApiError ? save.error.fieldErrors() : {};
   const general = save.error && Object.keys(fieldErrors).length === 0 ? save.error.message : null;
@@ -344,6 +394,7 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
               {...form.getInputProps('temporaryPassword')}
             />
           )}
+          {typed.field}
           {general && (
             <Text c="red" size="sm" role="alert">
               {general}
@@ -353,7 +404,7 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
             <Button variant="default" onClick={props.onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={save.isPending}>
+            <Button type="submit" loading={save.isPending} disabled={!typed.confirmed}>
               {editing ? 'Save' : 'Add user'}
             </Button>
           </Group>

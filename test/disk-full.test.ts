@@ -1,0 +1,174 @@
+/**
+ * A full disk (reliability promise 32): a write that cannot be stored answers 507 "The server's
+ * disk is full" with nothing of it kept, the log names the real cause, reads keep working, and
+ * writes resume once there is room again.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrder, itemBody, multipart, unique } from './factories.ts';
+import { createBusinessApp, ENGINES } from './harness.ts';
+import { post, send, sessionHeaders } from './net.ts';
+
+const FIXTURE = path.join(import.meta.dirname, 'fixtures/capped-disk-server.ts');
+const PASSWORD = 'Correct-Horse-9';
+
+describe('a full SQLite disk, in a real server process', () => {
+  let child: ChildProcess;
+  let base: string;
+  let dataDir: string;
+  let log = '';
+  let admin: { cookie: string; csrfToken: string };
+
+  const command = (cap: boolean) =>
+    new Promise<void>((resolve) => {
+      child.once('message', () => resolve());
+      child.send({ cap });
+    });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'steward-disk-full-'));
+    child = fork(FIXTURE, [dataDir], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    child.stdout?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+    });
+    const port = await new Promise<number>((resolve) =>
+      child.once('message', (m: { port: number }) => resolve(m.port)),
+    );
+    base = `http://127.0.0.1:${port}`;
+    const email = `${unique('admin').toLowerCase()}@example.com`;
+    const setup = await post(base, '/api/v1/setup', {
+      businessName: 'Full Disk Ltd',
+      template: 'stores',
+      admin: { name: 'Ada Admin', email, password: PASSWORD },
+    });
+    expect(setup.status).toBe(201);
+    const res = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    });
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    admin = { cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken };
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.disconnect();
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('answers 507 with nothing written, logs the cause, keeps reading, and writes again once there is room', async () => {
+    const headers = sessionHeaders(admin);
+    const auditCount = async () =>
+      (await send<{ items: { seq: number }[] }>(base, 'GET', '/api/v1/audit?limit=1', undefined, headers)).body.items[0]
+        ?.seq ?? 0;
+    await command(true);
+
+    // Each item (and its audit event) takes about a page: the database runs out within a few.
+    let refused: { status: number; body: Record<string, unknown> } | null = null;
+    let refusedBody: Record<string, unknown> = {};
+    let eventsBefore = 0;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const body = itemBody({ description: 'x'.repeat(1500) });
+      eventsBefore = await auditCount();
+      const res = await post(base, '/api/v1/items', body, headers);
+      if (res.status !== 201) {
+        refused = res;
+        refusedBody = body;
+      }
+    }
+    expect(refused?.status).toBe(507);
+    expect(refused?.body).toMatchObject({
+      type: 'urn:steward:problem:disk-full',
+      title: "The server's disk is full",
+      status: 507,
+    });
+    expect(String(refused?.body.detail)).toMatch(/Nothing was saved/);
+
+    // Nothing of the refused write was kept; reads keep working while the disk is full.
+    const found = await send<{ items: unknown[] }>(
+      base,
+      'GET',
+      `/api/v1/items?q=${refusedBody.sku as string}`,
+      undefined,
+      headers,
+    );
+    expect(found.status).toBe(200);
+    expect(found.body.items).toEqual([]);
+    expect(await auditCount()).toBe(eventsBefore);
+
+    // The log names SQLite's cause at error level, never a rollback error in its place.
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = log
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } });
+    const full = lines.find((l) => l.msg.includes('disk is full'));
+    expect(full?.level).toBe(50);
+    expect(full?.err?.message).toBe('database or disk is full');
+    expect(log).not.toMatch(/cannot rollback|cannot commit/);
+
+    await command(false);
+    const again = await post(base, '/api/v1/items', refusedBody, headers);
+    expect(again.status).toBe(201);
+    expect(await auditCount()).toBe(eventsBefore + 1);
+  }, 60_000);
+});
+
+describe.each(ENGINES)('a full disk under the invoices (%s)', (engine) => {
+  let ctx: Awaited<ReturnType<typeof createBusinessApp>>;
+  beforeAll(async () => {
+    ctx = await createBusinessApp(engine);
+  });
+  afterAll(() => ctx.t.close());
+
+  it('answers 507 when the invoice file cannot be written (ENOSPC), and the order keeps no invoice', async () => {
+    const { t, admin } = ctx;
+    const order = await createOrder(admin);
+    // The kernel's /dev/full answers every write with ENOSPC, like a full volume.
+    const dir = path.join(t.config.dataDir, 'invoices');
+    mkdirSync(dir, { recursive: true });
+    symlinkSync('/dev/full', path.join(dir, `${order.id}.pdf`));
+    const events = async () =>
+      (await admin.inject({ method: 'GET', url: '/api/v1/audit?limit=1' })).json().items[0].seq as number;
+    const before = await events();
+    const upload = multipart('invoice.pdf', Buffer.from('%PDF-1.4\n%%EOF\n'), 'application/pdf');
+    const res = await admin.inject({ method: 'POST', url: `/api/v1/purchase-orders/${order.id}/invoice`, ...upload });
+    expect(res.statusCode).toBe(507);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.json()).toMatchObject({ type: 'urn:steward:problem:disk-full', title: "The server's disk is full" });
+    const after = await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${order.id}` });
+    expect(after.json().invoice).toBeNull();
+    expect(await events()).toBe(before);
+  });
+});
+
+describe('the API description', () => {
+  it('lists the full-disk refusal (507) on every operation that writes, and on no read', async () => {
+    const { t } = await createBusinessApp(ENGINES[0] as 'sqlite');
+    try {
+      const doc = (await t.app.inject('/api/openapi.json')).json() as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+      let writes = 0;
+      for (const [url, item] of Object.entries(doc.paths)) {
+        for (const [method, op] of Object.entries(item)) {
+          const has507 = Object.hasOwn(op.responses ?? {}, '507');
+          if (['post', 'put', 'patch', 'delete'].includes(method)) {
+            writes += 1;
+            expect(has507, `${method} ${url}`).toBe(true);
+          } else expect(has507, `${method} ${url}`).toBe(false);
+        }
+      }
+      expect(writes).toBeGreaterThan(30);
+    } finally {
+      await t.close();
+    }
+  });
+});
