@@ -5,6 +5,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../../app/api.ts';
 import { useLogin } from '../../app/session.queries.ts';
 import { takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { FullPageLoader } from '../../components/states.tsx';
 
 export function LoginPage() {
@@ -13,6 +14,7 @@ export function LoginPage() {
   const setup = useSetupStatus();
   const me = useMe();
   const [ended] = useState(takeSessionEnded);
+  usePageTitle('Sign in');
   const form = useForm({
     mode: 'controlled',
     initialValues: { email: params.get('email') ?? '', password: '' },

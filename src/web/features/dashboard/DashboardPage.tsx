@@ -2,6 +2,7 @@ import { Badge, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/cor
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { navItemsFor } from '../../../shared/modules.ts';
+import { usePageTitle } from '../../app/title.ts';
 
 function greeting(timezone: string): string {
   const hour = Number(
@@ -13,6 +14,7 @@ function greeting(timezone: string): string {
 export function DashboardPage() {
   const me = useOutletContext<Me>();
   const modules = navItemsFor(me);
+  usePageTitle('Dashboard');
   const today = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: me.business.timezone }).format(
     new Date(),
   );

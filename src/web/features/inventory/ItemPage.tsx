@@ -6,6 +6,7 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { formatDateTime, formatMoney, formatRate } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { ConfirmDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import { ItemFormDialog } from './ItemForm.tsx';
@@ -30,6 +31,7 @@ export function ItemPage() {
   const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'in' | 'out' | 'adjustment' | 'archive' | null>(null);
   const item = useItem(id);
+  usePageTitle(item.data?.name ?? 'Item', 'Inventory');
   const moves = useItemMovements(id, item.isSuccess);
   const archive = useArchiveItem(id);
   const toggleArchived = (active: boolean) =>
@@ -67,7 +69,7 @@ export function ItemPage() {
             {!it.active && <Badge color="gray">archived</Badge>}
             {it.lowStock && <Badge color="orange">low stock</Badge>}
           </Group>
-          <Text c="dimmed" ff="monospace">
+          <Text c="dimmed" ff="monospace" data-testid="item-sku" style={{ whiteSpace: 'nowrap' }}>
             {it.sku}
           </Text>
         </div>

@@ -30,8 +30,9 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PermissionState } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
 import { generalError } from '../../app/api.ts';
-import { endOfDay, formatDate, formatDateTime } from '../../app/format.ts';
+import { endOfDay, formatDate, formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import {
@@ -205,13 +206,16 @@ function SaveDialog(props: {
     ([p, e]) => e === 'grant' && PERMISSIONS.find((d) => d.key === p)?.risk === 'critical',
   );
   const grants = props.changes.some(([, e]) => e === 'grant');
-  const blocked = reason.trim().length < 3 || (critical.length > 0 && !understood);
+  const blocked =
+    reason.trim().length < 3
+      ? 'Give a reason of at least 3 characters.'
+      : critical.length > 0 && !understood && 'Confirm that you understand what the critical permissions allow.';
   return (
     <FormDialog
       opened={props.opened}
       title="Save permission changes"
       size="lg"
-      submitLabel={`Save ${props.changes.length} change${props.changes.length === 1 ? '' : 's'}`}
+      submitLabel={`Save ${plural(props.changes.length, 'change')}`}
       loading={props.loading}
       disabled={blocked}
       error={props.error}
@@ -293,7 +297,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
             color: 'teal',
             title: 'Permissions saved',
             message:
-              `${applied} change${applied === 1 ? '' : 's'} applied; they take effect on the user’s next click.` +
+              `${plural(applied, 'change')} applied; they take effect on the user’s next click.` +
               (pending > 0 ? ` ${pending} wait${pending === 1 ? 's' : ''} for a second admin’s approval.` : ''),
           });
           setChanges(new Map());
@@ -340,9 +344,13 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
               <Button size="xs" variant="default" disabled={changes.size === 0} onClick={() => setChanges(new Map())}>
                 Discard
               </Button>
-              <Button size="xs" disabled={changes.size === 0} onClick={() => setSaving(true)}>
+              <ExplainedButton
+                size="xs"
+                why={changes.size === 0 && 'Change a permission first.'}
+                onClick={() => setSaving(true)}
+              >
                 Save{changes.size > 0 ? ` (${changes.size})` : ''}
-              </Button>
+              </ExplainedButton>
             </>
           )}
         </Group>
@@ -457,10 +465,12 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
 
   return (
     <FormDialog
-      title={`Change a permission for ${userIds.length} users`}
-      submitLabel={`Apply to ${userIds.length} users`}
+      title={`Change a permission for ${plural(userIds.length, 'user')}`}
+      submitLabel={`Apply to ${plural(userIds.length, 'user')}`}
       loading={bulk.isPending}
-      disabled={!permission || reason.trim().length < 3}
+      disabled={
+        !permission ? 'Choose a permission.' : reason.trim().length < 3 && 'Give a reason of at least 3 characters.'
+      }
       error={generalError(bulk.error)}
       onClose={onClose}
       onSubmit={apply}
@@ -515,10 +525,7 @@ function PendingRequests() {
   const items = requests.data?.items ?? [];
   if (items.length === 0) return null;
   return (
-    <Alert
-      color="violet"
-      title={`${items.length} critical grant${items.length === 1 ? '' : 's'} awaiting a second admin`}
-    >
+    <Alert color="violet" title={`${plural(items.length, 'critical grant')} awaiting a second admin`}>
       <Stack gap="xs">
         {items.map((r) => (
           <Group key={r.id} justify="space-between">
