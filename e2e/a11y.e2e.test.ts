@@ -135,17 +135,18 @@ describe('accessibility (axe-core, WCAG 2.1 AA) in a browser', () => {
       {
         name: 'settings-roles',
         path: '/settings/roles',
-        ready: (p) => p.getByRole('tab', { name: 'Roles' }).waitFor(),
+        ready: (p) => p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Roles' }).waitFor(),
       },
       {
         name: 'settings-security',
         path: '/settings/security',
-        ready: (p) => p.getByRole('tab', { name: 'Security' }).waitFor(),
+        ready: (p) => p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Security' }).waitFor(),
       },
       {
         name: 'settings-inventory',
         path: '/settings/inventory',
-        ready: (p) => p.getByRole('tab', { name: 'Inventory' }).waitFor(),
+        ready: (p) =>
+          p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Inventory' }).waitFor(),
       },
       { name: 'account', path: '/account', ready: heading(/account|Account/) },
     ];

@@ -377,7 +377,11 @@ export function RolesPage() {
           </Paper>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 9 }}>
-          {role ? <RoleEditor role={role} roles={items} canEdit={canEdit} /> : <EmptyState title="No roles yet" />}
+          {role ? (
+            <RoleEditor key={role.key} role={role} roles={items} canEdit={canEdit} />
+          ) : (
+            <EmptyState title="No roles yet" />
+          )}
         </Grid.Col>
       </Grid>
       {creating && (
