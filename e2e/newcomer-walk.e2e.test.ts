@@ -89,11 +89,28 @@ async function pagesOf(page: Page, url: string): Promise<{ name: string; path: s
         ? 'dashboard'
         : path
             .slice(1)
-            .replace(/\/[0-9a-z]{8,}$/i, '-detail')
+            .replace(/\/[0-9a-f-]{36}$/i, '/detail')
             .replaceAll('/', '-'),
     path,
   }));
 }
+
+/** The innermost elements that reach past the viewport's right edge, to say what makes a page scroll sideways. */
+const widest = (page: Page) =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('body *')]
+      .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+      .filter(
+        (el) =>
+          ![...el.children].some((c) => c.getBoundingClientRect().right > document.documentElement.clientWidth + 1),
+      )
+      .filter((el) => !el.closest('[class*="scrollContainer"], .mantine-ScrollArea-root'))
+      .slice(0, 4)
+      .map(
+        (el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')} "${(el.textContent ?? '').slice(0, 30)}"`,
+      )
+      .join(', '),
+  );
 
 function report(found: Record<string, AxeViolation[]>): string {
   return Object.entries(found)
@@ -166,7 +183,7 @@ describe.each(Object.keys(TEMPLATES) as (keyof typeof TEMPLATES)[])('the newcome
               problems.push(`${where}: could not be loaded`);
             if (size.width < 500) {
               const overflow = await sideways(page);
-              if (overflow > 0) problems.push(`${where}: scrolls ${overflow} px sideways`);
+              if (overflow > 0) problems.push(`${where}: scrolls ${overflow} px sideways (${await widest(page)})`);
             }
           }
           expect(problems.join('\n')).toBe('');

@@ -9,7 +9,7 @@ import { formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { ExplainedButton } from '../../components/buttons.tsx';
-import { DataTable } from '../../components/DataTable.tsx';
+import { DataTable, TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import {
@@ -197,50 +197,52 @@ export function CountPage() {
           </Group>
         )}
       </Group>
-      <Table striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Location</Table.Th>
-            <Table.Th>SKU</Table.Th>
-            <Table.Th>Item</Table.Th>
-            <Table.Th ta="right">Expected</Table.Th>
-            <Table.Th w={160}>Counted</Table.Th>
-            <Table.Th ta="right">Difference</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {c.items.map((l) => (
-            <Table.Tr key={l.itemId}>
-              <Table.Td>{l.location || '—'}</Table.Td>
-              <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
-                {l.sku}
-              </Table.Td>
-              <Table.Td>{l.name}</Table.Td>
-              <Table.Td ta="right">
-                {l.expected} {l.unit}
-              </Table.Td>
-              <Table.Td>
-                {open ? (
-                  <NumberInput
-                    size="xs"
-                    aria-label={`Counted ${l.name}`}
-                    min={0}
-                    max={MAX_QUANTITY}
-                    allowDecimal={false}
-                    value={entered[l.itemId] ?? ''}
-                    onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}
-                  />
-                ) : (
-                  (l.counted ?? '—')
-                )}
-              </Table.Td>
-              <Table.Td ta="right" c={l.difference ? (l.difference < 0 ? 'red' : 'teal') : undefined}>
-                {l.difference === null ? '' : l.difference > 0 ? `+${l.difference}` : l.difference}
-              </Table.Td>
+      <TableBox label="Counted lines">
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Location</Table.Th>
+              <Table.Th>SKU</Table.Th>
+              <Table.Th>Item</Table.Th>
+              <Table.Th ta="right">Expected</Table.Th>
+              <Table.Th w={160}>Counted</Table.Th>
+              <Table.Th ta="right">Difference</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {c.items.map((l) => (
+              <Table.Tr key={l.itemId}>
+                <Table.Td>{l.location || '—'}</Table.Td>
+                <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
+                  {l.sku}
+                </Table.Td>
+                <Table.Td>{l.name}</Table.Td>
+                <Table.Td ta="right">
+                  {l.expected} {l.unit}
+                </Table.Td>
+                <Table.Td>
+                  {open ? (
+                    <NumberInput
+                      size="xs"
+                      aria-label={`Counted ${l.name}`}
+                      min={0}
+                      max={MAX_QUANTITY}
+                      allowDecimal={false}
+                      value={entered[l.itemId] ?? ''}
+                      onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}
+                    />
+                  ) : (
+                    (l.counted ?? '—')
+                  )}
+                </Table.Td>
+                <Table.Td ta="right" c={l.difference ? (l.difference < 0 ? 'red' : 'teal') : undefined}>
+                  {l.difference === null ? '' : l.difference > 0 ? `+${l.difference}` : l.difference}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </TableBox>
       <ConfirmDialog
         opened={confirm !== null}
         title={confirm === 'post' ? 'Post the differences?' : 'Cancel this stocktake?'}

@@ -23,6 +23,7 @@ import { formatDateTime, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
+import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import { OrderForm, STATUS } from './OrdersPage.tsx';
@@ -105,36 +106,38 @@ export function OrderPage() {
           )}
         </Group>
       </Group>
-      <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>SKU</Table.Th>
-            <Table.Th>Item</Table.Th>
-            <Table.Th ta="right">Ordered</Table.Th>
-            <Table.Th ta="right">Received</Table.Th>
-            <Table.Th ta="right">Unit cost</Table.Th>
-            <Table.Th ta="right">Line total</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {o.lines.map((l) => (
-            <Table.Tr key={l.id}>
-              <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
-                {l.sku}
-              </Table.Td>
-              <Table.Td>{l.name}</Table.Td>
-              <Table.Td ta="right">
-                {l.quantity} {l.unit}
-              </Table.Td>
-              <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
-                {l.received}
-              </Table.Td>
-              <Table.Td ta="right">{money(l.unitCost)}</Table.Td>
-              <Table.Td ta="right">{money(l.unitCost * l.quantity)}</Table.Td>
+      <TableBox label="Order lines">
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>SKU</Table.Th>
+              <Table.Th>Item</Table.Th>
+              <Table.Th ta="right">Ordered</Table.Th>
+              <Table.Th ta="right">Received</Table.Th>
+              <Table.Th ta="right">Unit cost</Table.Th>
+              <Table.Th ta="right">Line total</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {o.lines.map((l) => (
+              <Table.Tr key={l.id}>
+                <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
+                  {l.sku}
+                </Table.Td>
+                <Table.Td>{l.name}</Table.Td>
+                <Table.Td ta="right">
+                  {l.quantity} {l.unit}
+                </Table.Td>
+                <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
+                  {l.received}
+                </Table.Td>
+                <Table.Td ta="right">{money(l.unitCost)}</Table.Td>
+                <Table.Td ta="right">{money(l.unitCost * l.quantity)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </TableBox>
       {o.notes && <Text size="sm">{o.notes}</Text>}
       <Card withBorder>
         <Group justify="space-between">

@@ -29,6 +29,7 @@ import { ApiError, generalError } from '../../app/api.ts';
 import { plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { ExplainedButton } from '../../components/buttons.tsx';
+import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { useCreateRole, useDeleteRole, useRoles, useSaveRole } from './users.queries.ts';
@@ -190,51 +191,53 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
           />
         </Grid.Col>
       </Grid>
-      <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Permission</Table.Th>
-            <Table.Th w={360}>Entry</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {AREAS.flatMap((area) => [
-            <Table.Tr key={area.key}>
-              <Table.Td colSpan={2} bg="gray.0">
-                <Text fw={600} size="sm">
-                  {area.label}
-                </Text>
-              </Table.Td>
-            </Table.Tr>,
-            ...PERMISSIONS.filter((p) => p.area === area.key).map((p) => (
-              <Table.Tr key={p.key}>
-                <Table.Td>
-                  <Text size="sm">{p.label}</Text>
-                  <Text size="xs" c="dimmed">
-                    {p.key}
+      <TableBox label="Permissions of the role">
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Permission</Table.Th>
+              <Table.Th w={360}>Entry</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {AREAS.flatMap((area) => [
+              <Table.Tr key={area.key}>
+                <Table.Td colSpan={2} bg="gray.0">
+                  <Text fw={600} size="sm">
+                    {area.label}
                   </Text>
                 </Table.Td>
-                <Table.Td>
-                  <SegmentedControl
-                    size="xs"
-                    fullWidth
-                    aria-label={`${p.label} in role ${role.name}`}
-                    disabled={readOnly}
-                    value={entries[p.key] ?? 'none'}
-                    onChange={(v) => setEntries({ ...entries, [p.key]: v as Entry })}
-                    data={[
-                      { value: 'none', label: '—' },
-                      { value: 'allow', label: 'Allow' },
-                      { value: 'own', label: 'Own records' },
-                      { value: 'elevated', label: 'Master code' },
-                    ]}
-                  />
-                </Table.Td>
-              </Table.Tr>
-            )),
-          ])}
-        </Table.Tbody>
-      </Table>
+              </Table.Tr>,
+              ...PERMISSIONS.filter((p) => p.area === area.key).map((p) => (
+                <Table.Tr key={p.key}>
+                  <Table.Td>
+                    <Text size="sm">{p.label}</Text>
+                    <Text size="xs" c="dimmed">
+                      {p.key}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <SegmentedControl
+                      size="xs"
+                      fullWidth
+                      aria-label={`${p.label} in role ${role.name}`}
+                      disabled={readOnly}
+                      value={entries[p.key] ?? 'none'}
+                      onChange={(v) => setEntries({ ...entries, [p.key]: v as Entry })}
+                      data={[
+                        { value: 'none', label: '—' },
+                        { value: 'allow', label: 'Allow' },
+                        { value: 'own', label: 'Own records' },
+                        { value: 'elevated', label: 'Master code' },
+                      ]}
+                    />
+                  </Table.Td>
+                </Table.Tr>
+              )),
+            ])}
+          </Table.Tbody>
+        </Table>
+      </TableBox>
       <ConfirmDialog
         opened={confirmDelete}
         title={`Remove the role ${role.name}?`}
