@@ -209,7 +209,7 @@ function SaveDialog(props: {
   const blocked =
     reason.trim().length < 3
       ? 'Give a reason of at least 3 characters.'
-      : critical.length > 0 && !understood && 'Confirm that you understand what the critical permissions allow.';
+      : critical.length > 0 && !understood && 'Tick “I understand” above first.';
   return (
     <FormDialog
       opened={props.opened}
