@@ -178,5 +178,6 @@ describe('accessibility (axe-core, WCAG 2.1 AA) in a browser', () => {
     console.log('axe serious/critical nodes per page:', counts);
     expect(report(found)).toBe('');
     await page.close();
-  });
+    // Eighteen pages with full-page screenshots and axe: more than the default minute on a busy machine.
+  }, 180_000);
 });
