@@ -135,17 +135,18 @@ describe('accessibility (axe-core, WCAG 2.1 AA) in a browser', () => {
       {
         name: 'settings-roles',
         path: '/settings/roles',
-        ready: (p) => p.getByRole('tab', { name: 'Roles' }).waitFor(),
+        ready: (p) => p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Roles' }).waitFor(),
       },
       {
         name: 'settings-security',
         path: '/settings/security',
-        ready: (p) => p.getByRole('tab', { name: 'Security' }).waitFor(),
+        ready: (p) => p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Security' }).waitFor(),
       },
       {
         name: 'settings-inventory',
         path: '/settings/inventory',
-        ready: (p) => p.getByRole('tab', { name: 'Inventory' }).waitFor(),
+        ready: (p) =>
+          p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Inventory' }).waitFor(),
       },
       { name: 'account', path: '/account', ready: heading(/account|Account/) },
     ];
@@ -177,5 +178,6 @@ describe('accessibility (axe-core, WCAG 2.1 AA) in a browser', () => {
     console.log('axe serious/critical nodes per page:', counts);
     expect(report(found)).toBe('');
     await page.close();
-  });
+    // Eighteen pages with full-page screenshots and axe: more than the default minute on a busy machine.
+  }, 180_000);
 });

@@ -45,7 +45,7 @@ describe('accounts and access in a browser', () => {
     page.setDefaultTimeout(10_000);
     await signIn(page, server.url, ADMIN.email, ADMIN.password);
     await page.getByRole('navigation', { name: 'Modules' }).getByText('Settings', { exact: true }).click();
-    await page.getByRole('tab', { name: 'Permissions' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Permissions' }).click();
     await page.getByText('Rui Artist').click();
     const row = page.locator('[data-permission="reports.export"]');
     await row.waitFor();
@@ -159,13 +159,13 @@ describe('accounts and access in a browser', () => {
     await page.locator(`[data-user="${bea}"]`).getByText('Temporary password').waitFor();
     await screenshot(page, 'access-8-users');
 
-    await page.getByRole('tab', { name: 'Roles' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Roles' }).click();
     await page.getByRole('heading', { name: 'Admin', exact: true }).waitFor();
     await page.getByText('Assistant', { exact: true }).first().click();
     await page.getByRole('heading', { name: 'Assistant', exact: true }).waitFor();
     await screenshot(page, 'access-9-roles');
 
-    await page.getByRole('tab', { name: 'Security' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Security' }).click();
     await page.getByRole('button', { name: 'Rotate the code…' }).click();
     await page.getByRole('button', { name: 'Issue new code' }).click();
     await page.getByRole('dialog', { name: 'New master code' }).waitFor();

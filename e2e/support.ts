@@ -229,3 +229,39 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
       }));
   }, AXE_TAGS);
 }
+
+/** Signs in through the login page and waits for the app's navigation. */
+export async function signIn(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(`${url}/login`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password', { exact: true }).fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Modules' }).waitFor({ state: 'attached' });
+}
+
+/** Presses Tab until the focused element matches, or fails after `max` presses. */
+export async function tabTo(page: Page, matches: (el: Element) => boolean, max = 60): Promise<void> {
+  const source = matches.toString();
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    // biome-ignore lint/security/noGlobalEval: the predicate is the test's own code, sent to the page
+    const hit = await page.evaluate((src) => eval(src)(document.activeElement), source);
+    if (hit) return;
+  }
+  throw new Error(`Tab never reached ${source}`);
+}
+
+/** Records the API writes (POST, PUT, PATCH, DELETE) a page sends, to prove a form sent nothing. */
+export function recordWrites(page: Page): { method: string; url: string }[] {
+  const writes: { method: string; url: string }[] = [];
+  page.on('request', (r) => {
+    if (r.method() !== 'GET' && r.method() !== 'HEAD' && r.url().includes('/api/')) {
+      writes.push({ method: r.method(), url: r.url() });
+    }
+  });
+  return writes;
+}
+
+/** How far the page scrolls sideways (0 when it fits the viewport). */
+export const sideways = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -40,3 +40,20 @@ export function storedWhole(value: unknown, limit: number): number {
 export const storedMoney = (value: unknown) => storedWhole(value, MAX_MONEY_MINOR);
 /** A quantity read from the database (see storedWhole). */
 export const storedQuantity = (value: unknown) => storedWhole(value, MAX_STOCK);
+
+/**
+ * The range of each number in the security settings (Settings → Security), inclusive. The API's
+ * schema (contracts/security.ts) and the web form's fields both read these.
+ */
+export const SECURITY_LIMITS = {
+  sessionIdleMinutes: [5, 24 * 60],
+  sessionAbsoluteHours: [1, 24 * 30],
+  elevationMinutes: [1, 60],
+  loginMaxFailures: [3, 100],
+  loginLockMinutes: [1, 24 * 60],
+  loginAddressMaxFailures: [5, 1000],
+  elevationMaxFailuresPerUser: [3, 100],
+  elevationMaxFailuresPerAddress: [3, 100],
+  masterCodeMaxFailures: [3, 100],
+  passwordMinLength: [8, 64],
+} as const satisfies Record<string, readonly [number, number]>;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_PASSWORD_POLICY } from '../password-policy.ts';
+import { SECURITY_LIMITS as L } from './bounds.ts';
 
-const int = (min: number, max: number, what: string) =>
+const int = ([min, max]: readonly [number, number], what: string) =>
   z
     .number({ error: `Enter ${what} as a whole number.` })
     .int(`Enter ${what} as a whole number.`)
@@ -9,7 +10,7 @@ const int = (min: number, max: number, what: string) =>
     .max(max, `${what[0]?.toUpperCase()}${what.slice(1)} must be at most ${max}.`);
 
 export const PasswordPolicySchema = z.strictObject({
-  minLength: int(8, 64, 'the minimum length'),
+  minLength: int(L.passwordMinLength, 'the minimum length'),
   requireUpper: z.boolean(),
   requireLower: z.boolean(),
   requireDigit: z.boolean(),
@@ -18,15 +19,15 @@ export const PasswordPolicySchema = z.strictObject({
 /** Security settings (Settings → Security). Stored as one JSON setting; missing keys take these defaults. */
 export const SecuritySettings = z
   .strictObject({
-    sessionIdleMinutes: int(5, 24 * 60, 'the idle timeout'),
-    sessionAbsoluteHours: int(1, 24 * 30, 'the absolute session length'),
-    elevationMinutes: int(1, 60, 'the elevation time'),
-    loginMaxFailures: int(3, 100, 'the failures before an account locks'),
-    loginLockMinutes: int(1, 24 * 60, 'the lock time'),
-    loginAddressMaxFailures: int(5, 1000, 'the failures before an address is throttled'),
-    elevationMaxFailuresPerUser: int(3, 100, 'the wrong codes one user may enter'),
-    elevationMaxFailuresPerAddress: int(3, 100, 'the wrong codes one address may enter'),
-    masterCodeMaxFailures: int(3, 100, 'the wrong codes before the master code is disabled'),
+    sessionIdleMinutes: int(L.sessionIdleMinutes, 'the idle timeout'),
+    sessionAbsoluteHours: int(L.sessionAbsoluteHours, 'the absolute session length'),
+    elevationMinutes: int(L.elevationMinutes, 'the elevation time'),
+    loginMaxFailures: int(L.loginMaxFailures, 'the failures before an account locks'),
+    loginLockMinutes: int(L.loginLockMinutes, 'the lock time'),
+    loginAddressMaxFailures: int(L.loginAddressMaxFailures, 'the failures before an address is throttled'),
+    elevationMaxFailuresPerUser: int(L.elevationMaxFailuresPerUser, 'the wrong codes one user may enter'),
+    elevationMaxFailuresPerAddress: int(L.elevationMaxFailuresPerAddress, 'the wrong codes one address may enter'),
+    masterCodeMaxFailures: int(L.masterCodeMaxFailures, 'the wrong codes before the master code is disabled'),
     criticalGrantsNeedApproval: z.boolean(),
     /** Accounts holding a critical permission must use two-step sign-in (they set it up at their next sign-in). */
     twoFactorForCritical: z.boolean(),

@@ -159,7 +159,8 @@ function SessionWatcher() {
 export function App() {
   return (
     <MantineProvider theme={theme} defaultColorScheme="light">
-      <Notifications position="top-right" />
+      {/* Bottom right: a toast never covers the header's account menu. */}
+      <Notifications position="bottom-right" />
       <QueryClientProvider client={queryClient}>
         <SessionWatcher />
         <ElevationProvider>

@@ -32,3 +32,10 @@ export function formatMoney(minor: number, currency: string): string {
 export function formatRate(bp: number): string {
   return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 }).format(bp / 100)} %`;
 }
+
+const PLURAL = new Intl.PluralRules('en');
+
+/** A count with its noun, agreeing in number: `plural(1, 'item')` → "1 item", `plural(31, 'bottle')` → "31 bottles". */
+export function plural(n: number, one: string, other = `${one}s`): string {
+  return `${n.toLocaleString('en')} ${PLURAL.select(n) === 'one' ? one : other}`;
+}

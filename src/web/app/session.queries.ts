@@ -1,9 +1,10 @@
 /** Signing in, choosing a password and first-run setup: the mutations that change the session. */
+import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Me } from '../../shared/contracts/auth.ts';
 import { type SetupBody, SetupResult, type SetupStatus } from '../../shared/contracts/setup.ts';
 import { LoginResult, SecondFactorSignedIn } from '../../shared/contracts/two-factor.ts';
-import { setCsrfToken } from './api.ts';
+import { api, setCsrfToken } from './api.ts';
 import { sendParsed } from './query.ts';
 import { keys } from './query-keys.ts';
 
@@ -68,5 +69,18 @@ export function useSetup() {
     // Mark setup done in the cache first, so no page redirects back to setup.
     onSuccess: () =>
       queryClient.setQueryData<SetupStatus>(keys.setup, (old) => (old ? { ...old, needed: false } : old)),
+  });
+}
+
+/** Signs out: the server ends the session; the app forgets the user and shows the sign-in page. */
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post('/api/v1/auth/logout'),
+    onSuccess: () => {
+      setCsrfToken(null);
+      queryClient.setQueryData(keys.me, null);
+      notifications.show({ message: 'You are signed out.' });
+    },
   });
 }

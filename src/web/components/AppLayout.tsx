@@ -19,9 +19,10 @@ import { type ReactNode, useEffect } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import type { Me } from '../../shared/contracts/auth.ts';
 import { navItemsFor } from '../../shared/modules.ts';
-import { api, setCsrfToken } from '../app/api.ts';
+import { api } from '../app/api.ts';
 import { formatTime } from '../app/format.ts';
 import { keys } from '../app/query-keys.ts';
+import { useSignOut } from '../app/session.queries.ts';
 
 /** "Unlocked until 14:05" while the session is elevated, with a way to lock it now. */
 function ElevationBadge({ me }: { me: Me }) {
@@ -57,16 +58,10 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the address changes
   useEffect(() => close(), [location.pathname]);
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const logout = useMutation({
-    mutationFn: () => api.post('/api/v1/auth/logout'),
-    onSuccess: () => {
-      setCsrfToken(null);
-      queryClient.setQueryData(keys.me, null);
-      notifications.show({ message: 'You are signed out.' });
-      navigate('/login', { replace: true });
-    },
-  });
+  const signOut = useSignOut();
+  const logout = {
+    mutate: () => signOut.mutate(undefined, { onSuccess: () => navigate('/login', { replace: true }) }),
+  };
 
   // What the modules declare (src/shared/modules.ts), for this user's permissions.
   const navItems = navItemsFor(me);

@@ -57,6 +57,19 @@ export type DataTableProps<T> = {
 const INTERACTIVE =
   'a, button, input, select, textarea, label, [role="menuitem"], [role="checkbox"], [data-row-ignore]';
 
+/**
+ * A table that may be wider than the screen scrolls inside this box, so the page never scrolls
+ * sideways. The box is a named region reachable by Tab (a keyboard scrolls it with the arrow
+ * keys), and positioned so that visually hidden headers stay inside it.
+ */
+export function TableBox({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Table.ScrollContainer minWidth={0} type="native" pos="relative" tabIndex={0} role="region" aria-label={label}>
+      {children}
+    </Table.ScrollContainer>
+  );
+}
+
 /** Sorting, paging, loading / error / empty states and keyboard row activation over Mantine's Table. */
 export function DataTable<T>(props: DataTableProps<T>) {
   const navigate = useNavigate();
@@ -118,8 +131,9 @@ export function DataTable<T>(props: DataTableProps<T>) {
 
   return (
     <>
-      {/* A wide table scrolls inside its own box; the page itself never scrolls sideways. */}
-      <Table.ScrollContainer minWidth={0} type="native">
+      {/* A wide table scrolls inside its own box; the page itself never scrolls sideways. The box is
+          positioned so that visually hidden headers (absolutely placed) stay inside it too. */}
+      <TableBox label={props.label}>
         <Table highlightOnHover={activatable} verticalSpacing="xs" aria-label={props.label} {...props.tableProps}>
           <Table.Thead>
             <Table.Tr>
@@ -192,7 +206,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
             })}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </TableBox>
       {(props.footer || pages > 1) && (
         <Group justify="space-between">
           <div>{props.footer}</div>

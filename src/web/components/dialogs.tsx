@@ -1,6 +1,6 @@
 import { Alert, Button, Code, CopyButton, Group, Modal, Stack, Text, Textarea } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCopy } from '@tabler/icons-react';
-import { type ReactNode, useRef, useState } from 'react';
+import { type ReactNode, useId, useRef, useState } from 'react';
 
 /**
  * A dialog holding one form: its fields, a general error (field errors sit on the fields), and
@@ -14,12 +14,14 @@ export function FormDialog(props: {
   onSubmit: () => void;
   onClose: () => void;
   loading?: boolean;
-  disabled?: boolean;
+  /** Why the submit button is disabled, said under it and tied to it (aria-describedby). */
+  disabled?: string | false | null;
   danger?: boolean;
   error?: string | null;
   size?: string;
   zIndex?: number;
 }) {
+  const reasonId = useId();
   return (
     <Modal
       opened={props.opened ?? true}
@@ -43,18 +45,26 @@ export function FormDialog(props: {
               {props.error}
             </Alert>
           )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
-              Cancel
-            </Button>
-            <Button
-              type="submit"
-              color={props.danger ? 'red' : undefined}
-              loading={props.loading}
-              disabled={props.disabled}
-            >
-              {props.submitLabel}
-            </Button>
+          <Group justify="flex-end" wrap="wrap">
+            {props.disabled && (
+              <Text size="xs" c="dimmed" id={reasonId} style={{ flex: '1 1 12rem' }}>
+                {props.disabled}
+              </Text>
+            )}
+            <Group gap="sm" wrap="nowrap">
+              <Button variant="default" onClick={props.onClose}>
+                Cancel
+              </Button>
+              <Button
+                type="submit"
+                color={props.danger ? 'red' : undefined}
+                loading={props.loading}
+                disabled={Boolean(props.disabled)}
+                aria-describedby={props.disabled ? reasonId : undefined}
+              >
+                {props.submitLabel}
+              </Button>
+            </Group>
           </Group>
         </Stack>
       </form>
@@ -88,7 +98,7 @@ export function ConfirmDialog(props: {
       danger={props.danger}
       loading={props.loading}
       error={props.error}
-      disabled={props.reasonRequired === true && reason.trim().length < 3}
+      disabled={props.reasonRequired === true && reason.trim().length < 3 && 'Give a reason of at least 3 characters.'}
       onClose={props.onClose}
       onSubmit={() => props.onConfirm(reason.trim())}
     >

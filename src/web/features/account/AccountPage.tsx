@@ -3,6 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { formatDateTime } from '../../app/format.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { useEndSession, useMySessions, useRefreshSessions } from './account.queries.ts';
 import { PasswordForm } from './PasswordForm.tsx';
@@ -36,6 +37,7 @@ function browserOf(ua: string | null): string {
 export function AccountPage() {
   const me = useOutletContext<Me>();
   const sessions = useMySessions();
+  usePageTitle('Your account');
   const end = useEndSession();
   const refreshSessions = useRefreshSessions();
   const signOut = (id: string) =>

@@ -23,6 +23,7 @@ import type { AuditEvent } from '../../../shared/contracts/audit.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { ErrorState, isDeniedOrMissing } from '../../components/states.tsx';
@@ -123,6 +124,7 @@ function EventDetails({ e }: { e: AuditEvent }) {
 export function AuditPage() {
   const me = useOutletContext<Me>();
   const tz = me.business.timezone;
+  usePageTitle('Audit log');
   const [filters, setFilters] = useState<Filters>(EMPTY);
   const [debounced] = useDebouncedValue(filters, 250);
   const [more, setMore] = useState(false);

@@ -7,6 +7,7 @@ import type { SecondFactorChallenge } from '../../../shared/contracts/two-factor
 import { ApiError } from '../../app/api.ts';
 import { useFinishSignIn, useLogin, useSecondFactor } from '../../app/session.queries.ts';
 import { takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { FullPageLoader } from '../../components/states.tsx';
 import { CodeField, codeProblem, EnrolmentStep, RecoveryCodesView } from '../account/TwoFactorParts.tsx';
 
@@ -16,6 +17,7 @@ export function LoginPage() {
   const setup = useSetupStatus();
   const me = useMe();
   const [ended] = useState(takeSessionEnded);
+  usePageTitle('Sign in');
   const form = useForm({
     mode: 'controlled',
     initialValues: { email: params.get('email') ?? '', password: '' },

@@ -3,6 +3,7 @@ import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { navItemsFor } from '../../../shared/modules.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { formatBytes, useDiskReport } from './dashboard.queries.ts';
 
 /** Warns those who administer the server before its disk runs out (writes then answer 507). */
@@ -31,6 +32,7 @@ function greeting(timezone: string): string {
 export function DashboardPage() {
   const me = useOutletContext<Me>();
   const modules = navItemsFor(me);
+  usePageTitle('Dashboard');
   const today = new Intl.DateTimeFormat('en-GB', { dateStyle: 'full', timeZone: me.business.timezone }).format(
     new Date(),
   );

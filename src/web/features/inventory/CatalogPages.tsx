@@ -6,6 +6,7 @@ import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import {
@@ -38,6 +39,7 @@ const LABELS: Record<string, string> = {
 function CatalogPage({ kind }: { kind: Kind }) {
   const me = useOutletContext<Me>();
   const t = TEXT[kind];
+  usePageTitle(t.title);
   const [showArchived, setShowArchived] = useState(false);
   const [editing, setEditing] = useState<Row | 'new' | null>(null);
   const [archiving, setArchiving] = useState<Row | null>(null);
@@ -100,31 +102,36 @@ function CatalogPage({ kind }: { kind: Kind }) {
             ),
           },
           { key: 'items', header: 'Items', sortValue: (r) => r.items, cell: (r) => r.items },
-          {
-            key: 'actions',
-            header: <VisuallyHidden>Actions</VisuallyHidden>,
-            label: 'Actions',
-            stopRowClick: true,
-            cell: (r) => (
-              <Group gap="xs" justify="flex-end">
-                {hasPermission(me, `${area}.edit`) && (
-                  <Button size="xs" variant="subtle" onClick={() => setEditing(r)}>
-                    Edit
-                  </Button>
-                )}
-                {hasPermission(me, `${area}.delete`) && (
-                  <Button
-                    size="xs"
-                    variant="subtle"
-                    color={r.archived ? undefined : 'red'}
-                    onClick={() => setArchiving(r)}
-                  >
-                    {r.archived ? 'Restore…' : 'Archive…'}
-                  </Button>
-                )}
-              </Group>
-            ),
-          },
+          // No empty actions column for someone who may neither edit nor archive.
+          ...(hasPermission(me, `${area}.edit`) || hasPermission(me, `${area}.delete`)
+            ? [
+                {
+                  key: 'actions',
+                  header: <VisuallyHidden>Actions</VisuallyHidden>,
+                  label: 'Actions',
+                  stopRowClick: true,
+                  cell: (r: Row) => (
+                    <Group gap="xs" justify="flex-end">
+                      {hasPermission(me, `${area}.edit`) && (
+                        <Button size="xs" variant="subtle" onClick={() => setEditing(r)}>
+                          Edit
+                        </Button>
+                      )}
+                      {hasPermission(me, `${area}.delete`) && (
+                        <Button
+                          size="xs"
+                          variant="subtle"
+                          color={r.archived ? undefined : 'red'}
+                          onClick={() => setArchiving(r)}
+                        >
+                          {r.archived ? 'Restore…' : 'Archive…'}
+                        </Button>
+                      )}
+                    </Group>
+                  ),
+                },
+              ]
+            : []),
         ]}
         rows={list.data?.items}
         rowKey={(r) => r.id}
@@ -180,7 +187,7 @@ function CatalogForm({ kind, row, onClose }: { kind: Kind; row: Row | null; onCl
       title={row ? `Edit ${row.name}` : `New ${t.one}`}
       submitLabel="Save"
       loading={save.isPending}
-      disabled={!values.name?.trim()}
+      disabled={!values.name?.trim() && 'Enter a name.'}
       error={generalError(save.error)}
       onClose={onClose}
       onSubmit={submit}

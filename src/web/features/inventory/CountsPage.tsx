@@ -5,9 +5,11 @@ import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import { generalError } from '../../app/api.ts';
-import { formatDateTime } from '../../app/format.ts';
+import { formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
-import { DataTable } from '../../components/DataTable.tsx';
+import { usePageTitle } from '../../app/title.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
+import { DataTable, TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import {
@@ -25,6 +27,7 @@ export function CountsPage() {
   const me = useOutletContext<Me>();
   const navigate = useNavigate();
   const counts = useStockCounts();
+  usePageTitle('Stocktakes', 'Inventory');
   const [opening, setOpening] = useState(false);
   return (
     <Stack>
@@ -62,7 +65,7 @@ export function CountsPage() {
         onRetry={() => counts.refetch()}
         empty={{
           title: 'No stocktakes yet',
-          description: 'Open one for a category or a location, count, review the differences and post them.',
+          description: 'Open one for a category or a location, plural, review the differences and post them.',
         }}
       />
       {opening && (
@@ -126,6 +129,7 @@ export function CountPage() {
   const me = useOutletContext<Me>();
   const { id } = useParams() as { id: string };
   const count = useStockCount(id);
+  usePageTitle(count.data?.note || 'Stocktake', 'Stocktakes');
   const [entered, setEntered] = useState<Record<string, number | string>>({});
   const [confirm, setConfirm] = useState<'post' | 'cancel' | null>(null);
   useEffect(() => {
@@ -168,65 +172,77 @@ export function CountPage() {
           </Group>
           <Text c="dimmed" size="sm">
             Opened {formatDateTime(c.createdAt, me.business.timezone)} · {c.counted} of {c.lines} counted ·{' '}
-            {c.differences} differences
+            {plural(c.differences, 'difference')}
           </Text>
         </div>
         {open && (
           <Group>
-            <Button variant="default" disabled={changed.length === 0} loading={save.isPending} onClick={saveCounts}>
+            <ExplainedButton
+              variant="default"
+              why={changed.length === 0 && 'Enter a count first.'}
+              loading={save.isPending}
+              onClick={saveCounts}
+            >
               Save counts{changed.length ? ` (${changed.length})` : ''}
-            </Button>
-            <Button disabled={changed.length > 0 || c.counted === 0} onClick={() => setConfirm('post')}>
+            </ExplainedButton>
+            <ExplainedButton
+              why={changed.length > 0 ? 'Save the counts first.' : c.counted === 0 && 'Count at least one line first.'}
+              onClick={() => setConfirm('post')}
+            >
               Review and post…
-            </Button>
+            </ExplainedButton>
             <Button variant="subtle" color="red" onClick={() => setConfirm('cancel')}>
               Cancel stocktake…
             </Button>
           </Group>
         )}
       </Group>
-      <Table striped>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Location</Table.Th>
-            <Table.Th>SKU</Table.Th>
-            <Table.Th>Item</Table.Th>
-            <Table.Th ta="right">Expected</Table.Th>
-            <Table.Th w={160}>Counted</Table.Th>
-            <Table.Th ta="right">Difference</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {c.items.map((l) => (
-            <Table.Tr key={l.itemId}>
-              <Table.Td>{l.location || '—'}</Table.Td>
-              <Table.Td ff="monospace">{l.sku}</Table.Td>
-              <Table.Td>{l.name}</Table.Td>
-              <Table.Td ta="right">
-                {l.expected} {l.unit}
-              </Table.Td>
-              <Table.Td>
-                {open ? (
-                  <NumberInput
-                    size="xs"
-                    aria-label={`Counted ${l.name}`}
-                    min={0}
-                    max={MAX_QUANTITY}
-                    allowDecimal={false}
-                    value={entered[l.itemId] ?? ''}
-                    onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}
-                  />
-                ) : (
-                  (l.counted ?? '—')
-                )}
-              </Table.Td>
-              <Table.Td ta="right" c={l.difference ? (l.difference < 0 ? 'red' : 'teal') : undefined}>
-                {l.difference === null ? '' : l.difference > 0 ? `+${l.difference}` : l.difference}
-              </Table.Td>
+      <TableBox label="Counted lines">
+        <Table striped>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Location</Table.Th>
+              <Table.Th>SKU</Table.Th>
+              <Table.Th>Item</Table.Th>
+              <Table.Th ta="right">Expected</Table.Th>
+              <Table.Th w={160}>Counted</Table.Th>
+              <Table.Th ta="right">Difference</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {c.items.map((l) => (
+              <Table.Tr key={l.itemId}>
+                <Table.Td>{l.location || '—'}</Table.Td>
+                <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
+                  {l.sku}
+                </Table.Td>
+                <Table.Td>{l.name}</Table.Td>
+                <Table.Td ta="right">
+                  {l.expected} {l.unit}
+                </Table.Td>
+                <Table.Td>
+                  {open ? (
+                    <NumberInput
+                      size="xs"
+                      aria-label={`Counted ${l.name}`}
+                      min={0}
+                      max={MAX_QUANTITY}
+                      allowDecimal={false}
+                      value={entered[l.itemId] ?? ''}
+                      onChange={(v) => setEntered({ ...entered, [l.itemId]: v })}
+                    />
+                  ) : (
+                    (l.counted ?? '—')
+                  )}
+                </Table.Td>
+                <Table.Td ta="right" c={l.difference ? (l.difference < 0 ? 'red' : 'teal') : undefined}>
+                  {l.difference === null ? '' : l.difference > 0 ? `+${l.difference}` : l.difference}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </TableBox>
       <ConfirmDialog
         opened={confirm !== null}
         title={confirm === 'post' ? 'Post the differences?' : 'Cancel this stocktake?'}

@@ -5,6 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { ImportPreview } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api } from '../../app/api.ts';
+import { plural } from '../../app/format.ts';
 import { keys } from '../../app/query-keys.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
 
@@ -43,7 +44,7 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       notifications.show({
         color: 'teal',
         title: 'Import done',
-        message: `${r.created} items created, ${r.updated} updated.`,
+        message: `${plural(r.created, 'item')} created, ${r.updated} updated.`,
       });
       void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onClose();
@@ -58,9 +59,13 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
     <FormDialog
       title="Import items"
       size="xl"
-      submitLabel={preview ? `Import ${preview.rows} rows` : 'Import'}
+      submitLabel={preview ? `Import ${plural(preview.rows, 'row')}` : 'Import'}
       loading={busy}
-      disabled={!preview || preview.errors.length > 0}
+      disabled={
+        !preview
+          ? 'Choose a file; it is checked before anything is imported.'
+          : preview.errors.length > 0 && 'Correct the rows with errors first.'
+      }
       error={error}
       onClose={onClose}
       onSubmit={() => void run()}
@@ -115,8 +120,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
             </>
           ) : (
             <Alert color="teal" title="The file is ready">
-              {preview.rows} rows checked: {preview.creates} items will be created and {preview.updates} updated, in one
-              go.
+              {plural(preview.rows, 'row')} checked: {plural(preview.creates, 'item')} will be created and{' '}
+              {preview.updates} updated, in one go.
             </Alert>
           )}
         </Stack>

@@ -16,10 +16,11 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
-import type { Item } from '../../../shared/contracts/inventory.ts';
+import { CreateItemBody, type Item, UpdateItemBody } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { keys } from '../../app/query-keys.ts';
 import { hasPermission } from '../../app/session.ts';
+import { fieldErrors } from '../../app/validate.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { useCategories, useSuppliers } from './inventory.queries.ts';
 
@@ -65,41 +66,45 @@ export function ItemFormDialog({
       unit: (v) => (v.trim() ? null : 'Enter a unit, e.g. pcs.'),
     },
   });
+  const toBody = (v: typeof form.values) => {
+    const body = {
+      sku: v.sku.trim(),
+      name: v.name.trim(),
+      description: v.description,
+      categoryId: v.categoryId,
+      unit: v.unit.trim(),
+      cost: toCents(v.cost),
+      price: toCents(v.price),
+      vatRateBp: toCents(v.vatRate),
+      priceIncludesVat: v.priceIncludesVat,
+      location: v.location.trim(),
+      reorderLevel: Number(v.reorderLevel || 0),
+      reorderQuantity: Number(v.reorderQuantity || 0),
+      suppliers: v.suppliers
+        .filter((l) => l.supplierId)
+        .map((l) => ({
+          supplierId: l.supplierId as string,
+          supplierSku: l.supplierSku,
+          supplierPrice: toCents(l.supplierPrice),
+          preferred: l.preferred,
+        })),
+    };
+    return item ? body : { ...body, openingStock: Number(v.openingStock || 0) };
+  };
   const save = useMutation({
     meta: { silent: true },
-    mutationFn: (v: typeof form.values) => {
-      const body = {
-        sku: v.sku.trim(),
-        name: v.name.trim(),
-        description: v.description,
-        categoryId: v.categoryId,
-        unit: v.unit.trim(),
-        cost: toCents(v.cost),
-        price: toCents(v.price),
-        vatRateBp: Math.round(Number(v.vatRate || 0) * 100),
-        priceIncludesVat: v.priceIncludesVat,
-        location: v.location.trim(),
-        reorderLevel: Number(v.reorderLevel || 0),
-        reorderQuantity: Number(v.reorderQuantity || 0),
-        suppliers: v.suppliers
-          .filter((l) => l.supplierId)
-          .map((l) => ({
-            supplierId: l.supplierId as string,
-            supplierSku: l.supplierSku,
-            supplierPrice: toCents(l.supplierPrice),
-            preferred: l.preferred,
-          })),
-      };
-      return item
-        ? api.patch<Item>(`/api/v1/items/${item.id}`, body)
-        : api.post<Item>('/api/v1/items', { ...body, openingStock: Number(v.openingStock || 0) });
-    },
+    mutationFn: (body: ReturnType<typeof toBody>) =>
+      item ? api.patch<Item>(`/api/v1/items/${item.id}`, body) : api.post<Item>('/api/v1/items', body),
     onSuccess: (saved) => {
       void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onSaved(saved);
     },
     onError: (err) => {
-      if (err instanceof ApiError) form.setErrors(err.fieldErrors());
+      if (!(err instanceof ApiError)) return;
+      const errors = err.fieldErrors();
+      form.setErrors(
+        Object.fromEntries(Object.entries(errors).map(([k, v]) => [k === 'vatRateBp' ? 'vatRate' : k, v])),
+      );
     },
   });
   return (
@@ -111,17 +116,27 @@ export function ItemFormDialog({
       error={generalError(save.error)}
       onClose={onClose}
       onSubmit={() => {
-        if (!form.validate().hasErrors) save.mutate(form.values);
+        if (form.validate().hasErrors) return;
+        // The shared schema the server applies: a wrong number is shown on its field and nothing is sent.
+        const body = toBody(form.values);
+        const problems = fieldErrors(item ? UpdateItemBody : CreateItemBody, body);
+        if (problems) {
+          form.setErrors(
+            Object.fromEntries(Object.entries(problems).map(([k, v]) => [k === 'vatRateBp' ? 'vatRate' : k, v])),
+          );
+          return;
+        }
+        save.mutate(body);
       }}
     >
       <Grid>
-        <Grid.Col span={4}>
+        <Grid.Col span={{ base: 12, sm: 4 }}>
           <TextInput label="SKU" required data-autofocus {...form.getInputProps('sku')} />
         </Grid.Col>
-        <Grid.Col span={8}>
+        <Grid.Col span={{ base: 12, sm: 8 }}>
           <TextInput label="Name" required {...form.getInputProps('name')} />
         </Grid.Col>
-        <Grid.Col span={4}>
+        <Grid.Col span={{ base: 12, sm: 4 }}>
           <Select
             label="Category"
             placeholder="None"
@@ -131,14 +146,15 @@ export function ItemFormDialog({
             {...form.getInputProps('categoryId')}
           />
         </Grid.Col>
-        <Grid.Col span={4}>
+        <Grid.Col span={{ base: 12, sm: 4 }}>
           <TextInput label="Unit" description="pcs, box, ml…" required {...form.getInputProps('unit')} />
         </Grid.Col>
-        <Grid.Col span={4}>
+        <Grid.Col span={{ base: 12, sm: 4 }}>
           <TextInput label="Location" description="Shelf, room or bin" {...form.getInputProps('location')} />
         </Grid.Col>
-        <Grid.Col span={3}>
+        <Grid.Col span={{ base: 12, xs: 6, sm: 3 }}>
           <NumberInput
+            clampBehavior="none"
             label="Cost"
             min={0}
             max={MAX_MONEY_MINOR / 100}
@@ -148,8 +164,9 @@ export function ItemFormDialog({
             {...form.getInputProps('cost')}
           />
         </Grid.Col>
-        <Grid.Col span={3}>
+        <Grid.Col span={{ base: 12, xs: 6, sm: 3 }}>
           <NumberInput
+            clampBehavior="none"
             label="Price"
             min={0}
             max={MAX_MONEY_MINOR / 100}
@@ -159,8 +176,9 @@ export function ItemFormDialog({
             {...form.getInputProps('price')}
           />
         </Grid.Col>
-        <Grid.Col span={3}>
+        <Grid.Col span={{ base: 12, xs: 6, sm: 3 }}>
           <NumberInput
+            clampBehavior="none"
             label="VAT rate"
             min={0}
             max={100}
@@ -169,11 +187,12 @@ export function ItemFormDialog({
             {...form.getInputProps('vatRate')}
           />
         </Grid.Col>
-        <Grid.Col span={3} pt="xl">
+        <Grid.Col span={{ base: 12, xs: 6, sm: 3 }} pt={{ base: 0, sm: 'xl' }}>
           <Switch label="Price includes VAT" {...form.getInputProps('priceIncludesVat', { type: 'checkbox' })} />
         </Grid.Col>
-        <Grid.Col span={4}>
+        <Grid.Col span={{ base: 12, sm: 4 }}>
           <NumberInput
+            clampBehavior="none"
             label="Reorder level"
             description="Low stock at or below this"
             min={0}
@@ -182,8 +201,9 @@ export function ItemFormDialog({
             {...form.getInputProps('reorderLevel')}
           />
         </Grid.Col>
-        <Grid.Col span={4}>
+        <Grid.Col span={{ base: 12, sm: 4 }}>
           <NumberInput
+            clampBehavior="none"
             label="Reorder quantity"
             description="How many to order (0: twice the level)"
             min={0}
@@ -193,8 +213,9 @@ export function ItemFormDialog({
           />
         </Grid.Col>
         {!item && (
-          <Grid.Col span={4}>
+          <Grid.Col span={{ base: 12, sm: 4 }}>
             <NumberInput
+              clampBehavior="none"
               label="Opening stock"
               description="Booked as a stock-in movement"
               min={0}
@@ -234,27 +255,28 @@ export function ItemFormDialog({
               </Text>
             )}
             {form.values.suppliers.map((_, i) => (
-              <Group key={String(i)} gap="xs" mb={4} wrap="nowrap">
+              <Group key={String(i)} gap="xs" mb="xs" wrap="wrap">
                 <Select
                   aria-label="Supplier"
                   placeholder="Supplier"
                   searchable
-                  style={{ flex: 2 }}
+                  style={{ flex: '2 1 12rem' }}
                   data={(suppliers.data?.items ?? []).map((s) => ({ value: s.id, label: s.name }))}
                   {...form.getInputProps(`suppliers.${i}.supplierId`)}
                 />
                 <TextInput
                   aria-label="Supplier SKU"
                   placeholder="Their SKU"
-                  style={{ flex: 1 }}
+                  style={{ flex: '1 1 7rem' }}
                   {...form.getInputProps(`suppliers.${i}.supplierSku`)}
                 />
                 <NumberInput
+                  clampBehavior="none"
                   aria-label="Supplier price"
                   placeholder="Their price"
                   min={0}
                   decimalScale={2}
-                  style={{ flex: 1 }}
+                  style={{ flex: '1 1 7rem' }}
                   {...form.getInputProps(`suppliers.${i}.supplierPrice`)}
                 />
                 <Checkbox label="Preferred" {...form.getInputProps(`suppliers.${i}.preferred`, { type: 'checkbox' })} />

@@ -6,6 +6,8 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { formatDateTime, formatMoney, formatRate } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
+import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import { ItemFormDialog } from './ItemForm.tsx';
@@ -30,6 +32,7 @@ export function ItemPage() {
   const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'in' | 'out' | 'adjustment' | 'archive' | null>(null);
   const item = useItem(id);
+  usePageTitle(item.data?.name ?? 'Item', 'Inventory');
   const moves = useItemMovements(id, item.isSuccess);
   const archive = useArchiveItem(id);
   const toggleArchived = (active: boolean) =>
@@ -67,7 +70,7 @@ export function ItemPage() {
             {!it.active && <Badge color="gray">archived</Badge>}
             {it.lowStock && <Badge color="orange">low stock</Badge>}
           </Group>
-          <Text c="dimmed" ff="monospace">
+          <Text c="dimmed" ff="monospace" data-testid="item-sku" style={{ whiteSpace: 'nowrap' }}>
             {it.sku}
           </Text>
         </div>
@@ -134,47 +137,49 @@ export function ItemPage() {
         <ErrorState error={moves.error} onRetry={() => moves.refetch()} />
       ) : (
         <>
-          <Table striped>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>When</Table.Th>
-                <Table.Th>What</Table.Th>
-                <Table.Th ta="right">Change</Table.Th>
-                <Table.Th ta="right">On hand</Table.Th>
-                <Table.Th>Who</Table.Th>
-                <Table.Th>Reason</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {moves.data.pages
-                .flatMap((p) => p.items)
-                .map((m) => (
-                  <Table.Tr key={m.id}>
-                    <Table.Td>{formatDateTime(m.at, tz)}</Table.Td>
-                    <Table.Td>
-                      {KIND[m.kind] ?? m.kind}
-                      {m.reference?.type === 'purchase_order' && (
-                        <Button
-                          size="compact-xs"
-                          variant="subtle"
-                          onClick={() => navigate(`/orders/${m.reference?.id}`)}
-                        >
-                          order
-                        </Button>
-                      )}
-                    </Table.Td>
-                    <Table.Td ta="right" c={m.quantity < 0 ? 'red' : 'teal'}>
-                      {m.quantity > 0 ? `+${m.quantity}` : m.quantity}
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      {m.before} → {m.after}
-                    </Table.Td>
-                    <Table.Td>{m.actor?.name ?? '—'}</Table.Td>
-                    <Table.Td>{m.reason ?? ''}</Table.Td>
-                  </Table.Tr>
-                ))}
-            </Table.Tbody>
-          </Table>
+          <TableBox label="Stock movements">
+            <Table striped>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>When</Table.Th>
+                  <Table.Th>What</Table.Th>
+                  <Table.Th ta="right">Change</Table.Th>
+                  <Table.Th ta="right">On hand</Table.Th>
+                  <Table.Th>Who</Table.Th>
+                  <Table.Th>Reason</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {moves.data.pages
+                  .flatMap((p) => p.items)
+                  .map((m) => (
+                    <Table.Tr key={m.id}>
+                      <Table.Td>{formatDateTime(m.at, tz)}</Table.Td>
+                      <Table.Td>
+                        {KIND[m.kind] ?? m.kind}
+                        {m.reference?.type === 'purchase_order' && (
+                          <Button
+                            size="compact-xs"
+                            variant="subtle"
+                            onClick={() => navigate(`/orders/${m.reference?.id}`)}
+                          >
+                            order
+                          </Button>
+                        )}
+                      </Table.Td>
+                      <Table.Td ta="right" c={m.quantity < 0 ? 'red' : 'teal'}>
+                        {m.quantity > 0 ? `+${m.quantity}` : m.quantity}
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        {m.before} → {m.after}
+                      </Table.Td>
+                      <Table.Td>{m.actor?.name ?? '—'}</Table.Td>
+                      <Table.Td>{m.reason ?? ''}</Table.Td>
+                    </Table.Tr>
+                  ))}
+              </Table.Tbody>
+            </Table>
+          </TableBox>
           {moves.data.pages[0]?.items.length === 0 && (
             <Text size="sm" c="dimmed">
               No stock has moved yet.

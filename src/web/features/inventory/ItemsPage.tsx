@@ -18,11 +18,13 @@ import { IconDownload, IconPlus, IconUpload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { Item } from '../../../shared/contracts/inventory.ts';
+import { BulkEditBody, type Item } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { generalError } from '../../app/api.ts';
-import { formatMoney } from '../../app/format.ts';
+import { formatMoney, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
+import { fieldErrors } from '../../app/validate.ts';
 import { type Column, DataTable } from '../../components/DataTable.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
@@ -36,6 +38,7 @@ export function ItemsPage() {
   const me = useOutletContext<Me>();
   const navigate = useNavigate();
   const can = (p: Permission) => hasPermission(me, p);
+  usePageTitle('Inventory');
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search, 200);
   const [categoryId, setCategoryId] = useState<string | null>(null);
@@ -100,7 +103,7 @@ export function ItemsPage() {
       header: 'SKU',
       sortable: true,
       cell: (r) => (
-        <Text size="sm" ff="monospace" span>
+        <Text size="sm" ff="monospace" span style={{ whiteSpace: 'nowrap' }}>
           {r.sku}
         </Text>
       ),
@@ -246,10 +249,19 @@ export function ItemsPage() {
         />
         <Switch label="Low stock" checked={lowStock} onChange={(e) => reset(setLowStock)(e.currentTarget.checked)} />
         {can('inventory.bulk_edit') && (
-          <Button variant="light" onClick={() => setDialog('bulk')} disabled={rows.length === 0}>
+          <Button
+            variant="light"
+            onClick={() => setDialog('bulk')}
+            disabled={rows.length === 0}
+            // On a phone the label wraps instead of being cut to "Bulk edit a…".
+            maw="100%"
+            h="auto"
+            mih={36}
+            styles={{ label: { whiteSpace: 'normal', overflow: 'visible', textAlign: 'left' } }}
+          >
             {selected.length > 0
               ? `Bulk edit ${selected.length} selected…`
-              : `Bulk edit all ${items.data?.total ?? 0}…`}
+              : `Bulk edit all ${plural(items.data?.total ?? 0, 'item')}…`}
           </Button>
         )}
       </FilterBar>
@@ -276,7 +288,7 @@ export function ItemsPage() {
         paging={{ page, pageSize: 50, total: items.data?.total ?? 0, onPage: setPage }}
         footer={
           <Text size="sm" c="dimmed">
-            {items.data?.total.toLocaleString()} items
+            {plural(items.data?.total ?? 0, 'item')}
           </Text>
         }
       />
@@ -311,6 +323,7 @@ function BulkEditDialog(props: {
   const [categoryId, setCategoryId] = useState<string | null>(null);
   const [reorder, setReorder] = useState<number | string>('');
   const [active, setActive] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
   const set = {
     ...(vat !== '' ? { vatRateBp: Math.round(Number(vat) * 100) } : {}),
     ...(categoryId ? { categoryId } : {}),
@@ -319,7 +332,11 @@ function BulkEditDialog(props: {
   };
   const { lowStock, ...rest } = props.filter;
   const bulk = useBulkEdit();
-  const apply = () =>
+  const apply = () => {
+    // The shared schema the server applies: a wrong figure is shown on its field, nothing is sent.
+    const problems = fieldErrors(BulkEditBody.shape.set, set);
+    setInvalid(problems ?? {});
+    if (problems) return;
     bulk.mutate(
       {
         filter: { ...rest, ...(lowStock ? { lowStock } : {}) },
@@ -331,18 +348,19 @@ function BulkEditDialog(props: {
           notifications.show({
             color: 'teal',
             title: 'Bulk edit done',
-            message: `${r.changed} of ${r.matched} items changed.`,
+            message: `${r.changed} of ${plural(r.matched, 'item')} changed.`,
           });
           props.onClose();
         },
       },
     );
+  };
   return (
     <FormDialog
-      title={`Change ${props.count} items`}
-      submitLabel={`Apply to ${props.count} items`}
+      title={`Change ${plural(props.count, 'item')}`}
+      submitLabel={`Apply to ${plural(props.count, 'item')}`}
       loading={bulk.isPending}
-      disabled={Object.keys(set).length === 0}
+      disabled={Object.keys(set).length === 0 && 'Fill in at least one field to change.'}
       error={generalError(bulk.error)}
       onClose={props.onClose}
       onSubmit={apply}
@@ -357,8 +375,13 @@ function BulkEditDialog(props: {
         min={0}
         max={100}
         decimalScale={2}
+        clampBehavior="none"
         value={vat}
-        onChange={setVat}
+        error={invalid.vatRateBp}
+        onChange={(v) => {
+          setVat(v);
+          setInvalid({});
+        }}
         data-autofocus
       />
       <Select
@@ -369,7 +392,18 @@ function BulkEditDialog(props: {
         value={categoryId}
         onChange={setCategoryId}
       />
-      <NumberInput label="Reorder level" min={0} allowDecimal={false} value={reorder} onChange={setReorder} />
+      <NumberInput
+        label="Reorder level"
+        min={0}
+        clampBehavior="none"
+        allowDecimal={false}
+        value={reorder}
+        error={invalid.reorderLevel}
+        onChange={(v) => {
+          setReorder(v);
+          setInvalid({});
+        }}
+      />
       <Select
         label="Status"
         placeholder="Keep"

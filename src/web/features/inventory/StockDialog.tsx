@@ -3,9 +3,10 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
-import type { Item } from '../../../shared/contracts/inventory.ts';
+import { type Item, StockChangeBody } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { keys } from '../../app/query-keys.ts';
+import { fieldErrors } from '../../app/validate.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
 
 type Kind = 'in' | 'out' | 'adjustment';
@@ -16,21 +17,24 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
   const [kind, setKind] = useState<Kind>(initial);
   const [quantity, setQuantity] = useState<number | string>('');
   const [reason, setReason] = useState('');
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
   const change = useMutation({
     meta: { silent: true },
-    mutationFn: () =>
-      api.post<{ item: Item }>(`/api/v1/items/${item.id}/stock`, {
-        kind,
-        quantity: Number(quantity),
-        reason: reason || undefined,
-      }),
+    mutationFn: (body: StockChangeBody) => api.post<{ item: Item }>(`/api/v1/items/${item.id}/stock`, body),
     onSuccess: (r) => {
       notifications.show({ color: 'teal', message: `${item.name}: ${r.item.onHand} ${item.unit} on hand now.` });
       void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onClose();
     },
   });
-  const errors = change.error instanceof ApiError ? change.error.fieldErrors() : {};
+  const errors = { ...(change.error instanceof ApiError ? change.error.fieldErrors() : {}), ...invalid };
+  // Checked by the shared schema the server applies: "−4" out is refused here, not booked as 4.
+  const submit = () => {
+    const body = { kind, quantity: Number(quantity), reason: reason || undefined };
+    const problems = fieldErrors(StockChangeBody, body);
+    setInvalid(problems ?? {});
+    if (!problems) change.mutate(body);
+  };
   const q = Number(quantity);
   const after = kind === 'out' ? item.onHand - q : item.onHand + q;
   return (
@@ -38,14 +42,17 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
       title={`Stock of ${item.name}`}
       submitLabel={kind === 'in' ? 'Add to stock' : kind === 'out' ? 'Take from stock' : 'Adjust stock'}
       loading={change.isPending}
-      disabled={!q || (kind !== 'adjustment' && q < 0) || (kind === 'adjustment' && reason.trim().length < 3)}
+      disabled={quantity === '' && (kind === 'adjustment' ? 'Enter the change.' : 'Enter a quantity.')}
       error={generalError(change.error)}
       onClose={onClose}
-      onSubmit={() => change.mutate()}
+      onSubmit={submit}
     >
       <SegmentedControl
         value={kind}
-        onChange={(v) => setKind(v as Kind)}
+        onChange={(v) => {
+          setKind(v as Kind);
+          setInvalid({});
+        }}
         data={[
           { value: 'in', label: 'Stock in' },
           { value: 'out', label: 'Stock out' },
@@ -56,13 +63,16 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
         label={kind === 'adjustment' ? 'Change (+ or −)' : 'Quantity'}
         description={kind === 'adjustment' ? 'e.g. −2 for two broken, +1 for one found' : undefined}
         allowDecimal={false}
-        allowNegative={kind === 'adjustment'}
+        clampBehavior="none"
         min={kind === 'adjustment' ? -MAX_QUANTITY : 0}
         max={MAX_QUANTITY}
         data-autofocus
         suffix={` ${item.unit}`}
         value={quantity}
-        onChange={setQuantity}
+        onChange={(v) => {
+          setQuantity(v);
+          setInvalid({});
+        }}
         error={errors.quantity}
       />
       <Textarea
@@ -72,7 +82,10 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
           kind === 'adjustment' ? 'Required for adjustments; kept in the ledger and the audit log.' : 'Optional'
         }
         value={reason}
-        onChange={(e) => setReason(e.currentTarget.value)}
+        onChange={(e) => {
+          setReason(e.currentTarget.value);
+          setInvalid({});
+        }}
         error={errors.reason}
       />
       <Text size="sm" c={q && after < 0 ? 'red' : 'dimmed'}>

@@ -16,11 +16,14 @@ import { IconFileTypePdf } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import { isReceivable, type PurchaseOrder } from '../../../shared/contracts/inventory.ts';
+import { isReceivable, type PurchaseOrder, ReceiveBody } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { formatDateTime, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
+import { fieldErrors } from '../../app/validate.ts';
+import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
 import { OrderForm, STATUS } from './OrdersPage.tsx';
@@ -33,6 +36,7 @@ export function OrderPage() {
   const can = (p: Permission) => hasPermission(me, p);
   const [dialog, setDialog] = useState<'edit' | 'receive' | 'place' | 'cancel' | 'delete' | null>(null);
   const order = useOrder(id);
+  usePageTitle(order.data?.reference ?? 'Purchase order', order.data ? order.data.supplier.name : null);
   const done = (message: string) => {
     setDialog(null);
     notifications.show({ color: 'teal', message });
@@ -102,34 +106,38 @@ export function OrderPage() {
           )}
         </Group>
       </Group>
-      <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>SKU</Table.Th>
-            <Table.Th>Item</Table.Th>
-            <Table.Th ta="right">Ordered</Table.Th>
-            <Table.Th ta="right">Received</Table.Th>
-            <Table.Th ta="right">Unit cost</Table.Th>
-            <Table.Th ta="right">Line total</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {o.lines.map((l) => (
-            <Table.Tr key={l.id}>
-              <Table.Td ff="monospace">{l.sku}</Table.Td>
-              <Table.Td>{l.name}</Table.Td>
-              <Table.Td ta="right">
-                {l.quantity} {l.unit}
-              </Table.Td>
-              <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
-                {l.received}
-              </Table.Td>
-              <Table.Td ta="right">{money(l.unitCost)}</Table.Td>
-              <Table.Td ta="right">{money(l.unitCost * l.quantity)}</Table.Td>
+      <TableBox label="Order lines">
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>SKU</Table.Th>
+              <Table.Th>Item</Table.Th>
+              <Table.Th ta="right">Ordered</Table.Th>
+              <Table.Th ta="right">Received</Table.Th>
+              <Table.Th ta="right">Unit cost</Table.Th>
+              <Table.Th ta="right">Line total</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {o.lines.map((l) => (
+              <Table.Tr key={l.id}>
+                <Table.Td ff="monospace" style={{ whiteSpace: 'nowrap' }}>
+                  {l.sku}
+                </Table.Td>
+                <Table.Td>{l.name}</Table.Td>
+                <Table.Td ta="right">
+                  {l.quantity} {l.unit}
+                </Table.Td>
+                <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
+                  {l.received}
+                </Table.Td>
+                <Table.Td ta="right">{money(l.unitCost)}</Table.Td>
+                <Table.Td ta="right">{money(l.unitCost * l.quantity)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </TableBox>
       {o.notes && <Text size="sm">{o.notes}</Text>}
       <Card withBorder>
         <Group justify="space-between">
@@ -209,12 +217,22 @@ function ReceiveDialog({
   onDone: (o: PurchaseOrder) => void;
 }) {
   const due = order.lines.filter((l) => l.received < l.quantity);
-  const [qty, setQty] = useState<Record<number, number | string>>(
-    Object.fromEntries(due.map((l) => [l.id, l.quantity - l.received])),
-  );
+  const left = (l: PurchaseOrder['lines'][number]) => l.quantity - l.received;
+  // Every line starts at 0: what arrived is counted, not assumed.
+  const [qty, setQty] = useState<Record<number, number | string>>(Object.fromEntries(due.map((l) => [l.id, 0])));
+  const [invalid, setInvalid] = useState<Record<number, string>>({});
   const [note, setNote] = useState('');
   const receive = useReceiveOrder(order.id);
-  const submit = () =>
+  const submit = () => {
+    const problems: Record<number, string> = {};
+    for (const l of due) {
+      const q = qty[l.id] === '' ? 0 : Number(qty[l.id]);
+      const line = fieldErrors(ReceiveBody, { lines: [{ lineId: l.id, quantity: q }] });
+      if (q !== 0 && line) problems[l.id] = Object.values(line)[0] ?? 'Enter a whole number.';
+      else if (q > left(l)) problems[l.id] = `Only ${left(l)} ${left(l) === 1 ? 'is' : 'are'} due on this line.`;
+    }
+    setInvalid(problems);
+    if (Object.keys(problems).length > 0) return;
     receive.mutate(
       {
         lines: due.filter((l) => Number(qty[l.id]) > 0).map((l) => ({ lineId: l.id, quantity: Number(qty[l.id]) })),
@@ -222,6 +240,7 @@ function ReceiveDialog({
       },
       { onSuccess: onDone },
     );
+  };
 
   return (
     <FormDialog
@@ -229,31 +248,50 @@ function ReceiveDialog({
       size="lg"
       submitLabel="Receive"
       loading={receive.isPending}
-      disabled={!due.some((l) => Number(qty[l.id]) > 0)}
+      disabled={
+        !due.some((l) => Number(qty[l.id]) !== 0 && qty[l.id] !== '') && 'Enter what arrived on at least one line.'
+      }
       error={generalError(receive.error)}
       onClose={onClose}
       onSubmit={submit}
     >
-      <Text size="sm" c="dimmed">
-        Enter what arrived. Each line adds to the item’s stock as a receipt; what is still due stays open.
-      </Text>
+      <Group justify="space-between" wrap="wrap">
+        <Text size="sm" c="dimmed" style={{ flex: '1 1 16rem' }}>
+          Enter what arrived. Each line adds to the item’s stock as a receipt; what is still due stays open.
+        </Text>
+        <Button
+          variant="light"
+          size="xs"
+          onClick={() => {
+            setQty(Object.fromEntries(due.map((l) => [l.id, left(l)])));
+            setInvalid({});
+          }}
+        >
+          Receive all
+        </Button>
+      </Group>
       {due.map((l, i) => (
-        <Group key={l.id} justify="space-between" wrap="nowrap">
-          <Text size="sm" style={{ flex: 1 }}>
+        <Group key={l.id} justify="space-between" wrap="wrap" align="flex-start">
+          <Text size="sm" style={{ flex: '1 1 12rem' }} pt={6}>
             {l.sku} · {l.name}{' '}
             <Text span c="dimmed">
-              ({l.quantity - l.received} of {l.quantity} due)
+              ({left(l)} of {l.quantity} due)
             </Text>
           </Text>
           <NumberInput
             aria-label={`Received ${l.name}`}
-            w={120}
+            w={140}
+            clampBehavior="none"
             min={0}
-            max={l.quantity - l.received}
+            max={left(l)}
             allowDecimal={false}
             data-autofocus={i === 0 ? true : undefined}
             value={qty[l.id] ?? 0}
-            onChange={(v) => setQty({ ...qty, [l.id]: v })}
+            error={invalid[l.id]}
+            onChange={(v) => {
+              setQty({ ...qty, [l.id]: v });
+              setInvalid({});
+            }}
           />
         </Group>
       ))}

@@ -18,10 +18,16 @@ import { useState } from 'react';
 import { useNavigate, useOutletContext } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
-import type { PurchaseOrder, PurchaseOrderStatus } from '../../../shared/contracts/inventory.ts';
-import { generalError } from '../../app/api.ts';
+import {
+  type PurchaseOrder,
+  PurchaseOrderBody,
+  type PurchaseOrderStatus,
+} from '../../../shared/contracts/inventory.ts';
+import { ApiError, generalError } from '../../app/api.ts';
 import { formatDate, formatMoney } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
+import { fieldErrors } from '../../app/validate.ts';
 import { DataTable } from '../../components/DataTable.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { useItemSearch, useSuppliers } from '../inventory/inventory.queries.ts';
@@ -39,6 +45,7 @@ export function OrdersPage() {
   const me = useOutletContext<Me>();
   const navigate = useNavigate();
   const [status, setStatus] = useState('open');
+  usePageTitle('Purchase orders');
   const [creating, setCreating] = useState<{ supplierId: string | null; lines: Line[] } | null>(null);
   const orders = useOrders(status);
   const suggestions = useSupplySuggestions(hasPermission(me, 'orders.create'));
@@ -108,7 +115,7 @@ export function OrdersPage() {
             header: 'Order',
             sortValue: (o) => o.number,
             cell: (o) => (
-              <Text span ff="monospace" size="sm">
+              <Text span ff="monospace" size="sm" style={{ whiteSpace: 'nowrap' }}>
                 {o.reference}
               </Text>
             ),
@@ -174,17 +181,29 @@ export function OrderForm(props: {
   const [search, setSearch] = useState('');
   const found = useItemSearch(search.trim());
   const save = useSaveOrder(props.order?.id ?? null);
-  const submit = () =>
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const serverErrors = save.error instanceof ApiError ? save.error.fieldErrors() : {};
+  const errors = { ...serverErrors, ...invalid };
+  const setLine = (i: number, change: Partial<Line>) => {
+    setLines(lines.map((x, j) => (j === i ? { ...x, ...change } : x)));
+    setInvalid({});
+  };
+  const submit = () => {
+    const body = {
+      supplierId: supplierId ?? '',
+      notes,
+      lines: lines.map((l) => ({
+        itemId: l.itemId,
+        quantity: l.quantity === '' ? Number.NaN : Number(l.quantity),
+        unitCost: l.unitCost === '' ? 0 : Math.round(Number(l.unitCost) * 100),
+      })),
+    };
+    // The shared schema the server applies: quantity 0 is shown on its line, never turned into 1.
+    const problems = fieldErrors(PurchaseOrderBody, body);
+    setInvalid(problems ?? {});
+    if (problems) return;
     save.mutate(
-      {
-        supplierId,
-        notes,
-        lines: lines.map((l) => ({
-          itemId: l.itemId,
-          quantity: Number(l.quantity),
-          unitCost: Math.round(Number(l.unitCost) * 100),
-        })),
-      },
+      { ...body, supplierId },
       {
         onSuccess: (o) => {
           notifications.show({
@@ -195,6 +214,7 @@ export function OrderForm(props: {
         },
       },
     );
+  };
 
   return (
     <FormDialog
@@ -202,8 +222,8 @@ export function OrderForm(props: {
       size="xl"
       submitLabel={props.order ? 'Save order' : 'Save draft'}
       loading={save.isPending}
-      disabled={!supplierId || lines.length === 0 || lines.some((l) => !Number(l.quantity))}
-      error={generalError(save.error)}
+      disabled={!supplierId ? 'Choose a supplier.' : lines.length === 0 && 'Add at least one item.'}
+      error={generalError(save.error) ?? invalid.lines ?? invalid._ ?? null}
       onClose={props.onClose}
       onSubmit={submit}
     >
@@ -244,33 +264,38 @@ export function OrderForm(props: {
         nothingFoundMessage={search ? 'No item found' : 'Type to search'}
       />
       {lines.map((l, i) => (
-        <Group key={l.itemId} gap="xs" wrap="nowrap">
-          <Text size="sm" style={{ flex: 3 }}>
+        <Group key={l.itemId} gap="xs" wrap="wrap" align="flex-start">
+          <Text size="sm" style={{ flex: '3 1 12rem' }} pt={6}>
             {l.label}
           </Text>
           <NumberInput
             aria-label={`Quantity of ${l.label}`}
+            clampBehavior="none"
             min={1}
             max={MAX_QUANTITY}
             allowDecimal={false}
-            style={{ flex: 1 }}
+            style={{ flex: '1 1 6rem' }}
             value={l.quantity}
-            onChange={(v) => setLines(lines.map((x, j) => (j === i ? { ...x, quantity: v } : x)))}
+            error={errors[`lines.${i}.quantity`]}
+            onChange={(v) => setLine(i, { quantity: v })}
           />
           <NumberInput
             aria-label={`Unit cost of ${l.label}`}
+            clampBehavior="none"
             min={0}
             max={MAX_MONEY_MINOR / 100}
             decimalScale={2}
             fixedDecimalScale
-            style={{ flex: 1 }}
+            style={{ flex: '1 1 7rem' }}
             value={l.unitCost}
-            onChange={(v) => setLines(lines.map((x, j) => (j === i ? { ...x, unitCost: v } : x)))}
+            error={errors[`lines.${i}.unitCost`]}
+            onChange={(v) => setLine(i, { unitCost: v })}
           />
           <ActionIcon
             variant="subtle"
             color="red"
             aria-label={`Remove ${l.label}`}
+            mt={4}
             onClick={() => setLines(lines.filter((_, j) => j !== i))}
           >
             <IconTrash size={14} />

@@ -30,8 +30,9 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PermissionState } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
 import { generalError } from '../../app/api.ts';
-import { endOfDay, formatDate, formatDateTime } from '../../app/format.ts';
+import { endOfDay, formatDate, formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
@@ -212,13 +213,18 @@ function SaveDialog(props: {
     props.confirmSelf,
     'You are taking permissions away from yourself. You may lose access to this page and be unable to give them back; another admin would have to.',
   );
-  const blocked = reason.trim().length < 3 || (critical.length > 0 && !understood) || !typed.confirmed;
+  const blocked =
+    reason.trim().length < 3
+      ? 'Give a reason of at least 3 characters.'
+      : critical.length > 0 && !understood
+        ? 'Tick “I understand” above first.'
+        : !typed.confirmed && 'Type your email to confirm.';
   return (
     <FormDialog
       opened={props.opened}
       title="Save permission changes"
       size="lg"
-      submitLabel={`Save ${props.changes.length} change${props.changes.length === 1 ? '' : 's'}`}
+      submitLabel={`Save ${plural(props.changes.length, 'change')}`}
       loading={props.loading}
       disabled={blocked}
       error={props.error}
@@ -301,7 +307,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
             color: 'teal',
             title: 'Permissions saved',
             message:
-              `${applied} change${applied === 1 ? '' : 's'} applied; they take effect on the user’s next click.` +
+              `${plural(applied, 'change')} applied; they take effect on the user’s next click.` +
               (pending > 0 ? ` ${pending} wait${pending === 1 ? 's' : ''} for a second admin’s approval.` : ''),
           });
           setChanges(new Map());
@@ -348,9 +354,13 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
               <Button size="xs" variant="default" disabled={changes.size === 0} onClick={() => setChanges(new Map())}>
                 Discard
               </Button>
-              <Button size="xs" disabled={changes.size === 0} onClick={() => setSaving(true)}>
+              <ExplainedButton
+                size="xs"
+                why={changes.size === 0 && 'Change a permission first.'}
+                onClick={() => setSaving(true)}
+              >
                 Save{changes.size > 0 ? ` (${changes.size})` : ''}
-              </Button>
+              </ExplainedButton>
             </>
           )}
         </Group>
@@ -480,10 +490,16 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
 
   return (
     <FormDialog
-      title={`Change a permission for ${userIds.length} users`}
-      submitLabel={`Apply to ${userIds.length} users`}
+      title={`Change a permission for ${plural(userIds.length, 'user')}`}
+      submitLabel={`Apply to ${plural(userIds.length, 'user')}`}
       loading={bulk.isPending}
-      disabled={!permission || reason.trim().length < 3 || !typed.confirmed}
+      disabled={
+        !permission
+          ? 'Choose a permission.'
+          : reason.trim().length < 3
+            ? 'Give a reason of at least 3 characters.'
+            : !typed.confirmed && 'Type your email to confirm.'
+      }
       error={generalError(bulk.error)}
       onClose={onClose}
       onSubmit={apply}
@@ -539,10 +555,7 @@ function PendingRequests() {
   const items = requests.data?.items ?? [];
   if (items.length === 0) return null;
   return (
-    <Alert
-      color="violet"
-      title={`${items.length} critical grant${items.length === 1 ? '' : 's'} awaiting a second admin`}
-    >
+    <Alert color="violet" title={`${plural(items.length, 'critical grant')} awaiting a second admin`}>
       <Stack gap="xs">
         {items.map((r) => (
           <Group key={r.id} justify="space-between">

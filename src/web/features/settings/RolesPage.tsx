@@ -1,9 +1,11 @@
 import {
   Alert,
   Badge,
+  Box,
   Button,
   Grid,
   Group,
+  Modal,
   MultiSelect,
   NavLink,
   Paper,
@@ -18,18 +20,46 @@ import {
 import { notifications } from '@mantine/notifications';
 import { IconLock, IconPlus } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
-import { useOutletContext } from 'react-router';
+import { Link, useBlocker, useOutletContext, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Role } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
 import type { Policy } from '../../../shared/permissions/policy.ts';
 import { ApiError, generalError } from '../../app/api.ts';
+import { plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
+import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { useCreateRole, useDeleteRole, useRoles, useSaveRole } from './users.queries.ts';
 
 type Entry = 'none' | Policy;
+
+/**
+ * While `dirty`, leaving asks first: a route change inside the app shows our own question, and
+ * closing or reloading the tab the browser's.
+ */
+function useUnsavedGuard(dirty: boolean) {
+  const blocker = useBlocker(
+    ({ currentLocation, nextLocation }) =>
+      dirty && (currentLocation.pathname !== nextLocation.pathname || currentLocation.search !== nextLocation.search),
+  );
+  useEffect(() => {
+    if (!dirty) return;
+    const ask = (e: BeforeUnloadEvent) => {
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [dirty]);
+  return {
+    asking: blocker.state === 'blocked',
+    stay: () => blocker.reset?.(),
+    leave: () => blocker.proceed?.(),
+  };
+}
 
 function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEdit: boolean }) {
   const [name, setName] = useState(role.name);
@@ -53,6 +83,7 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
         .filter(([, v]) => v !== 'none')
         .sort(),
     ) !== JSON.stringify(Object.entries(role.entries).sort());
+  const leaving = useUnsavedGuard(dirty && !readOnly);
   const save = useSaveRole(role.key);
   const saveRole = () =>
     save.mutate(
@@ -83,37 +114,50 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
     : null;
   return (
     <Stack>
-      <Group justify="space-between">
-        <div>
-          <Group gap="xs">
-            <Title order={3} size="h4">
-              {role.name}
-            </Title>
-            {role.builtin && <Badge variant="light">built-in</Badge>}
-            {role.locked && (
-              <Badge color="gray" leftSection={<IconLock size={10} />}>
-                every permission
-              </Badge>
-            )}
-          </Group>
-          <Text size="sm" c="dimmed">
-            {role.users} active user{role.users === 1 ? '' : 's'}
-            {parentsNote ? ` · ${parentsNote}` : ''}
-          </Text>
-        </div>
-        {!readOnly && (
-          <Group>
-            {!role.builtin && (
-              <Button variant="subtle" color="red" onClick={() => setConfirmDelete(true)}>
-                Remove role…
-              </Button>
-            )}
-            <Button disabled={!dirty || name.trim() === ''} loading={save.isPending} onClick={saveRole}>
-              Save role
-            </Button>
-          </Group>
-        )}
-      </Group>
+      {/* Save stays in view while the long list of permissions scrolls under it. */}
+      <Box
+        pos="sticky"
+        top="var(--app-shell-header-height, 56px)"
+        bg="white"
+        py="xs"
+        style={{ zIndex: 3, borderBottom: '1px solid var(--mantine-color-gray-2)' }}
+      >
+        <Group justify="space-between">
+          <div>
+            <Group gap="xs">
+              <Title order={3} size="h4">
+                {role.name}
+              </Title>
+              {role.builtin && <Badge variant="light">built-in</Badge>}
+              {role.locked && (
+                <Badge color="gray" leftSection={<IconLock size={10} />}>
+                  every permission
+                </Badge>
+              )}
+            </Group>
+            <Text size="sm" c="dimmed">
+              {plural(role.users, 'active user')}
+              {parentsNote ? ` · ${parentsNote}` : ''}
+            </Text>
+          </div>
+          {!readOnly && (
+            <Group>
+              {!role.builtin && (
+                <Button variant="subtle" color="red" onClick={() => setConfirmDelete(true)}>
+                  Remove role…
+                </Button>
+              )}
+              <ExplainedButton
+                why={!dirty ? 'No changes to save yet.' : name.trim() === '' && 'Enter a name.'}
+                loading={save.isPending}
+                onClick={saveRole}
+              >
+                Save role
+              </ExplainedButton>
+            </Group>
+          )}
+        </Group>
+      </Box>
       {role.locked && (
         <Alert color="gray">
           The {role.name} role always holds every permission, so somebody can always run Steward.
@@ -125,10 +169,10 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
         </Alert>
       )}
       <Grid>
-        <Grid.Col span={6}>
+        <Grid.Col span={{ base: 12, sm: 6 }}>
           <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={readOnly} />
         </Grid.Col>
-        <Grid.Col span={6}>
+        <Grid.Col span={{ base: 12, sm: 6 }}>
           <MultiSelect
             label="Inherits from"
             description="Has everything those roles have, plus its own entries."
@@ -147,51 +191,53 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
           />
         </Grid.Col>
       </Grid>
-      <Table>
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Permission</Table.Th>
-            <Table.Th w={360}>Entry</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {AREAS.flatMap((area) => [
-            <Table.Tr key={area.key}>
-              <Table.Td colSpan={2} bg="gray.0">
-                <Text fw={600} size="sm">
-                  {area.label}
-                </Text>
-              </Table.Td>
-            </Table.Tr>,
-            ...PERMISSIONS.filter((p) => p.area === area.key).map((p) => (
-              <Table.Tr key={p.key}>
-                <Table.Td>
-                  <Text size="sm">{p.label}</Text>
-                  <Text size="xs" c="dimmed">
-                    {p.key}
+      <TableBox label="Permissions of the role">
+        <Table>
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Permission</Table.Th>
+              <Table.Th w={360}>Entry</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {AREAS.flatMap((area) => [
+              <Table.Tr key={area.key}>
+                <Table.Td colSpan={2} bg="gray.0">
+                  <Text fw={600} size="sm">
+                    {area.label}
                   </Text>
                 </Table.Td>
-                <Table.Td>
-                  <SegmentedControl
-                    size="xs"
-                    fullWidth
-                    aria-label={`${p.label} in role ${role.name}`}
-                    disabled={readOnly}
-                    value={entries[p.key] ?? 'none'}
-                    onChange={(v) => setEntries({ ...entries, [p.key]: v as Entry })}
-                    data={[
-                      { value: 'none', label: '—' },
-                      { value: 'allow', label: 'Allow' },
-                      { value: 'own', label: 'Own records' },
-                      { value: 'elevated', label: 'Master code' },
-                    ]}
-                  />
-                </Table.Td>
-              </Table.Tr>
-            )),
-          ])}
-        </Table.Tbody>
-      </Table>
+              </Table.Tr>,
+              ...PERMISSIONS.filter((p) => p.area === area.key).map((p) => (
+                <Table.Tr key={p.key}>
+                  <Table.Td>
+                    <Text size="sm">{p.label}</Text>
+                    <Text size="xs" c="dimmed">
+                      {p.key}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <SegmentedControl
+                      size="xs"
+                      fullWidth
+                      aria-label={`${p.label} in role ${role.name}`}
+                      disabled={readOnly}
+                      value={entries[p.key] ?? 'none'}
+                      onChange={(v) => setEntries({ ...entries, [p.key]: v as Entry })}
+                      data={[
+                        { value: 'none', label: '—' },
+                        { value: 'allow', label: 'Allow' },
+                        { value: 'own', label: 'Own records' },
+                        { value: 'elevated', label: 'Master code' },
+                      ]}
+                    />
+                  </Table.Td>
+                </Table.Tr>
+              )),
+            ])}
+          </Table.Tbody>
+        </Table>
+      </TableBox>
       <ConfirmDialog
         opened={confirmDelete}
         title={`Remove the role ${role.name}?`}
@@ -207,6 +253,19 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
       >
         <Text size="sm">Only a role nobody has and nothing inherits can be removed. This cannot be undone.</Text>
       </ConfirmDialog>
+      <Modal opened={leaving.asking} onClose={leaving.stay} title="Leave with unsaved changes?" centered>
+        <Stack>
+          <Text size="sm">Your changes to the role {role.name} are not saved. Leaving drops them.</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={leaving.stay} data-autofocus>
+              Stay and keep editing
+            </Button>
+            <Button color="red" onClick={leaving.leave}>
+              Leave without saving
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
     </Stack>
   );
 }
@@ -247,7 +306,7 @@ function NewRoleDialog({
       title="New role"
       submitLabel="Create role"
       loading={create.isPending}
-      disabled={!name.trim()}
+      disabled={!name.trim() && 'Enter a name.'}
       error={generalError(create.error)}
       onClose={onClose}
       onSubmit={submit}
@@ -283,7 +342,9 @@ function NewRoleDialog({
 export function RolesPage() {
   const me = useOutletContext<Me>();
   const roles = useRoles();
-  const [selected, setSelected] = useState<string | null>(null);
+  const [params, setParams] = useSearchParams();
+  const selected = params.get('role');
+  const setSelected = (key: string) => setParams({ role: key });
   const [creating, setCreating] = useState(false);
   const canEdit = hasPermission(me, 'users.manage_permissions');
   if (roles.isPending) return <TableLoader />;
@@ -309,15 +370,21 @@ export function RolesPage() {
               <NavLink
                 key={r.key}
                 label={r.name}
-                description={`${r.users} user${r.users === 1 ? '' : 's'}${r.builtin ? ' · built-in' : ''}`}
+                description={`${plural(r.users, 'user')}${r.builtin ? ' · built-in' : ''}`}
                 active={r.key === role?.key}
-                onClick={() => setSelected(r.key)}
+                aria-current={r.key === role?.key ? 'page' : undefined}
+                component={Link}
+                to={`/settings/roles?role=${encodeURIComponent(r.key)}`}
               />
             ))}
           </Paper>
         </Grid.Col>
         <Grid.Col span={{ base: 12, md: 9 }}>
-          {role ? <RoleEditor role={role} roles={items} canEdit={canEdit} /> : <EmptyState title="No roles yet" />}
+          {role ? (
+            <RoleEditor key={role.key} role={role} roles={items} canEdit={canEdit} />
+          ) : (
+            <EmptyState title="No roles yet" />
+          )}
         </Grid.Col>
       </Grid>
       {creating && (

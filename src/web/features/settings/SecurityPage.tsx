@@ -22,11 +22,14 @@ import { useEffect, useState } from 'react';
 import { useOutletContext } from 'react-router';
 import { API_KEY_PREFIX, keyablePermissions } from '../../../shared/api-keys.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import type { ApiKey, SecuritySettings } from '../../../shared/contracts/security.ts';
+import { SECURITY_LIMITS } from '../../../shared/contracts/bounds.ts';
+import { type ApiKey, SecuritySettings } from '../../../shared/contracts/security.ts';
 import { PERMISSIONS } from '../../../shared/permissions/catalog.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { endOfDay, formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { fieldErrors } from '../../app/validate.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog, SecretDialog } from '../../components/dialogs.tsx';
 import { ErrorState, TableLoader } from '../../components/states.tsx';
@@ -256,7 +259,7 @@ function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
       size="lg"
       submitLabel="Create key"
       loading={create.isPending}
-      disabled={!name.trim() || permissions.length === 0}
+      disabled={!name.trim() ? 'Give the key a name.' : permissions.length === 0 && 'Choose at least one permission.'}
       error={generalError(create.error)}
       onClose={onClose}
       onSubmit={submit}
@@ -294,7 +297,7 @@ function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
   );
 }
 
-const NUMBER_FIELDS: [keyof SecuritySettings, string, string][] = [
+const NUMBER_FIELDS: [Exclude<keyof typeof SECURITY_LIMITS, 'passwordMinLength'>, string, string][] = [
   ['sessionIdleMinutes', 'Idle timeout (minutes)', 'A session unused this long ends.'],
   ['sessionAbsoluteHours', 'Session length (hours)', 'Every session ends this long after sign-in.'],
   ['elevationMinutes', 'Master code unlock (minutes)', 'Not extended by activity.'],
@@ -319,13 +322,20 @@ function SettingsCard() {
     }
   }, [settings.data]);
   const save = useSaveSecuritySettings();
-  const submit = (v: SecuritySettings) =>
+  const submit = (v: SecuritySettings) => {
+    // The shared schema the server applies: an idle timeout of −5 is shown, not turned into 1.
+    const problems = fieldErrors(SecuritySettings, v);
+    if (problems) {
+      form.setErrors(problems);
+      return;
+    }
     save.mutate(v, {
       onSuccess: () => notifications.show({ color: 'teal', message: 'Security settings saved.' }),
       onError: (err) => {
         if (err instanceof ApiError) form.setErrors(err.fieldErrors());
       },
     });
+  };
 
   if (settings.isPending) return <TableLoader rows={3} />;
   if (settings.isError) return <ErrorState error={settings.error} onRetry={() => settings.refetch()} />;
@@ -345,7 +355,9 @@ function SettingsCard() {
                 description={description || undefined}
                 disabled={!canEdit}
                 allowDecimal={false}
-                min={1}
+                clampBehavior="none"
+                min={SECURITY_LIMITS[key][0]}
+                max={SECURITY_LIMITS[key][1]}
                 {...form.getInputProps(key)}
               />
             ))}
@@ -356,8 +368,10 @@ function SettingsCard() {
           <Group>
             <NumberInput
               label="Minimum length"
-              min={8}
-              max={64}
+              clampBehavior="none"
+              allowDecimal={false}
+              min={SECURITY_LIMITS.passwordMinLength[0]}
+              max={SECURITY_LIMITS.passwordMinLength[1]}
               disabled={!canEdit}
               w={160}
               {...form.getInputProps('passwordPolicy.minLength')}
@@ -397,9 +411,13 @@ function SettingsCard() {
           )}
           {canEdit && (
             <Group justify="flex-end">
-              <Button type="submit" loading={save.isPending} disabled={!form.isDirty()}>
+              <ExplainedButton
+                type="submit"
+                loading={save.isPending}
+                why={!form.isDirty() && 'No changes to save yet.'}
+              >
                 Save settings
-              </Button>
+              </ExplainedButton>
             </Group>
           )}
         </Stack>

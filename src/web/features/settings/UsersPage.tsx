@@ -32,6 +32,9 @@ import { FilterBar } from '../../components/FilterBar.tsx';
 import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
 import { type UserValues, useRoles, useSaveUser, useUserAction, useUsers } from './users.queries.ts';
 
+/** A status badge keeps its whole word on a narrow screen (Mantine cuts a squeezed label with "…"). */
+const WHOLE = { root: { flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } } as const;
+
 type Action = { kind: 'deactivate' | 'reactivate' | 'reset' | 'signout' | 'two-factor'; user: User } | null;
 
 export function UsersPage() {
@@ -70,6 +73,12 @@ export function UsersPage() {
     );
 
   const can = (p: Permission) => hasPermission(me, p);
+  /** Whether the actions menu below would hold anything for this user. */
+  const actionsFor = (u: User) =>
+    can('users.edit') ||
+    can('settings.permissions') ||
+    (can('users.reset_password') && u.active) ||
+    (can('users.delete') && u.id !== me.user.id);
   return (
     <Stack>
       <Group justify="space-between">
@@ -133,15 +142,27 @@ export function UsersPage() {
             header: 'Status',
             cell: (u) => (
               <Group gap={4}>
-                {u.active ? <Badge color="teal">Active</Badge> : <Badge color="gray">Deactivated</Badge>}
-                {u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() && <Badge color="orange">Locked</Badge>}
+                {u.active ? (
+                  <Badge color="teal" styles={WHOLE}>
+                    Active
+                  </Badge>
+                ) : (
+                  <Badge color="gray" styles={WHOLE}>
+                    Deactivated
+                  </Badge>
+                )}
+                {u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() && (
+                  <Badge color="orange" styles={WHOLE}>
+                    Locked
+                  </Badge>
+                )}
                 {u.active && u.mustChangePassword && (
-                  <Badge color="yellow" variant="light">
+                  <Badge color="yellow" variant="light" styles={WHOLE}>
                     Temporary password
                   </Badge>
                 )}
                 {u.overrides > 0 && (
-                  <Badge variant="outline" color="grape">
+                  <Badge variant="outline" color="grape" styles={WHOLE}>
                     {u.overrides} custom
                   </Badge>
                 )}
@@ -160,40 +181,44 @@ export function UsersPage() {
             label: 'Actions',
             width: 48,
             stopRowClick: true,
-            cell: (u) => (
-              <Menu position="bottom-end" withinPortal>
-                <Menu.Target>
-                  <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${u.name}`}>
-                    <IconDots size={16} />
-                  </ActionIcon>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  {can('users.edit') && <Menu.Item onClick={() => setEditing(u)}>Edit…</Menu.Item>}
-                  {can('settings.permissions') && (
-                    <Menu.Item onClick={() => navigate(`/settings/permissions?user=${u.id}`)}>Permissions</Menu.Item>
-                  )}
-                  {can('users.reset_password') && u.active && (
-                    <Menu.Item onClick={() => setAction({ kind: 'reset', user: u })}>Reset password…</Menu.Item>
-                  )}
-                  {can('users.reset_password') && u.active && u.id !== me.user.id && (
-                    <Menu.Item onClick={() => setAction({ kind: 'two-factor', user: u })}>
-                      Reset two-step sign-in…
-                    </Menu.Item>
-                  )}
-                  {can('users.edit') && u.active && (
-                    <Menu.Item onClick={() => setAction({ kind: 'signout', user: u })}>Sign out everywhere…</Menu.Item>
-                  )}
-                  {can('users.delete') && u.id !== me.user.id && (
-                    <Menu.Item
-                      color={u.active ? 'red' : undefined}
-                      onClick={() => setAction({ kind: u.active ? 'deactivate' : 'reactivate', user: u })}
-                    >
-                      {u.active ? 'Deactivate…' : 'Reactivate…'}
-                    </Menu.Item>
-                  )}
-                </Menu.Dropdown>
-              </Menu>
-            ),
+            // A menu with nothing in it is not shown.
+            cell: (u) =>
+              actionsFor(u) && (
+                <Menu position="bottom-end" withinPortal>
+                  <Menu.Target>
+                    <ActionIcon variant="subtle" color="gray" aria-label={`Actions for ${u.name}`}>
+                      <IconDots size={16} />
+                    </ActionIcon>
+                  </Menu.Target>
+                  <Menu.Dropdown>
+                    {can('users.edit') && <Menu.Item onClick={() => setEditing(u)}>Edit…</Menu.Item>}
+                    {can('settings.permissions') && (
+                      <Menu.Item onClick={() => navigate(`/settings/permissions?user=${u.id}`)}>Permissions</Menu.Item>
+                    )}
+                    {can('users.reset_password') && u.active && (
+                      <Menu.Item onClick={() => setAction({ kind: 'reset', user: u })}>Reset password…</Menu.Item>
+                    )}
+                    {can('users.reset_password') && u.active && u.id !== me.user.id && (
+                      <Menu.Item onClick={() => setAction({ kind: 'two-factor', user: u })}>
+                        Reset two-step sign-in…
+                      </Menu.Item>
+                    )}
+                    {can('users.edit') && u.active && (
+                      <Menu.Item onClick={() => setAction({ kind: 'signout', user: u })}>
+                        Sign out everywhere…
+                      </Menu.Item>
+                    )}
+                    {can('users.delete') && u.id !== me.user.id && (
+                      <Menu.Item
+                        color={u.active ? 'red' : undefined}
+                        onClick={() => setAction({ kind: u.active ? 'deactivate' : 'reactivate', user: u })}
+                      >
+                        {u.active ? 'Deactivate…' : 'Reactivate…'}
+                      </Menu.Item>
+                    )}
+                  </Menu.Dropdown>
+                </Menu>
+              ),
           },
         ]}
         rows={users.data?.items}
@@ -317,7 +342,7 @@ function SignOutSelfDialog(props: {
       danger
       loading={props.loading}
       error={props.error}
-      disabled={!typed.confirmed}
+      disabled={!typed.confirmed && 'Type your email to confirm.'}
       onClose={props.onClose}
       onSubmit={props.onConfirm}
     >

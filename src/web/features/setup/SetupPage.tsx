@@ -24,6 +24,7 @@ import { DEFAULT_PASSWORD_POLICY, passwordProblems } from '../../../shared/passw
 import { ApiError } from '../../app/api.ts';
 import { useSetup } from '../../app/session.queries.ts';
 import { useSetupStatus } from '../../app/session.ts';
+import { usePageTitle } from '../../app/title.ts';
 import { ErrorState, FullPageLoader } from '../../components/states.tsx';
 
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'CAD', 'AUD', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'BRL', 'JPY'];
@@ -55,6 +56,7 @@ const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 export function SetupPage() {
   const status = useSetupStatus();
+  usePageTitle('Set up');
   const navigate = useNavigate();
   const form = useForm<Values>({
     mode: 'controlled',
