@@ -329,7 +329,7 @@ export class AuthService {
     const session = actor.session;
     if (!session) throw new ForbiddenError('API keys cannot be elevated; sign in and enter the master code.');
     const { db } = this.deps.database;
-    const engine = await this.deps.roles.engineAt(actor.rolesVersion);
+    const engine = await this.deps.roles.engineAt(actor.rolesVersion, db);
     if (!engine.effective(actor.subject).some((e) => e.elevatable)) {
       // Nothing to unlock: such users may not spend the code's limited wrong entries.
       throw new ForbiddenError(

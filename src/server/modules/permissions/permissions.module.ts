@@ -1,5 +1,6 @@
 import { WEB_MODULES } from '../../../shared/modules.ts';
 import { defineModule } from '../module.ts';
+import { usersModule } from '../users/users.module.ts';
 import { permissionsRoutes } from './permissions.routes.ts';
 import { PermissionsService } from './permissions.service.ts';
 
@@ -11,10 +12,12 @@ export const permissionsModule = defineModule({
     role: { table: 'roles', owner: null },
     permission_request: { table: 'permission_requests', owner: null },
   },
-  services: (core) => ({
+  uses: [usersModule],
+  services: (core, { users }): { permissions: PermissionsService } => ({
     permissions: new PermissionsService({
       database: core.database,
       roles: core.roles,
+      users,
       audit: core.audit,
       now: core.now,
     }),

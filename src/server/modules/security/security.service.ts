@@ -168,7 +168,7 @@ export class SecurityService {
         { path: 'expiresAt', message: 'Choose a future date.' },
       ]);
     }
-    const engine = await this.deps.roles.engine();
+    const engine = await this.deps.roles.engine(this.deps.database.db);
     const mine = new Set(SecurityService.keyable(engine, actor));
     const notHeld = permissions.filter((p) => !mine.has(p));
     if (notHeld.length > 0) {
