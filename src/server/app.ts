@@ -134,7 +134,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   registerRouteGuard(app, {
     authenticate: (request) => auth.authenticate(anonCtxOf(request), request),
-    access: async (actor, permission) => (await roles.engineAt(actor.rolesVersion)).access(actor.subject, permission),
+    access: async (actor, permission) =>
+      (await roles.engineAt(actor.rolesVersion, database.db)).access(actor.subject, permission),
   });
   registerProblemHandler(app, await registerWeb(app, config.webDist));
 

@@ -245,8 +245,9 @@ async function admin(args: string[]): Promise<number> {
     await migrateToLatest(database.db);
     const core = composeCore(config, database);
     const deps = { database, audit: core.audit, roles: core.roles, hasher: core.hasher, now: core.now };
+    const ctx = contextFor(database.db, null);
     if (sub === 'list') {
-      const admins = await listAdministrators(deps);
+      const admins = await listAdministrators(ctx, deps);
       if (admins.length === 0) console.log('Nobody holds the administrative set. Use `steward admin recover`.');
       for (const a of admins) {
         const state = [
@@ -260,7 +261,7 @@ async function admin(args: string[]): Promise<number> {
       }
       return 0;
     }
-    const r = await recoverAdmin(deps, {
+    const r = await recoverAdmin(ctx, deps, {
       email: values.email as string,
       resetPassword: values['reset-password'] === true,
       restoreAdmin: values['restore-admin'] === true,

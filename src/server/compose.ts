@@ -28,7 +28,7 @@ export function composeCore(config: Config, database: Database): Core {
       now,
       signer: new CheckpointSigner(config.audit.keyFile, config.audit.checkpointFile),
     }),
-    roles: new RolesService(database, now),
+    roles: new RolesService(now),
   };
 }
 

@@ -14,7 +14,9 @@ type Filterable<Q> = { where(expression: Expression<SqlBool>): Q };
  */
 export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: Scope, table?: string): Q {
   if (scope.kind === 'all') return qb;
-  const def = resourceDef(scope.resource);
+  // `as string`: the resource names are inferred from the module list, whose types reach this
+  // file again; TypeScript 7's parallel checkers can meet that cycle here and see `unknown`.
+  const def = resourceDef(scope.resource as string);
   // The guard never makes an `own` scope of an ownerless resource; refuse rather than widen.
   if (def.owner === null) return qb.where(sql<SqlBool>`1 = 0`);
   if (scope.ownerIds.length === 0) return qb.where(sql<SqlBool>`1 = 0`);
@@ -28,7 +30,7 @@ export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: Scope, table
  */
 export async function requireAccess(db: Kysely<DB>, scope: Scope, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const def = resourceDef(scope.resource);
+  const def = resourceDef(scope.resource as string);
   const id = sql.ref(`${def.table}.id`);
   const rows = await whereInScope(
     db

@@ -1,17 +1,20 @@
-import type { Transaction } from 'kysely';
 /**
  * The rules that keep access administration safe (product.md, permission model §8):
  * nobody grants or assigns what they do not hold, and somebody can always manage permissions.
+ * Part of the permissions module's service layer: other modules (users, auth, security) call
+ * these to judge a change; the SQL they need is in permissions.repository.ts.
  */
 import type { Authz, Breadth, Subject } from '../../../authz/index.ts';
 import { permissionDef } from '../../../shared/permissions/catalog.ts';
-import type { Tx } from '../../db/database.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
-import type { DB } from '../../db/schema.ts';
 import type { Actor } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../http/errors.ts';
+import type { Db, Trx } from '../context.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { loadActiveSubjects, loadSubject } from './subjects.ts';
+import { type AccountFacts, accountFacts, accountFactsOf } from './permissions.repository.ts';
+import { loadActiveSubjects, loadSubject, loadSubjects } from './subjects.ts';
+
+export type { AccountFacts };
 
 const ACCESS_LOCK = 0x5354_4143; // "STAC"
 
@@ -20,7 +23,7 @@ const ACCESS_LOCK = 0x5354_4143; // "STAC"
  * so two admins removing each other's rights at the same moment cannot both pass the
  * "somebody can still manage permissions" check. Call first in the transaction.
  */
-export function lockAccessChanges(trx: Transaction<DB>, engine: Engine): Promise<void> {
+export function lockAccessChanges(trx: Trx, engine: Engine): Promise<void> {
   return lockChain(trx, engine, ACCESS_LOCK);
 }
 
@@ -55,15 +58,11 @@ function describe(permissions: string[]): string {
  */
 export type Holdings = { readonly engine: Authz; readonly subject: Subject };
 
-export async function holdingsOf(trx: Tx, roles: RolesService, actor: Actor): Promise<Holdings> {
-  const engine = await roles.engine(trx);
-  const row = await trx
-    .selectFrom('users')
-    .select(['id', 'role_key', 'artist_id', 'active'])
-    .where('id', '=', actor.user.id)
-    .executeTakeFirst();
+export async function holdingsOf(db: Db, roles: RolesService, actor: Actor): Promise<Holdings> {
+  const engine = await roles.engine(db);
+  const row = await accountFacts(db, actor.user.id);
   if (!row) return { engine, subject: { ...actor.subject, active: false } };
-  const subject = await loadSubject(trx, row, actor.subject.elevatedUntil, actor.subject.limitTo ?? null);
+  const subject = await loadSubject(db, row, actor.subject.elevatedUntil, actor.subject.limitTo ?? null);
   return { engine, subject };
 }
 
@@ -148,45 +147,63 @@ export class OutOfReachError extends HttpError {
  * permissions, API keys) requires covering everything the target holds, with at least the same
  * breadth. The one place this rule lives; call it inside the transaction, after
  * `lockAccessChanges`, so two people acting on each other at once are judged one after the other.
- * Acting on your own account is not "another account" and passes. Returns the actor's holdings.
+ * Acting on your own account is not "another account" and passes. `target` is the target's id,
+ * or its row when the caller has just read it in the same transaction (no second read). Returns
+ * the actor's holdings.
  */
 export async function requireReach(
-  trx: Tx,
+  db: Db,
   roles: RolesService,
   actor: Actor,
-  targetUserId: string,
+  target: string | AccountFacts,
   holdings?: Holdings,
 ): Promise<Holdings> {
-  const mine = holdings ?? (await holdingsOf(trx, roles, actor));
-  if (targetUserId === actor.user.id) return mine;
-  const target = await trx
-    .selectFrom('users')
-    .select(['id', 'name', 'role_key', 'artist_id', 'active'])
-    .where('id', '=', targetUserId)
-    .executeTakeFirst();
-  if (!target) throw new NotFoundError('There is no user with that id.');
+  const mine = holdings ?? (await holdingsOf(db, roles, actor));
+  const targetId = typeof target === 'string' ? target : target.id;
+  if (targetId === actor.user.id) return mine;
+  const row = typeof target === 'string' ? await accountFacts(db, target) : target;
+  if (!row) throw new NotFoundError('There is no user with that id.');
   // A deactivated account is judged by what it would hold again once reactivated.
-  const subject = await loadSubject(trx, { ...target, active: 1 });
+  const subject = await loadSubject(db, { ...row, active: 1 });
   const missing = uncovered(mine, (p) => mine.engine.breadth(subject, p));
-  if (missing.length > 0) throw new OutOfReachError(target.name, missing);
+  if (missing.length > 0) throw new OutOfReachError(row.name, missing);
   return mine;
 }
 
 /** Whether the actor covers `targetUserId` (for filtering lists, e.g. API keys). */
-export async function withinReach(
-  trx: Tx,
-  roles: RolesService,
-  actor: Actor,
-  targetUserId: string,
-  holdings: Holdings,
-) {
+export async function withinReach(db: Db, roles: RolesService, actor: Actor, targetUserId: string, holdings: Holdings) {
   try {
-    await requireReach(trx, roles, actor, targetUserId, holdings);
+    await requireReach(db, roles, actor, targetUserId, holdings);
     return true;
   } catch (err) {
     if (err instanceof OutOfReachError) return false;
     throw err;
   }
+}
+
+/**
+ * The subset of `userIds` the actor covers (themself included), judged as `requireReach` judges
+ * one but with one read of the accounts and one of their overrides (for filtering a list by
+ * owner, e.g. API keys, without loading each owner on its own). Unknown ids are left out.
+ */
+export async function withinReachOf(
+  db: Db,
+  holdings: Holdings,
+  actor: Actor,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  const ids = new Set(userIds);
+  const out = new Set<string>();
+  if (ids.delete(actor.user.id)) out.add(actor.user.id);
+  const rows = await accountFactsOf(db, [...ids]);
+  const subjects = await loadSubjects(
+    db,
+    rows.map((r) => ({ ...r, active: 1 })),
+  );
+  for (const subject of subjects) {
+    if (uncovered(holdings, (p) => holdings.engine.breadth(subject, p)).length === 0) out.add(subject.id);
+  }
+  return out;
 }
 
 export class SecondAdminRequiredError extends HttpError {
@@ -229,7 +246,7 @@ export function holdsAdminSet(engine: Authz, subject: Subject): boolean {
  * (rolling the change back) otherwise. Callers hold the access-change lock, so two admins
  * demoting each other at once are judged one after the other.
  */
-export async function assertManagerRemains(trx: Tx, engine: Authz): Promise<void> {
+export async function assertManagerRemains(trx: Trx, engine: Authz): Promise<void> {
   // Only lasting rights count: a grant that ends on a date would leave nobody once it ends.
   const subjects = (await loadActiveSubjects(trx)).map((s) => ({
     ...s,

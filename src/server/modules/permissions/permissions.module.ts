@@ -11,7 +11,7 @@ export const permissionsModule = defineModule({
     role: { table: 'roles', owner: null },
     permission_request: { table: 'permission_requests', owner: null },
   },
-  services: (core) => ({
+  services: (core): { permissions: PermissionsService } => ({
     permissions: new PermissionsService({
       database: core.database,
       roles: core.roles,

@@ -15,8 +15,7 @@ import {
   UserPermissions,
 } from '../../../shared/contracts/permissions.ts';
 import { Id } from '../../../shared/contracts/users.ts';
-import { actorOf } from '../../http/guard.ts';
-import { contextOf, responses, zod } from '../../http/route.ts';
+import { ctxOf, responses, zod } from '../../http/route.ts';
 import { scopeOf } from '../../http/scope.ts';
 import type { PermissionsService } from './permissions.service.ts';
 
@@ -39,7 +38,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: UserPermissions }, 404),
       },
     },
-    async (request) => permissions.forUser(scopeOf(request, 'user'), request.params.id),
+    async (request) => permissions.forUser(ctxOf(request), scopeOf(request, 'user'), request.params.id),
   );
   r.get(
     '/users/:id/permissions/:permission/explain',
@@ -53,7 +52,12 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
       },
     },
     async (request) => {
-      const e = await permissions.explain(scopeOf(request, 'user'), request.params.id, request.params.permission);
+      const e = await permissions.explain(
+        ctxOf(request),
+        scopeOf(request, 'user'),
+        request.params.id,
+        request.params.permission,
+      );
       return { ...e, reasons: [...e.reasons] };
     },
   );
@@ -71,12 +75,11 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
     },
     async (request, reply) => {
       const result = await permissions.set(
-        actorOf(request),
+        ctxOf(request),
         scopeOf(request, 'user'),
         request.params.id,
         request.params.permission,
         request.body,
-        contextOf(request),
       );
       return reply.status(result.status === 'pending-approval' ? 202 : 200).send(result);
     },
@@ -92,7 +95,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: BulkPermissionResult }, 404, 409, 422),
       },
     },
-    async (request) => permissions.bulk(actorOf(request), scopeOf(request, 'user'), request.body, contextOf(request)),
+    async (request) => permissions.bulk(ctxOf(request), scopeOf(request, 'user'), request.body),
   );
   r.get(
     '/permission-requests',
@@ -105,7 +108,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: PermissionRequestList }),
       },
     },
-    async (request) => ({ items: await permissions.requests(request.query.status) }),
+    async (request) => ({ items: await permissions.requests(ctxOf(request), request.query.status) }),
   );
   for (const [verb, approve] of [
     ['approve', true],
@@ -123,7 +126,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         },
       },
       async (request) => {
-        await permissions.decide(actorOf(request), request.params.id, approve, contextOf(request));
+        await permissions.decide(ctxOf(request), request.params.id, approve);
         return { ok: true as const };
       },
     );
@@ -138,7 +141,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: RoleList }),
       },
     },
-    async () => ({ items: await permissions.listRoles() }),
+    async (request) => ({ items: await permissions.listRoles(ctxOf(request)) }),
   );
   r.post(
     '/roles',
@@ -151,8 +154,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 201: Role }, 409, 422),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await permissions.createRole(actorOf(request), request.body, contextOf(request))),
+    async (request, reply) => reply.status(201).send(await permissions.createRole(ctxOf(request), request.body)),
   );
   r.put(
     '/roles/:key',
@@ -166,7 +168,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         response: responses({ 200: Role }, 404, 409, 422),
       },
     },
-    async (request) => permissions.updateRole(actorOf(request), request.params.key, request.body, contextOf(request)),
+    async (request) => permissions.updateRole(ctxOf(request), request.params.key, request.body),
   );
   r.delete(
     '/roles/:key',
@@ -180,7 +182,7 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
       },
     },
     async (request) => {
-      await permissions.deleteRole(actorOf(request), request.params.key, contextOf(request));
+      await permissions.deleteRole(ctxOf(request), request.params.key);
       return { ok: true as const };
     },
   );

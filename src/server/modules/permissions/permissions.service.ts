@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { type Authz, type EffectiveEntry, type Override, RoleGraphError, type Subject } from '../../../authz/index.ts';
 import type {
   BulkPermissionBody,
@@ -13,17 +12,15 @@ import type {
 } from '../../../shared/contracts/permissions.ts';
 import { isPermission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
-import { type Database, type Tx, transaction } from '../../db/database.ts';
-import type { DB } from '../../db/schema.ts';
+import type { Database } from '../../db/database.ts';
 import { requireAccess } from '../../db/scoped.ts';
-import type { Actor, RequestContext } from '../../http/actor.ts';
+import type { Actor } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { insertRoles } from '../roles/roles.repository.ts';
-import { RolesService } from '../roles/roles.service.ts';
-import { getSetting } from '../settings/settings.repository.ts';
-import { type Business, loadSecurity, SETTING } from '../settings/settings.service.ts';
+import { type Context, type Db, inTransaction, type Trx, type TxContext } from '../context.ts';
+import type { RolesService } from '../roles/roles.service.ts';
+import { loadBusiness, loadSecurity } from '../settings/settings.service.ts';
 import {
   assertHolds,
   assertManagerRemains,
@@ -37,9 +34,28 @@ import {
   requireReach,
   roleAdditions,
 } from './guard-rails.ts';
-import { loadSubject, subjectUser } from './subjects.ts';
+import {
+  type AccountFacts,
+  decideRequest,
+  deleteDenies,
+  deleteOverride,
+  getOverride,
+  getRequest,
+  insertOverride,
+  insertRequest,
+  listRequests,
+  pendingRequestsOf,
+  subjectUser,
+} from './permissions.repository.ts';
+import { loadSubject } from './subjects.ts';
 
-type Deps = { database: Database; roles: RolesService; audit: AuditService; now: () => number };
+/** `database` is only asked which engine it runs (for the access-change lock); handles come from the context. */
+type Deps = {
+  database: Pick<Database, 'engine'>;
+  roles: RolesService;
+  audit: AuditService;
+  now: () => number;
+};
 
 type Input = Required<Pick<BulkPermissionBody, 'effect' | 'scope' | 'reason'>> & { expiresAt: string | null };
 
@@ -68,10 +84,28 @@ export class PermissionsService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  private async userOrThrow(db: Tx, scope: Scope<'user'>, id: string) {
-    const user = await subjectUser(db, scope, id);
-    if (!user) throw new NotFoundError('There is no user with that id.');
-    return user;
+  /**
+   * The user (404 outside the scope) with the facts the engine judges by. Read through this
+   * module's repository, not the users service: users uses permissions (guard rails, recovery).
+   */
+  private async userOrThrow(ctx: Context, scope: Scope<'user'>, id: string) {
+    const row = await subjectUser(ctx.db, scope, id);
+    if (!row) throw new NotFoundError('There is no user with that id.');
+    const user = {
+      id: row.id,
+      name: row.name,
+      email: row.email,
+      role: { key: row.role_key, name: row.role_name },
+      active: row.active === 1,
+    };
+    const facts: AccountFacts = {
+      id: row.id,
+      name: row.name,
+      role_key: row.role_key,
+      artist_id: row.artist_id,
+      active: row.active,
+    };
+    return { user, facts };
   }
 
   private state(engine: Authz, subject: Subject, e: EffectiveEntry, pending: Map<string, string>): PermissionState {
@@ -94,41 +128,28 @@ export class PermissionsService {
     };
   }
 
-  private async pendingFor(db: Tx, userId: string): Promise<Map<string, string>> {
-    const rows = await db
-      .selectFrom('permission_requests')
-      .select(['id', 'permission'])
-      .where('user_id', '=', userId)
-      .where('status', '=', 'pending')
-      .execute();
+  private async pendingFor(db: Db, userId: string): Promise<Map<string, string>> {
+    const rows = await pendingRequestsOf(db, userId);
     return new Map(rows.map((r) => [r.permission, r.id]));
   }
 
   /** Every catalog permission for one user, with state and provenance (the permissions page). */
-  async forUser(scope: Scope<'user'>, userId: string): Promise<UserPermissions> {
-    const { db } = this.deps.database;
-    const user = await this.userOrThrow(db, scope, userId);
-    const engine = await this.deps.roles.engine();
-    const subject = await loadSubject(db, user);
-    const pending = await this.pendingFor(db, userId);
+  async forUser(ctx: Context, scope: Scope<'user'>, userId: string): Promise<UserPermissions> {
+    const { user, facts } = await this.userOrThrow(ctx, scope, userId);
+    const engine = await this.deps.roles.engine(ctx.db);
+    const subject = await loadSubject(ctx.db, facts);
+    const pending = await this.pendingFor(ctx.db, userId);
     return {
-      user: {
-        id: user.id,
-        name: user.name,
-        email: user.email,
-        role: { key: user.role_key, name: user.role_name },
-        active: user.active === 1,
-      },
+      user: { id: user.id, name: user.name, email: user.email, role: user.role, active: user.active },
       items: engine.effective(subject).map((e) => this.state(engine, subject, e, pending)),
     };
   }
 
-  async explain(scope: Scope<'user'>, userId: string, permission: string) {
+  async explain(ctx: Context, scope: Scope<'user'>, userId: string, permission: string) {
     if (!isPermission(permission)) throw new NotFoundError(`"${permission}" is not a permission in the catalog.`);
-    const { db } = this.deps.database;
-    const user = await this.userOrThrow(db, scope, userId);
-    const engine = await this.deps.roles.engine();
-    return engine.explain(await loadSubject(db, user), permission);
+    const { facts } = await this.userOrThrow(ctx, scope, userId);
+    const engine = await this.deps.roles.engine(ctx.db);
+    return engine.explain(await loadSubject(ctx.db, facts), permission);
   }
 
   private validate(permission: string, input: Input): void {
@@ -146,29 +167,23 @@ export class PermissionsService {
   }
 
   /**
-   * Applies one grant, deny or inherit inside `trx`. Returns what happened; a critical grant
-   * becomes a request for a second admin when the setting asks for it.
+   * Applies one grant, deny or inherit inside the transaction. Returns what happened; a critical
+   * grant becomes a request for a second admin when the setting asks for it.
    */
   private async applyOne(
-    trx: Transaction<DB>,
-    actor: Actor,
+    tx: TxContext,
     scope: Scope<'user'>,
     holdings: Holdings,
     userId: string,
     permission: string,
     input: Input,
     needApproval: boolean,
-    ctx: RequestContext,
   ): Promise<{ status: 'applied' | 'pending-approval' | 'unchanged'; requestId: string | null }> {
-    const user = await this.userOrThrow(trx, scope, userId);
-    await requireReach(trx, this.deps.roles, actor, userId, holdings);
+    const { actor } = tx;
+    const { facts: user } = await this.userOrThrow(tx, scope, userId);
+    await requireReach(tx.db, this.deps.roles, actor, user, holdings);
     const now = this.iso();
-    const before = await trx
-      .selectFrom('user_overrides')
-      .selectAll()
-      .where('user_id', '=', userId)
-      .where('permission', '=', permission)
-      .executeTakeFirst();
+    const before = await getOverride(tx.db, userId, permission);
     if (input.effect === 'grant') assertHolds(holdings, permission, input.scope);
     // Lifting a deny: removing it, or replacing it with one that ends (sooner).
     const lifts =
@@ -177,7 +192,7 @@ export class PermissionsService {
         (input.effect === 'deny' &&
           input.expiresAt !== null &&
           (before.expires_at === null || Date.parse(input.expiresAt) < Date.parse(before.expires_at))));
-    if (lifts) await this.assertMayLiftDeny(trx, holdings, user, permission, actor);
+    if (lifts) await this.assertMayLiftDeny(tx.db, holdings, user, permission, actor);
     const beforeView = before
       ? { effect: before.effect, scope: before.scope, expiresAt: before.expires_at, reason: before.reason }
       : { effect: 'inherit' };
@@ -185,37 +200,31 @@ export class PermissionsService {
 
     if (input.effect === 'grant' && permissionDef(permission).risk === 'critical' && needApproval) {
       const id = randomUUID();
-      await trx
-        .insertInto('permission_requests')
-        .values({
-          id,
-          user_id: userId,
-          permission,
-          scope: input.scope,
-          expires_at: input.expiresAt,
-          reason: input.reason,
-          requested_by: actor.user.id,
-          requested_at: now,
-          status: 'pending',
-          decided_by: null,
-          decided_at: null,
-        })
-        .execute();
-      await this.deps.audit.record(trx, {
+      await insertRequest(tx.db, {
+        id,
+        user_id: userId,
+        permission,
+        scope: input.scope,
+        expires_at: input.expiresAt,
+        reason: input.reason,
+        requested_by: actor.user.id,
+        requested_at: now,
+        status: 'pending',
+        decided_by: null,
+        decided_at: null,
+      });
+      await this.deps.audit.record(tx, {
         action: 'permissions.grant_requested',
-        actor,
         target: { type: 'user', id: user.id },
         after: { permission, scope: input.scope, expiresAt: input.expiresAt, request: id },
         reason: input.reason,
-        context: ctx,
       });
       return { status: 'pending-approval', requestId: id };
     }
 
-    await this.writeOverride(trx, userId, permission, input, actor.user.id, now);
-    await this.deps.audit.record(trx, {
+    await this.writeOverride(tx.db, userId, permission, input, actor.user.id, now);
+    await this.deps.audit.record(tx, {
       action: 'permissions.change',
-      actor,
       target: { type: 'user', id: user.id },
       before: { permission, ...beforeView },
       after:
@@ -223,7 +232,6 @@ export class PermissionsService {
           ? { permission, effect: 'inherit' }
           : { permission, effect: input.effect, scope: input.scope, expiresAt: input.expiresAt },
       reason: input.reason,
-      context: ctx,
     });
     return { status: 'applied', requestId: null };
   }
@@ -233,9 +241,9 @@ export class PermissionsService {
    * that (judged before the change), and nobody lifts a deny on themself.
    */
   private async assertMayLiftDeny(
-    trx: Tx,
+    trx: Trx,
     holdings: Holdings,
-    user: { id: string; name: string; role_key: string; artist_id: string | null },
+    user: AccountFacts,
     permission: string,
     actor: Actor,
   ): Promise<void> {
@@ -258,32 +266,22 @@ export class PermissionsService {
     }
   }
 
-  private async writeOverride(trx: Tx, userId: string, permission: string, input: Input, by: string, now: string) {
-    await trx.deleteFrom('user_overrides').where('user_id', '=', userId).where('permission', '=', permission).execute();
+  private async writeOverride(trx: Trx, userId: string, permission: string, input: Input, by: string, now: string) {
+    await deleteOverride(trx, userId, permission);
     if (input.effect === 'inherit') return;
-    await trx
-      .insertInto('user_overrides')
-      .values({
-        user_id: userId,
-        permission,
-        effect: input.effect,
-        scope: input.scope,
-        expires_at: input.expiresAt,
-        reason: input.reason,
-        granted_by: by,
-        created_at: now,
-      })
-      .execute();
+    await insertOverride(trx, {
+      user_id: userId,
+      permission,
+      effect: input.effect,
+      scope: input.scope,
+      expires_at: input.expiresAt,
+      reason: input.reason,
+      granted_by: by,
+      created_at: now,
+    });
   }
 
-  async set(
-    actor: Actor,
-    scope: Scope<'user'>,
-    userId: string,
-    permission: string,
-    body: SetPermissionBody,
-    ctx: RequestContext,
-  ) {
+  async set(ctx: Context, scope: Scope<'user'>, userId: string, permission: string, body: SetPermissionBody) {
     const input: Input = {
       effect: body.effect,
       scope: body.scope ?? 'any',
@@ -291,31 +289,28 @@ export class PermissionsService {
       reason: body.reason,
     };
     this.validate(permission, input);
-    const { db, engine: kind } = this.deps.database;
-    const security = await loadSecurity(db);
-    const result = await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      const holdings = await holdingsOf(trx, this.deps.roles, actor);
+    const result = await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const security = await loadSecurity(tx.db);
+      const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
       const r = await this.applyOne(
-        trx,
-        actor,
+        tx,
         scope,
         holdings,
         userId,
         permission,
         input,
         security.criticalGrantsNeedApproval,
-        ctx,
       );
-      if (r.status === 'applied') await assertManagerRemains(trx, holdings.engine);
+      if (r.status === 'applied') await assertManagerRemains(tx.db, holdings.engine);
       return r;
     });
-    const view = await this.forUser(scope, userId);
+    const view = await this.forUser(ctx, scope, userId);
     return { ...result, item: view.items.find((i) => i.permission === permission) as PermissionState };
   }
 
   /** One change for many users: one transaction, one audit event per user. */
-  async bulk(actor: Actor, scope: Scope<'user'>, body: BulkPermissionBody, ctx: RequestContext) {
+  async bulk(ctx: Context, scope: Scope<'user'>, body: BulkPermissionBody) {
     const input: Input = {
       effect: body.effect,
       scope: body.scope ?? 'any',
@@ -323,60 +318,36 @@ export class PermissionsService {
       reason: body.reason,
     };
     this.validate(body.permission, input);
-    const { db, engine: kind } = this.deps.database;
-    const security = await loadSecurity(db);
     const ids = [...new Set(body.userIds)];
-    return transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
+    return inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const security = await loadSecurity(tx.db);
       // Every user asked for must be within reach; one outside the scope is a 404 like a missing one.
-      const allowed = await requireAccess(trx, scope, ids);
+      const allowed = await requireAccess(tx.db, scope, ids);
       if (allowed.size < ids.length) throw new NotFoundError('There is no user with that id.');
-      const holdings = await holdingsOf(trx, this.deps.roles, actor);
+      const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
       const counts = { applied: 0, unchanged: 0, pendingApproval: 0 };
       for (const id of ids) {
         const r = await this.applyOne(
-          trx,
-          actor,
+          tx,
           scope,
           holdings,
           id,
           body.permission,
           input,
           security.criticalGrantsNeedApproval,
-          ctx,
         );
         if (r.status === 'applied') counts.applied++;
         else if (r.status === 'unchanged') counts.unchanged++;
         else counts.pendingApproval++;
       }
-      await assertManagerRemains(trx, holdings.engine);
+      await assertManagerRemains(tx.db, holdings.engine);
       return counts;
     });
   }
 
-  async requests(status: 'pending' | 'approved' | 'rejected' | 'all'): Promise<PermissionRequest[]> {
-    let q = this.deps.database.db
-      .selectFrom('permission_requests as r')
-      .innerJoin('users as u', 'u.id', 'r.user_id')
-      .innerJoin('users as by', 'by.id', 'r.requested_by')
-      .leftJoin('users as dec', 'dec.id', 'r.decided_by')
-      .select([
-        'r.id',
-        'r.permission',
-        'r.scope',
-        'r.expires_at',
-        'r.reason',
-        'r.requested_at',
-        'r.status',
-        'r.decided_at',
-        'u.id as user_id',
-        'u.name as user_name',
-        'by.id as by_id',
-        'by.name as by_name',
-        'dec.name as decided_by_name',
-      ]);
-    if (status !== 'all') q = q.where('r.status', '=', status);
-    const rows = await q.orderBy('r.requested_at', 'desc').limit(200).execute();
+  async requests(ctx: Context, status: 'pending' | 'approved' | 'rejected' | 'all'): Promise<PermissionRequest[]> {
+    const rows = await listRequests(ctx.db, status);
     return rows.map((r) => ({
       id: r.id,
       user: { id: r.user_id, name: r.user_name },
@@ -393,11 +364,11 @@ export class PermissionsService {
   }
 
   /** A second admin approves (applies) or rejects a pending critical grant. */
-  async decide(actor: Actor, id: string, approve: boolean, ctx: RequestContext): Promise<void> {
-    const { db, engine: kind } = this.deps.database;
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      const req = await trx.selectFrom('permission_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  async decide(ctx: Context, id: string, approve: boolean): Promise<void> {
+    await inTransaction(ctx, async (tx) => {
+      const { actor } = tx;
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const req = await getRequest(tx.db, id);
       if (!req) throw new NotFoundError('There is no such request.');
       if (req.status !== 'pending') throw new ConflictError(`This request was already ${req.status}.`);
       if (approve && req.requested_by === actor.user.id) {
@@ -411,18 +382,17 @@ export class PermissionsService {
       }
       const now = this.iso();
       // Decided once, even without the access-change lock: only a still-pending request changes.
-      const decided = await trx
-        .updateTable('permission_requests')
-        .set({ status: approve ? 'approved' : 'rejected', decided_by: actor.user.id, decided_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(decided.numUpdatedRows) === 0) throw new ConflictError('This request was already decided.');
+      const decided = await decideRequest(tx.db, id, {
+        status: approve ? 'approved' : 'rejected',
+        by: actor.user.id,
+        at: now,
+      });
+      if (!decided) throw new ConflictError('This request was already decided.');
       if (approve) {
-        const holdings = await requireReach(trx, this.deps.roles, actor, req.user_id);
+        const holdings = await requireReach(tx.db, this.deps.roles, actor, req.user_id);
         assertHolds(holdings, req.permission, req.scope);
         await this.writeOverride(
-          trx,
+          tx.db,
           req.user_id,
           req.permission,
           { effect: 'grant', scope: req.scope, expiresAt: req.expires_at, reason: req.reason },
@@ -430,33 +400,30 @@ export class PermissionsService {
           now,
         );
       }
-      await this.deps.audit.record(trx, {
+      await this.deps.audit.record(tx, {
         action: approve ? 'permissions.grant_approved' : 'permissions.grant_rejected',
-        actor,
         target: { type: 'user', id: req.user_id },
         after: { permission: req.permission, scope: req.scope, expiresAt: req.expires_at, request: id },
         reason: req.reason,
-        context: ctx,
       });
     });
   }
 
   // --- roles ---------------------------------------------------------------------------------
 
-  private async adminRoleKey(db: Tx): Promise<string | null> {
-    const business = await getSetting<Business>(db, SETTING.business);
+  private async adminRoleKey(db: Db): Promise<string | null> {
+    const business = await loadBusiness(db);
     return business ? TEMPLATES[business.template].adminRole : null;
   }
 
-  async listRoles(db: Tx = this.deps.database.db): Promise<Role[]> {
+  /** Every role with its entries, parents and number of active users, read through the context. */
+  async listRoles(ctx: Context): Promise<Role[]> {
+    return this.rolesOn(ctx.db);
+  }
+
+  private async rolesOn(db: Db): Promise<Role[]> {
     const engine = await this.deps.roles.engine(db);
-    const rows = await db.selectFrom('roles').select(['key', 'description', 'builtin']).execute();
-    const counts = await db
-      .selectFrom('users')
-      .select(['role_key', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('active', '=', 1)
-      .groupBy('role_key')
-      .execute();
+    const { rows, users } = await this.deps.roles.catalog(db);
     const locked = await this.adminRoleKey(db);
     const meta = new Map(rows.map((r) => [r.key, r]));
     return engine
@@ -469,7 +436,7 @@ export class PermissionsService {
         locked: def.key === locked,
         inherits: [...def.inherits],
         entries: { ...def.entries },
-        users: Number(counts.find((c) => c.role_key === def.key)?.n ?? 0),
+        users: users.get(def.key) ?? 0,
       }))
       .sort((a, b) => Number(b.builtin) - Number(a.builtin) || a.name.localeCompare(b.name));
   }
@@ -483,9 +450,8 @@ export class PermissionsService {
     }
   }
 
-  /** Checks the role graph once the change is written (cycles, unknown parents). */
-  private async engineAfterChange(trx: Tx): Promise<Authz> {
-    await RolesService.bumpVersion(trx, this.iso());
+  /** The engine once a role change is written, checking the role graph (cycles, unknown parents). */
+  private async engineAfterChange(trx: Trx): Promise<Authz> {
     try {
       return await this.deps.roles.engine(trx);
     } catch (err) {
@@ -495,8 +461,8 @@ export class PermissionsService {
     }
   }
 
-  private async assertParentsExist(trx: Tx, inherits: readonly string[]): Promise<void> {
-    const known = new Set((await trx.selectFrom('roles').select('key').execute()).map((r) => r.key));
+  private async assertParentsExist(trx: Trx, inherits: readonly string[]): Promise<void> {
+    const known = await this.deps.roles.keys(trx);
     const unknown = inherits.filter((p) => !known.has(p));
     if (unknown.length > 0) {
       throw new ValidationError(`Unknown parent role: ${unknown.join(', ')}.`, [
@@ -505,16 +471,16 @@ export class PermissionsService {
     }
   }
 
-  async createRole(actor: Actor, body: CreateRoleBody, ctx: RequestContext): Promise<Role> {
+  async createRole(ctx: Context, body: CreateRoleBody): Promise<Role> {
     this.checkEntries(body.entries ?? {});
-    const { db, engine: kind } = this.deps.database;
-    const security = await loadSecurity(db);
-    return transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
+    return inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const security = await loadSecurity(tx.db);
       // Judged on what the actor holds before the role exists.
-      const holdings = await holdingsOf(trx, this.deps.roles, actor);
-      const existing = await trx.selectFrom('roles').select('key').where('key', '=', body.key).executeTakeFirst();
-      if (existing) throw new ConflictError(`A role with the key "${body.key}" already exists.`);
+      const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
+      if ((await this.deps.roles.keys(tx.db)).has(body.key)) {
+        throw new ConflictError(`A role with the key "${body.key}" already exists.`);
+      }
       let inherits = body.inherits ?? [];
       let entries = body.entries ?? {};
       if (body.copyFrom) {
@@ -526,59 +492,49 @@ export class PermissionsService {
         inherits = [...new Set([...source.inherits, ...inherits])];
         entries = { ...source.entries, ...entries };
       }
-      await this.assertParentsExist(trx, inherits);
-      await insertRoles(
-        trx,
+      await this.assertParentsExist(tx.db, inherits);
+      await this.deps.roles.insert(
+        tx.db,
         [{ key: body.key, name: body.name, description: body.description ?? '', inherits, entries, builtin: false }],
         this.iso(),
       );
-      const added = roleAdditions(null, await this.engineAfterChange(trx), body.key);
+      const added = roleAdditions(null, await this.engineAfterChange(tx.db), body.key);
       assertRoleChangeWithinReach(holdings, added, 'create');
       assertNoCriticalWithoutApproval(added.keys(), `The role “${body.name}”`, security.criticalGrantsNeedApproval);
-      const role = (await this.listRoles(trx)).find((r) => r.key === body.key) as Role;
-      await this.deps.audit.record(trx, {
+      const role = (await this.rolesOn(tx.db)).find((r) => r.key === body.key) as Role;
+      await this.deps.audit.record(tx, {
         action: 'roles.create',
-        actor,
         target: { type: 'role', id: body.key },
         after: { name: role.name, inherits: role.inherits, entries: role.entries },
-        context: ctx,
       });
       return role;
     });
   }
 
-  async updateRole(actor: Actor, key: string, body: UpdateRoleBody, ctx: RequestContext): Promise<Role> {
+  async updateRole(ctx: Context, key: string, body: UpdateRoleBody): Promise<Role> {
     this.checkEntries(body.entries ?? {});
-    const { db, engine: kind } = this.deps.database;
-    const security = await loadSecurity(db);
-    return transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
+    return inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const security = await loadSecurity(tx.db);
       // Judged on what the actor holds before the change, even when the role is their own:
       // an edit applied first would let it grant itself anything.
-      const holdings = await holdingsOf(trx, this.deps.roles, actor);
-      const before = (await this.listRoles(trx)).find((r) => r.key === key);
+      const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
+      const before = (await this.rolesOn(tx.db)).find((r) => r.key === key);
       if (!before) throw new NotFoundError('There is no such role.');
       if (before.locked) {
         throw new ConflictError(`The ${before.name} role always holds every permission; it cannot be edited.`);
       }
       const inherits = [...new Set(body.inherits ?? [])];
-      await this.assertParentsExist(trx, inherits);
+      await this.assertParentsExist(tx.db, inherits);
       // Reach over a role: the actor must cover the role as it is (to change or take anything from it)...
       assertRoleWithinReach(holdings, key, 'change');
-      const entries = body.entries ?? {};
-      const now = this.iso();
-      await trx
-        .updateTable('roles')
-        .set({ name: body.name, description: body.description ?? before.description, updated_at: now })
-        .where('key', '=', key)
-        .execute();
-      await trx.deleteFrom('role_parents').where('role_key', '=', key).execute();
-      for (const parent of inherits)
-        await trx.insertInto('role_parents').values({ role_key: key, parent_key: parent }).execute();
-      await trx.deleteFrom('role_entries').where('role_key', '=', key).execute();
-      const rows = Object.entries(entries).map(([permission, policy]) => ({ role_key: key, permission, policy }));
-      if (rows.length > 0) await trx.insertInto('role_entries').values(rows).execute();
-      const engine = await this.engineAfterChange(trx);
+      await this.deps.roles.replace(
+        tx.db,
+        key,
+        { name: body.name, description: body.description ?? before.description, inherits, entries: body.entries ?? {} },
+        this.iso(),
+      );
+      const engine = await this.engineAfterChange(tx.db);
       // ...and everything the change adds to it (own entries or via inheritance), which every
       // role inheriting it gains too.
       const added = roleAdditions(holdings.engine, engine, key);
@@ -588,45 +544,41 @@ export class PermissionsService {
         `This change to the role “${before.name}”`,
         security.criticalGrantsNeedApproval,
       );
-      await assertManagerRemains(trx, engine);
-      const after = (await this.listRoles(trx)).find((r) => r.key === key) as Role;
-      await this.deps.audit.record(trx, {
+      await assertManagerRemains(tx.db, engine);
+      const after = (await this.rolesOn(tx.db)).find((r) => r.key === key) as Role;
+      await this.deps.audit.record(tx, {
         action: 'roles.update',
-        actor,
         target: { type: 'role', id: key },
         before: { name: before.name, inherits: before.inherits, entries: before.entries },
         after: { name: after.name, inherits: after.inherits, entries: after.entries },
-        context: ctx,
       });
       return after;
     });
   }
 
   /** Removes a custom role that nobody uses and nothing inherits. */
-  async deleteRole(actor: Actor, key: string, ctx: RequestContext): Promise<void> {
-    const { db, engine: kind } = this.deps.database;
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      const role = (await this.listRoles(trx)).find((r) => r.key === key);
+  async deleteRole(ctx: Context, key: string): Promise<void> {
+    await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const role = (await this.rolesOn(tx.db)).find((r) => r.key === key);
       if (!role) throw new NotFoundError('There is no such role.');
       if (role.builtin) throw new ConflictError('Built-in roles cannot be removed.');
-      const anyUser = await trx.selectFrom('users').select('id').where('role_key', '=', key).executeTakeFirst();
-      if (anyUser) throw new ConflictError('Users (active or not) still have this role; give them another role first.');
-      const child = await trx
-        .selectFrom('role_parents')
-        .select('role_key')
-        .where('parent_key', '=', key)
-        .executeTakeFirst();
-      if (child) throw new ConflictError(`The role "${child.role_key}" inherits this role; change it first.`);
-      await trx.deleteFrom('roles').where('key', '=', key).execute();
-      await this.engineAfterChange(trx);
-      await this.deps.audit.record(trx, {
+      const refused = await this.deps.roles.remove(tx.db, key, this.iso());
+      if (refused) throw new ConflictError(refused);
+      await this.engineAfterChange(tx.db);
+      await this.deps.audit.record(tx, {
         action: 'roles.delete',
-        actor,
         target: { type: 'role', id: key },
         before: { name: role.name, inherits: role.inherits, entries: role.entries },
-        context: ctx,
       });
     });
   }
+}
+
+/**
+ * Lifts every deny of one user (the way back for a locked-out admin, `steward admin recover`);
+ * returns the permissions they were on. Call inside the transaction, after `lockAccessChanges`.
+ */
+export function liftDenies(trx: Trx, userId: string): Promise<string[]> {
+  return deleteDenies(trx, userId);
 }

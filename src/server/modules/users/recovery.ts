@@ -7,21 +7,26 @@
  */
 import { userInfo } from 'node:os';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
-import { type Database, transaction } from '../../db/database.ts';
+import type { Database } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { endUserSessions, findUserByEmail, setPassword } from '../auth/auth.repository.ts';
 import type { PasswordHasher } from '../auth/password.ts';
+import { type Context, inTransaction } from '../context.ts';
 import { holdsAdminSet, lockAccessChanges } from '../permissions/guard-rails.ts';
-import { loadSubject } from '../permissions/subjects.ts';
+import { liftDenies } from '../permissions/permissions.service.ts';
+import { loadSubjects } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import { revokeUserApiKeys } from '../security/security.repository.ts';
-import { getSetting } from '../settings/settings.repository.ts';
-import { type Business, loadSecurity, SETTING } from '../settings/settings.service.ts';
-import { updateUser } from './users.repository.ts';
+import { loadBusiness, loadSecurity } from '../settings/settings.service.ts';
+import { listAccounts, unlockUser, updateUser } from './users.repository.ts';
 import { temporaryPassword } from './users.service.ts';
 
+/** The CLI's own commands: no signed-in actor; the handle comes from the context. */
+export type CliContext = Context<null>;
+
 export type RecoveryDeps = {
-  readonly database: Database;
+  /** Only asked which engine it runs (for the access-change lock). */
+  readonly database: Pick<Database, 'engine'>;
   readonly audit: AuditService;
   readonly roles: RolesService;
   readonly hasher: PasswordHasher;
@@ -52,19 +57,19 @@ function osUser(): string {
 }
 
 /** Every user who holds the administrative set, or whose role is the template's admin role. */
-export async function listAdministrators(deps: RecoveryDeps): Promise<AdminListing[]> {
-  const { db } = deps.database;
-  const engine = await deps.roles.engine();
-  const business = await getSetting<Business>(db, SETTING.business);
+export async function listAdministrators(ctx: CliContext, deps: RecoveryDeps): Promise<AdminListing[]> {
+  const { db } = ctx;
+  const engine = await deps.roles.engine(db);
+  const business = await loadBusiness(db);
   const adminRole = business ? TEMPLATES[business.template].adminRole : null;
-  const users = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'name', 'role_key', 'artist_id', 'active', 'locked_until'])
-    .orderBy('email')
-    .execute();
+  const users = await listAccounts(db);
+  const subjects = await loadSubjects(
+    db,
+    users.map((u) => ({ ...u, active: 1 })),
+  );
   const out: AdminListing[] = [];
-  for (const u of users) {
-    const subject = await loadSubject(db, { ...u, active: 1 });
+  for (const [i, u] of users.entries()) {
+    const subject = subjects[i] as (typeof subjects)[number];
     const lasting = {
       ...subject,
       overrides: subject.overrides.filter((o) => o.effect === 'deny' || o.expiresAt === null),
@@ -90,50 +95,39 @@ export async function listAdministrators(deps: RecoveryDeps): Promise<AdminListi
  * One audit event, `users.recovered`, names the OS user who ran it.
  */
 export async function recoverAdmin(
+  ctx: CliContext,
   deps: RecoveryDeps,
   options: { email: string; restoreAdmin: boolean; resetPassword: boolean },
 ): Promise<{ temporaryPassword: string | null; name: string; role: string }> {
-  const { db, engine: kind } = deps.database;
+  const { db } = ctx;
   const email = options.email.trim().toLowerCase();
   const user = await findUserByEmail(db, email);
   if (!user)
     throw new RecoveryError(`There is no user with the email ${email}. \`steward admin list\` shows who there is.`);
-  const business = await getSetting<Business>(db, SETTING.business);
+  const business = await loadBusiness(db);
   if (!business) throw new RecoveryError('Steward is not set up yet: run `steward init` or open the setup page.');
   const adminRole = TEMPLATES[business.template].adminRole;
   const { passwordPolicy } = await loadSecurity(db);
   const plain = options.resetPassword ? temporaryPassword(passwordPolicy) : null;
   const hash = plain ? await deps.hasher.hash(plain) : null;
   const now = new Date(deps.now()).toISOString();
-  await transaction(db, async (trx) => {
-    await lockAccessChanges(trx, kind);
+  await inTransaction(ctx, async (tx) => {
+    const trx = tx.db;
+    await lockAccessChanges(trx, deps.database.engine);
     const before = { role: user.role_key, active: user.active === 1 };
     let liftedDenies: string[] = [];
     if (options.restoreAdmin) {
       await updateUser(trx, user.id, { role_key: adminRole, active: 1 }, now);
-      const denies = await trx
-        .selectFrom('user_overrides')
-        .select('permission')
-        .where('user_id', '=', user.id)
-        .where('effect', '=', 'deny')
-        .execute();
-      liftedDenies = denies.map((d) => d.permission);
-      if (liftedDenies.length > 0) {
-        await trx.deleteFrom('user_overrides').where('user_id', '=', user.id).where('effect', '=', 'deny').execute();
-      }
+      liftedDenies = await liftDenies(trx, user.id);
     }
     if (hash) {
       await setPassword(trx, user.id, hash, true, now);
       await revokeUserApiKeys(trx, user.id, user.id, now);
     } else {
-      await trx
-        .updateTable('users')
-        .set({ failed_logins: 0, locked_until: null, updated_at: now })
-        .where('id', '=', user.id)
-        .execute();
+      await unlockUser(trx, user.id, now);
     }
     const sessions = await endUserSessions(trx, user.id, now);
-    await deps.audit.record(trx, {
+    await deps.audit.record(tx, {
       action: 'users.recovered',
       actor: { userId: null, label: `steward admin recover (OS user ${osUser()})` },
       target: { type: 'user', id: user.id },
@@ -145,10 +139,10 @@ export async function recoverAdmin(
         liftedDenies,
         sessionsEnded: sessions,
       },
-      context: { requestId: `cli:admin-recover:${now}`, ip: null, userAgent: 'steward-cli' },
+      context: ctx.request ?? { requestId: `cli:admin-recover:${now}`, ip: null, userAgent: 'steward-cli' },
     });
   });
-  const engine = await deps.roles.engine();
+  const engine = await deps.roles.engine(db);
   const role = options.restoreAdmin ? adminRole : user.role_key;
   return {
     temporaryPassword: plain,

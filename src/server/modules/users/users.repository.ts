@@ -1,7 +1,9 @@
+/** The SQL of user accounts (`users`), for the users service and `steward admin` (recovery.ts). */
 import type { Kysely } from 'kysely';
 import type { DB, UsersTable } from '../../db/schema.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
+import type { Trx } from '../context.ts';
 
 const columns = [
   'users.id',
@@ -68,6 +70,24 @@ export async function updateUser(
   await db
     .updateTable('users')
     .set({ ...patch, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Every account with what `steward admin list` shows, by email (the CLI's own view: no scope). */
+export function listAccounts(db: Kysely<DB>) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'role_key', 'artist_id', 'active', 'locked_until'])
+    .orderBy('email')
+    .execute();
+}
+
+/** Unlocks an account: forgets its failed sign-ins. */
+export async function unlockUser(trx: Trx, id: string, now: string): Promise<void> {
+  await trx
+    .updateTable('users')
+    .set({ failed_logins: 0, locked_until: null, updated_at: now })
     .where('id', '=', id)
     .execute();
 }

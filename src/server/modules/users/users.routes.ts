@@ -31,7 +31,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       config: { permission: 'users.view', resource: 'user' },
       schema: { tags, summary: 'List users', querystring: UserListQuery, response: responses({ 200: UserList }) },
     },
-    async (request) => ({ items: await users.list(scopeOf(request, 'user'), request.query) }),
+    async (request) => ({ items: await users.list(ctxOf(request), scopeOf(request, 'user'), request.query) }),
   );
   r.post(
     '/users',
@@ -45,9 +45,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(await users.create(actorOf(request), scopeOf(request, 'user'), request.body, contextOf(request))),
+      reply.status(201).send(await users.create(ctxOf(request), scopeOf(request, 'user'), request.body)),
   );
   r.get(
     '/users/:id',
@@ -55,7 +53,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       config: { permission: 'users.view', resource: 'user' },
       schema: { tags, summary: 'One user', params: Params, response: responses({ 200: User }, 404) },
     },
-    async (request) => users.get(scopeOf(request, 'user'), request.params.id),
+    async (request) => users.get(ctxOf(request), scopeOf(request, 'user'), request.params.id),
   );
   r.patch(
     '/users/:id',
@@ -69,8 +67,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         response: responses({ 200: User }, 404, 422),
       },
     },
-    async (request) =>
-      users.update(actorOf(request), scopeOf(request, 'user'), request.params.id, request.body, contextOf(request)),
+    async (request) => users.update(ctxOf(request), scopeOf(request, 'user'), request.params.id, request.body),
   );
   r.put(
     '/users/:id/role',
@@ -86,12 +83,11 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
     },
     async (request) =>
       users.changeRole(
-        actorOf(request),
+        ctxOf(request),
         scopeOf(request, 'user'),
         request.params.id,
         request.body.roleKey,
         request.body.reason,
-        contextOf(request),
       ),
   );
   r.post(
@@ -107,13 +103,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) =>
-      users.deactivate(
-        actorOf(request),
-        scopeOf(request, 'user'),
-        request.params.id,
-        request.body.reason,
-        contextOf(request),
-      ),
+      users.deactivate(ctxOf(request), scopeOf(request, 'user'), request.params.id, request.body.reason),
   );
   r.post(
     '/users/:id/reactivate',
@@ -128,13 +118,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) =>
-      users.reactivate(
-        actorOf(request),
-        scopeOf(request, 'user'),
-        request.params.id,
-        request.body.reason,
-        contextOf(request),
-      ),
+      users.reactivate(ctxOf(request), scopeOf(request, 'user'), request.params.id, request.body.reason),
   );
   r.post(
     '/users/:id/reset-password',
@@ -149,13 +133,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) =>
-      users.resetPassword(
-        actorOf(request),
-        scopeOf(request, 'user'),
-        request.params.id,
-        request.body.temporaryPassword,
-        contextOf(request),
-      ),
+      users.resetPassword(ctxOf(request), scopeOf(request, 'user'), request.params.id, request.body.temporaryPassword),
   );
   r.get(
     '/users/:id/sessions',
@@ -189,7 +167,7 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
       },
     },
     async (request) => ({
-      ended: await users.endSessions(actorOf(request), scopeOf(request, 'user'), request.params.id, contextOf(request)),
+      ended: await users.endSessions(ctxOf(request), scopeOf(request, 'user'), request.params.id),
     }),
   );
   r.delete(

@@ -2,14 +2,14 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Authz, Subject } from '../../../authz/index.ts';
 import type { CreateUserBody, User } from '../../../shared/contracts/users.ts';
 import type { PasswordPolicy } from '../../../shared/password-policy.ts';
-import { type Database, type Tx, transaction } from '../../db/database.ts';
+import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
-import type { Actor, RequestContext } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import { requireOwner, type Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { endUserSessions, insertUser, setPassword } from '../auth/auth.repository.ts';
 import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
+import { type Context, type Db, inTransaction, type Trx } from '../context.ts';
 import {
   assertManagerRemains,
   assertNoCriticalWithoutApproval,
@@ -27,7 +27,8 @@ import { loadSecurity } from '../settings/settings.service.ts';
 import { getUser, listUsers, type UserRow, updateUser } from './users.repository.ts';
 
 type Deps = {
-  database: Database;
+  /** Only asked which engine it runs (for the access-change lock); handles come from the context. */
+  database: Pick<Database, 'engine'>;
   roles: RolesService;
   audit: AuditService;
   hasher: PasswordHasher;
@@ -85,18 +86,23 @@ export class UsersService {
     return new Date(this.deps.now()).toISOString();
   }
 
-  private async row(db: Tx, scope: Scope<'user'>, id: string): Promise<UserRow> {
+  private async row(db: Db, scope: Scope<'user'>, id: string): Promise<UserRow> {
     const user = await getUser(db, scope, id);
     if (!user) throw new NotFoundError('There is no user with that id.');
     return user;
   }
 
-  async list(scope: Scope<'user'>, filter: { q?: string; status: 'active' | 'inactive' | 'all' }): Promise<User[]> {
-    return (await listUsers(this.deps.database.db, scope, filter)).map(toUser);
+  async list(
+    ctx: Context,
+    scope: Scope<'user'>,
+    filter: { q?: string; status: 'active' | 'inactive' | 'all' },
+  ): Promise<User[]> {
+    return (await listUsers(ctx.db, scope, filter)).map(toUser);
   }
 
-  async get(scope: Scope<'user'>, id: string): Promise<User> {
-    return toUser(await this.row(this.deps.database.db, scope, id));
+  /** One user within the scope (404 otherwise), read through the context (inside its transaction, if any). */
+  async get(ctx: Context, scope: Scope<'user'>, id: string): Promise<User> {
+    return toUser(await this.row(ctx.db, scope, id));
   }
 
   /** Refuses a role that does not exist or gives more than the actor holds (judged inside the transaction). */
@@ -115,7 +121,7 @@ export class UsersService {
    * which wait for a second admin, are the way).
    */
   private async assertCriticalRoleChange(
-    trx: Tx,
+    trx: Trx,
     engine: Authz,
     user: { id: string; role_key: string; artist_id: string | null } | null,
     roleKey: string,
@@ -134,26 +140,34 @@ export class UsersService {
     assertNoCriticalWithoutApproval(gained, `Giving ${name} the role “${role}”`, true);
   }
 
-  private async passwordFor(given: string | undefined, field: string): Promise<{ plain: string; hash: string }> {
-    const { passwordPolicy } = await loadSecurity(this.deps.database.db);
+  /**
+   * The password to set (the one given, or a readable temporary one) and its hash. The policy is
+   * read before the write's transaction on purpose: hashing takes a while and must not hold the
+   * access-change lock; a policy changed in between applies to the next password.
+   */
+  private async passwordFor(
+    ctx: Context,
+    given: string | undefined,
+    field: string,
+  ): Promise<{ plain: string; hash: string }> {
+    const { passwordPolicy } = await loadSecurity(ctx.db);
     const plain = given ?? temporaryPassword(passwordPolicy);
     assertPasswordAcceptable(plain, passwordPolicy, field);
     return { plain, hash: await this.deps.hasher.hash(plain) };
   }
 
-  async create(actor: Actor, scope: Scope<'user'>, body: CreateUserBody, ctx: RequestContext) {
+  async create(ctx: Context, scope: Scope<'user'>, body: CreateUserBody) {
     // A new account is nobody's own record: an `own` grant of users.add creates nothing.
     requireOwner(scope, null, 'a new user account is not yours');
-    const password = await this.passwordFor(body.temporaryPassword, 'temporaryPassword');
+    const password = await this.passwordFor(ctx, body.temporaryPassword, 'temporaryPassword');
     const id = randomUUID();
-    const { db, engine: kind } = this.deps.database;
     try {
-      await transaction(db, async (trx) => {
-        await lockAccessChanges(trx, kind);
-        const holdings = await holdingsOf(trx, this.deps.roles, actor);
+      await inTransaction(ctx, async (tx) => {
+        await lockAccessChanges(tx.db, this.deps.database.engine);
+        const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
         this.assertRoleAssignable(holdings, body.roleKey);
-        await this.assertCriticalRoleChange(trx, holdings.engine, null, body.roleKey, body.name);
-        await insertUser(trx, {
+        await this.assertCriticalRoleChange(tx.db, holdings.engine, null, body.roleKey, body.name);
+        await insertUser(tx.db, {
           id,
           email: body.email,
           name: body.name,
@@ -163,187 +177,150 @@ export class UsersService {
           mustChangePassword: true,
           now: this.iso(),
         });
-        await this.deps.audit.record(trx, {
+        await this.deps.audit.record(tx, {
           action: 'users.create',
-          actor,
           target: { type: 'user', id },
           after: { email: body.email, name: body.name, role: body.roleKey, artistId: body.artistId ?? null },
-          context: ctx,
         });
       });
     } catch (err) {
       throw emailTakenOr(err);
     }
-    return { user: await this.get(scope, id), temporaryPassword: password.plain };
+    return { user: await this.get(ctx, scope, id), temporaryPassword: password.plain };
   }
 
   async update(
-    actor: Actor,
+    ctx: Context,
     scope: Scope<'user'>,
     id: string,
     patch: { email?: string | undefined; name?: string | undefined; artistId?: string | null | undefined },
-    ctx: RequestContext,
   ): Promise<User> {
-    const { db, engine: kind } = this.deps.database;
     try {
-      await transaction(db, async (trx) => {
-        await lockAccessChanges(trx, kind);
-        const before = await this.row(trx, scope, id);
-        await requireReach(trx, this.deps.roles, actor, id);
+      await inTransaction(ctx, async (tx) => {
+        await lockAccessChanges(tx.db, this.deps.database.engine);
+        const before = await this.row(tx.db, scope, id);
+        await requireReach(tx.db, this.deps.roles, tx.actor, before);
         const changes: { email?: string; name?: string; artist_id?: string | null } = {};
         if (patch.email !== undefined && patch.email !== before.email) changes.email = patch.email;
         if (patch.name !== undefined && patch.name !== before.name) changes.name = patch.name;
         if (patch.artistId !== undefined && patch.artistId !== before.artist_id) changes.artist_id = patch.artistId;
         if (Object.keys(changes).length === 0) return;
-        await updateUser(trx, id, changes, this.iso());
-        await this.deps.audit.record(trx, {
+        await updateUser(tx.db, id, changes, this.iso());
+        await this.deps.audit.record(tx, {
           action: 'users.update',
-          actor,
           target: { type: 'user', id },
           before: Object.fromEntries(Object.keys(changes).map((k) => [k, before[k as keyof UserRow]])),
           after: changes,
-          context: ctx,
         });
       });
     } catch (err) {
       throw emailTakenOr(err);
     }
-    return this.get(scope, id);
+    return this.get(ctx, scope, id);
   }
 
-  async changeRole(
-    actor: Actor,
-    scope: Scope<'user'>,
-    id: string,
-    roleKey: string,
-    reason: string | undefined,
-    ctx: RequestContext,
-  ) {
-    const { db, engine: kind } = this.deps.database;
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      const before = await this.row(trx, scope, id);
+  async changeRole(ctx: Context, scope: Scope<'user'>, id: string, roleKey: string, reason: string | undefined) {
+    await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const before = await this.row(tx.db, scope, id);
       if (before.role_key === roleKey) return;
-      const holdings = await requireReach(trx, this.deps.roles, actor, id);
+      const holdings = await requireReach(tx.db, this.deps.roles, tx.actor, before);
       this.assertRoleAssignable(holdings, roleKey);
       // Taking a role away needs the same reach as giving it.
       assertRoleWithinReach(holdings, before.role_key, 'take away');
-      await this.assertCriticalRoleChange(trx, holdings.engine, before, roleKey, before.name);
-      await updateUser(trx, id, { role_key: roleKey }, this.iso());
-      await assertManagerRemains(trx, holdings.engine);
-      await this.deps.audit.record(trx, {
+      await this.assertCriticalRoleChange(tx.db, holdings.engine, before, roleKey, before.name);
+      await updateUser(tx.db, id, { role_key: roleKey }, this.iso());
+      await assertManagerRemains(tx.db, holdings.engine);
+      await this.deps.audit.record(tx, {
         action: 'users.role_change',
-        actor,
         target: { type: 'user', id },
         before: { role: before.role_key },
         after: { role: roleKey },
         reason: reason ?? null,
-        context: ctx,
       });
     });
-    return this.get(scope, id);
+    return this.get(ctx, scope, id);
   }
 
   /** Deactivates: every session and API key of the user stops working at once. */
-  async deactivate(
-    actor: Actor,
-    scope: Scope<'user'>,
-    id: string,
-    reason: string | undefined,
-    ctx: RequestContext,
-  ): Promise<User> {
-    if (id === actor.user.id) throw new ForbiddenError('You cannot deactivate your own account.');
-    const { db, engine: kind } = this.deps.database;
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      const before = await this.row(trx, scope, id);
+  async deactivate(ctx: Context, scope: Scope<'user'>, id: string, reason: string | undefined): Promise<User> {
+    if (id === ctx.actor.user.id) throw new ForbiddenError('You cannot deactivate your own account.');
+    await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const before = await this.row(tx.db, scope, id);
       if (before.active === 0) throw new ConflictError('This user is already deactivated.');
-      await requireReach(trx, this.deps.roles, actor, id);
+      const holdings = await requireReach(tx.db, this.deps.roles, tx.actor, before);
       const now = this.iso();
-      await updateUser(trx, id, { active: 0 }, now);
-      const sessions = await endUserSessions(trx, id, now);
+      await updateUser(tx.db, id, { active: 0 }, now);
+      const sessions = await endUserSessions(tx.db, id, now);
       // Revoked for good: reactivation does not bring the keys back.
-      const apiAccessRevoked = await revokeUserApiKeys(trx, id, actor.user.id, now);
-      await assertManagerRemains(trx, await this.deps.roles.engine(trx));
-      await this.deps.audit.record(trx, {
+      const apiAccessRevoked = await revokeUserApiKeys(tx.db, id, tx.actor.user.id, now);
+      await assertManagerRemains(tx.db, holdings.engine);
+      await this.deps.audit.record(tx, {
         action: 'users.deactivate',
-        actor,
         target: { type: 'user', id },
         before: { active: true },
         after: { active: false, sessionsEnded: sessions, apiAccessRevoked },
         reason: reason ?? null,
-        context: ctx,
       });
     });
-    return this.get(scope, id);
+    return this.get(ctx, scope, id);
   }
 
-  async reactivate(
-    actor: Actor,
-    scope: Scope<'user'>,
-    id: string,
-    reason: string | undefined,
-    ctx: RequestContext,
-  ): Promise<User> {
-    const { db, engine: kind } = this.deps.database;
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      const before = await this.row(trx, scope, id);
+  async reactivate(ctx: Context, scope: Scope<'user'>, id: string, reason: string | undefined): Promise<User> {
+    await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const before = await this.row(tx.db, scope, id);
       if (before.active === 1) throw new ConflictError('This user is already active.');
-      const holdings = await requireReach(trx, this.deps.roles, actor, id);
+      const holdings = await requireReach(tx.db, this.deps.roles, tx.actor, before);
       this.assertRoleAssignable(holdings, before.role_key);
-      await updateUser(trx, id, { active: 1 }, this.iso());
-      await this.deps.audit.record(trx, {
+      await updateUser(tx.db, id, { active: 1 }, this.iso());
+      await this.deps.audit.record(tx, {
         action: 'users.reactivate',
-        actor,
         target: { type: 'user', id },
         before: { active: false },
         after: { active: true },
         reason: reason ?? null,
-        context: ctx,
       });
     });
-    return this.get(scope, id);
+    return this.get(ctx, scope, id);
   }
 
   /** Sets a temporary password (returned once), unlocks the account, ends its sessions and revokes its API keys. */
-  async resetPassword(actor: Actor, scope: Scope<'user'>, id: string, given: string | undefined, ctx: RequestContext) {
-    const { db, engine: kind } = this.deps.database;
-    const target = await this.row(db, scope, id);
+  async resetPassword(ctx: Context, scope: Scope<'user'>, id: string, given: string | undefined) {
+    // A quick refusal before hashing; decided again inside the transaction.
+    const target = await this.row(ctx.db, scope, id);
     if (target.active === 0) throw new ConflictError('Reactivate this user before resetting their password.');
-    const password = await this.passwordFor(given, 'temporaryPassword');
-    await transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      await requireReach(trx, this.deps.roles, actor, id);
+    const password = await this.passwordFor(ctx, given, 'temporaryPassword');
+    await inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const before = await this.row(tx.db, scope, id);
+      if (before.active === 0) throw new ConflictError('Reactivate this user before resetting their password.');
+      await requireReach(tx.db, this.deps.roles, tx.actor, before);
       const now = this.iso();
-      await setPassword(trx, id, password.hash, true, now);
-      const sessions = await endUserSessions(trx, id, now);
-      const apiAccessRevoked = await revokeUserApiKeys(trx, id, actor.user.id, now);
-      await this.deps.audit.record(trx, {
+      await setPassword(tx.db, id, password.hash, true, now);
+      const sessions = await endUserSessions(tx.db, id, now);
+      const apiAccessRevoked = await revokeUserApiKeys(tx.db, id, tx.actor.user.id, now);
+      await this.deps.audit.record(tx, {
         action: 'users.reset_password',
-        actor,
         target: { type: 'user', id },
         after: { mustChangePassword: true, sessionsEnded: sessions, apiAccessRevoked },
-        context: ctx,
       });
     });
-    return { user: await this.get(scope, id), temporaryPassword: password.plain };
+    return { user: await this.get(ctx, scope, id), temporaryPassword: password.plain };
   }
 
   /** Ends every session of a user (an admin's "sign out everywhere"). */
-  async endSessions(actor: Actor, scope: Scope<'user'>, id: string, ctx: RequestContext): Promise<number> {
-    const { db, engine: kind } = this.deps.database;
-    await this.row(db, scope, id);
-    return transaction(db, async (trx) => {
-      await lockAccessChanges(trx, kind);
-      await requireReach(trx, this.deps.roles, actor, id);
-      const n = await endUserSessions(trx, id, this.iso());
-      await this.deps.audit.record(trx, {
+  async endSessions(ctx: Context, scope: Scope<'user'>, id: string): Promise<number> {
+    return inTransaction(ctx, async (tx) => {
+      await lockAccessChanges(tx.db, this.deps.database.engine);
+      const target = await this.row(tx.db, scope, id);
+      await requireReach(tx.db, this.deps.roles, tx.actor, target);
+      const n = await endUserSessions(tx.db, id, this.iso());
+      await this.deps.audit.record(tx, {
         action: 'users.sessions_end',
-        actor,
         target: { type: 'user', id },
         after: { sessionsEnded: n },
-        context: ctx,
       });
       return n;
     });
