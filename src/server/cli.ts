@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SetupBody } from '../shared/contracts/setup.ts';
-import { compose, composeCore } from './compose.ts';
+import { compose, composeCore, composeServices } from './compose.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { ServerLockError } from './db/server-lock.ts';
@@ -73,7 +73,7 @@ There is no command that edits or deletes events.
 Options:
   -h, --help    Show this help`,
   admin: `Usage: steward admin list
-       steward admin recover --email <email> [--reset-password] [--restore-admin]
+       steward admin recover --email <email> [--reset-password] [--restore-admin] [--reset-two-factor]
 
 For a business locked out of its own accounts; run it on the server's machine, with the same
 configuration as the server (it works beside a running server). Every recovery is one audit
@@ -87,6 +87,9 @@ event, users.recovered, naming the operating-system user who ran it.
                       the next sign-in (the account's API keys are revoked, as with any reset)
     --restore-admin   gives the account the Admin role again, reactivates it, and lifts its
                       explicit denies
+    --reset-two-factor
+                      turns off the account's two-step sign-in (a lost phone and lost recovery
+                      codes); if required for its role, it sets up a new app at its next sign-in
 
 Options:
   -h, --help    Show this help`,
@@ -233,9 +236,13 @@ async function admin(args: string[]): Promise<number> {
       email: { type: 'string' },
       'reset-password': { type: 'boolean', default: false },
       'restore-admin': { type: 'boolean', default: false },
+      'reset-two-factor': { type: 'boolean', default: false },
     },
   });
-  if (sub === 'recover' && (!values.email || (!values['reset-password'] && !values['restore-admin']))) {
+  if (
+    sub === 'recover' &&
+    (!values.email || (!values['reset-password'] && !values['restore-admin'] && !values['reset-two-factor']))
+  ) {
     console.error(`Name the account and what to do.\n\n${HELP.admin}`);
     return 2;
   }
@@ -244,7 +251,17 @@ async function admin(args: string[]): Promise<number> {
   try {
     await migrateToLatest(database.db);
     const core = composeCore(config, database);
-    const deps = { database, audit: core.audit, roles: core.roles, hasher: core.hasher, now: core.now };
+    const { auth, security, twoFactor } = composeServices(core);
+    const deps = {
+      database,
+      audit: core.audit,
+      roles: core.roles,
+      hasher: core.hasher,
+      now: core.now,
+      auth,
+      security,
+      twoFactor,
+    };
     const ctx = contextFor(database.db, null);
     if (sub === 'list') {
       const admins = await listAdministrators(ctx, deps);
@@ -265,6 +282,7 @@ async function admin(args: string[]): Promise<number> {
       email: values.email as string,
       resetPassword: values['reset-password'] === true,
       restoreAdmin: values['restore-admin'] === true,
+      resetTwoFactor: values['reset-two-factor'] === true,
     });
     console.log(`Recovered ${r.name} (${values.email}): role ${r.role}, unlocked, sessions ended.`);
     if (r.temporaryPassword) {

@@ -19,8 +19,13 @@ import type { Core } from '../module.ts';
 import { lockAccessChanges, requireReach } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { SecurityService } from '../security/security.service.ts';
-import { getSettings } from '../settings/settings.repository.ts';
-import { type Business, SETTING, type SecuritySettings, securityFrom } from '../settings/settings.service.ts';
+import {
+  type Business,
+  getSettings,
+  SETTING,
+  type SecuritySettings,
+  securityFrom,
+} from '../settings/settings.service.ts';
 import { SecondFactorError, type TwoFactorService } from '../two-factor/two-factor.service.ts';
 import {
   countUsers,
@@ -632,6 +637,11 @@ export class AuthService {
   }
 
   // --- Accounts' credentials, for the modules that manage accounts (setup, users) -----------
+
+  /** The account with this email (any state), for the server's shell (`steward admin recover`). */
+  findAccountByEmail(ctx: AnyContext, email: string) {
+    return findUserByEmail(ctx.db, email);
+  }
 
   /** How many accounts exist (first-run setup is allowed only while there are none). */
   countAccounts(ctx: AnyContext): Promise<number> {

@@ -21,7 +21,7 @@ import { readImport } from '../../lib/import-reader.ts';
 import { csvLines, xlsxStream } from '../../lib/spreadsheet.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { type Context, type Db, inTransaction, type TxContext } from '../context.ts';
-import { getSetting, putSetting } from '../settings/settings.repository.ts';
+import { getSetting, putSetting } from '../settings/settings.service.ts';
 import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';

@@ -14,8 +14,7 @@ import { requireOwner, type Scope } from '../../http/scope.ts';
 import { type AnyContext, type Context, inTransaction, type TxContext } from '../context.ts';
 import type { Core } from '../module.ts';
 import { holdingsOf, lockAccessChanges, requireReach, withinReach } from '../permissions/guard-rails.ts';
-import { putSetting } from '../settings/settings.repository.ts';
-import { loadSecurity, SETTING } from '../settings/settings.service.ts';
+import { loadSecurity, putSetting, SETTING } from '../settings/settings.service.ts';
 import {
   type ApiKeyRow,
   acceptMasterCode,

@@ -8,10 +8,14 @@ import type { AuthService } from '../auth/auth.service.ts';
 import { assertPasswordAcceptable } from '../auth/password.ts';
 import { type AnyContext, asActor, inTransaction } from '../context.ts';
 import type { Core } from '../module.ts';
-import { insertRoles } from '../roles/roles.repository.ts';
-import { RolesService } from '../roles/roles.service.ts';
-import { getSetting, insertSettingOnce, putSetting } from '../settings/settings.repository.ts';
-import { type Business, DEFAULT_SECURITY, SETTING } from '../settings/settings.service.ts';
+import {
+  type Business,
+  DEFAULT_SECURITY,
+  getSetting,
+  insertSettingOnce,
+  putSetting,
+  SETTING,
+} from '../settings/settings.service.ts';
 
 type SetupInput = z.output<typeof SetupBody>;
 
@@ -37,7 +41,7 @@ function validTimezone(tz: string): boolean {
 }
 
 export class SetupService {
-  private readonly deps: Pick<Core, 'audit' | 'hasher' | 'now'> & { auth: AuthService };
+  private readonly deps: Pick<Core, 'audit' | 'hasher' | 'now' | 'roles'> & { auth: AuthService };
   constructor(deps: SetupService['deps']) {
     this.deps = deps;
   }
@@ -90,12 +94,11 @@ export class SetupService {
         await putSetting(trx, SETTING.business, business, now);
         await putSetting(trx, SETTING.modules, template.modules, now);
         await putSetting(trx, SETTING.security, security, now);
-        await insertRoles(
+        await this.deps.roles.insert(
           trx,
           template.roles.map((r) => ({ ...r, builtin: true })),
           now,
         );
-        await RolesService.bumpVersion(trx, now);
         await this.deps.auth.createAccount(tx, {
           id: adminId,
           email: input.admin.email,

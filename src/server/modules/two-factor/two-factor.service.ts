@@ -14,8 +14,7 @@ import { type Context, type Db, inTransaction, type Trx } from '../context.ts';
 import { lockAccessChanges, requireReach } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { getSetting } from '../settings/settings.repository.ts';
-import { loadSecurity, SETTING } from '../settings/settings.service.ts';
+import { getSetting, loadSecurity, SETTING } from '../settings/settings.service.ts';
 import { codeStep, enrolment, looksLikeRecoveryCode, newRecoveryCodes, newSecret, recoveryHash } from './totp.ts';
 import {
   acceptStep,
@@ -255,6 +254,11 @@ export class TwoFactorService {
       });
       return { recoveryCodes };
     });
+  }
+
+  /** Removes a user's second step inside the caller's transaction (`steward admin recover --reset-two-factor`). */
+  removeFor(tx: { db: Trx }, userId: string): Promise<boolean> {
+    return removeTwoFactor(tx.db, userId);
   }
 
   // --- an admin for someone else ---------------------------------------------------------------

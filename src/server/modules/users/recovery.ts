@@ -9,15 +9,16 @@ import { userInfo } from 'node:os';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
 import type { Database } from '../../db/database.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { endUserSessions, findUserByEmail, setPassword } from '../auth/auth.repository.ts';
+import type { AuthService } from '../auth/auth.service.ts';
 import type { PasswordHasher } from '../auth/password.ts';
 import { type Context, inTransaction } from '../context.ts';
 import { holdsAdminSet, lockAccessChanges } from '../permissions/guard-rails.ts';
 import { liftDenies } from '../permissions/permissions.service.ts';
 import { loadSubjects } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { revokeUserApiKeys } from '../security/security.repository.ts';
+import type { SecurityService } from '../security/security.service.ts';
 import { loadBusiness, loadSecurity } from '../settings/settings.service.ts';
+import type { TwoFactorService } from '../two-factor/two-factor.service.ts';
 import { listAccounts, unlockUser, updateUser } from './users.repository.ts';
 import { temporaryPassword } from './users.service.ts';
 
@@ -31,6 +32,9 @@ export type RecoveryDeps = {
   readonly roles: RolesService;
   readonly hasher: PasswordHasher;
   readonly now: () => number;
+  readonly auth: AuthService;
+  readonly security: SecurityService;
+  readonly twoFactor: TwoFactorService;
 };
 
 export type AdminListing = {
@@ -97,11 +101,11 @@ export async function listAdministrators(ctx: CliContext, deps: RecoveryDeps): P
 export async function recoverAdmin(
   ctx: CliContext,
   deps: RecoveryDeps,
-  options: { email: string; restoreAdmin: boolean; resetPassword: boolean },
+  options: { email: string; restoreAdmin: boolean; resetPassword: boolean; resetTwoFactor?: boolean },
 ): Promise<{ temporaryPassword: string | null; name: string; role: string }> {
   const { db } = ctx;
   const email = options.email.trim().toLowerCase();
-  const user = await findUserByEmail(db, email);
+  const user = await deps.auth.findAccountByEmail(ctx, email);
   if (!user)
     throw new RecoveryError(`There is no user with the email ${email}. \`steward admin list\` shows who there is.`);
   const business = await loadBusiness(db);
@@ -121,12 +125,13 @@ export async function recoverAdmin(
       liftedDenies = await liftDenies(trx, user.id);
     }
     if (hash) {
-      await setPassword(trx, user.id, hash, true, now);
-      await revokeUserApiKeys(trx, user.id, user.id, now);
+      await deps.auth.setPassword(tx, user.id, hash, true);
+      await deps.security.revokeUserApiKeys(tx, user.id, user.id);
     } else {
       await unlockUser(trx, user.id, now);
     }
-    const sessions = await endUserSessions(trx, user.id, now);
+    const twoFactorReset = options.resetTwoFactor === true && (await deps.twoFactor.removeFor(tx, user.id));
+    const sessions = await deps.auth.endUserSessions(tx, user.id);
     await deps.audit.record(tx, {
       action: 'users.recovered',
       actor: { userId: null, label: `steward admin recover (OS user ${osUser()})` },
@@ -138,6 +143,7 @@ export async function recoverAdmin(
         passwordReset: plain !== null,
         liftedDenies,
         sessionsEnded: sessions,
+        ...(options.resetTwoFactor ? { twoFactorReset } : {}),
       },
       context: ctx.request ?? { requestId: `cli:admin-recover:${now}`, ip: null, userAgent: 'steward-cli' },
     });

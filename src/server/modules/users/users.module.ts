@@ -1,6 +1,7 @@
 import { WEB_MODULES } from '../../../shared/modules.ts';
 import { authModule } from '../auth/auth.module.ts';
 import { defineModule } from '../module.ts';
+import { securityModule } from '../security/security.module.ts';
 import { usersRoutes } from './users.routes.ts';
 import { UsersService } from './users.service.ts';
 
@@ -10,14 +11,17 @@ export const usersModule = defineModule({
   label: 'User accounts',
   /** A user owns their own account. */
   resources: { user: { table: 'users', owner: 'id' } },
-  uses: [authModule],
-  services: (core) => ({
+  /** Credentials and sessions belong to auth, API keys to security: users manages accounts through them. */
+  uses: [authModule, securityModule],
+  services: (core, { auth, security }) => ({
     users: new UsersService({
       database: core.database,
       roles: core.roles,
       audit: core.audit,
       hasher: core.hasher,
       now: core.now,
+      auth,
+      security,
     }),
   }),
   routes: (app, s) => app.register(usersRoutes, { users: s.users, auth: s.auth }),

@@ -14,7 +14,7 @@ import {
   UserWithPassword,
 } from '../../../shared/contracts/users.ts';
 import { actorOf } from '../../http/guard.ts';
-import { contextOf, ctxOf, responses, zod } from '../../http/route.ts';
+import { ctxOf, responses, zod } from '../../http/route.ts';
 import { scopeOf } from '../../http/scope.ts';
 import type { AuthService } from '../auth/auth.service.ts';
 import type { UsersService } from './users.service.ts';

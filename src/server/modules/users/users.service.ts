@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../../db/dialect.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import { requireOwner, type Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
-import { endUserSessions, insertUser, setPassword } from '../auth/auth.repository.ts';
+import type { AuthService } from '../auth/auth.service.ts';
 import { assertPasswordAcceptable, type PasswordHasher } from '../auth/password.ts';
 import { type Context, type Db, inTransaction, type Trx } from '../context.ts';
 import {
@@ -22,7 +22,7 @@ import {
 } from '../permissions/guard-rails.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
-import { revokeUserApiKeys } from '../security/security.repository.ts';
+import type { SecurityService } from '../security/security.service.ts';
 import { loadSecurity } from '../settings/settings.service.ts';
 import { getUser, listUsers, type UserRow, updateUser } from './users.repository.ts';
 
@@ -33,6 +33,9 @@ type Deps = {
   audit: AuditService;
   hasher: PasswordHasher;
   now: () => number;
+  /** Credentials and sessions belong to auth; API keys to security. */
+  auth: AuthService;
+  security: SecurityService;
 };
 
 export function toUser(r: UserRow): User {
@@ -167,7 +170,7 @@ export class UsersService {
         const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
         this.assertRoleAssignable(holdings, body.roleKey);
         await this.assertCriticalRoleChange(tx.db, holdings.engine, null, body.roleKey, body.name);
-        await insertUser(tx.db, {
+        await this.deps.auth.createAccount(tx, {
           id,
           email: body.email,
           name: body.name,
@@ -252,9 +255,9 @@ export class UsersService {
       const holdings = await requireReach(tx.db, this.deps.roles, tx.actor, before);
       const now = this.iso();
       await updateUser(tx.db, id, { active: 0 }, now);
-      const sessions = await endUserSessions(tx.db, id, now);
+      const sessions = await this.deps.auth.endUserSessions(tx, id);
       // Revoked for good: reactivation does not bring the keys back.
-      const apiAccessRevoked = await revokeUserApiKeys(tx.db, id, tx.actor.user.id, now);
+      const apiAccessRevoked = await this.deps.security.revokeUserApiKeys(tx, id, tx.actor.user.id);
       await assertManagerRemains(tx.db, holdings.engine);
       await this.deps.audit.record(tx, {
         action: 'users.deactivate',
@@ -297,10 +300,10 @@ export class UsersService {
       const before = await this.row(tx.db, scope, id);
       if (before.active === 0) throw new ConflictError('Reactivate this user before resetting their password.');
       await requireReach(tx.db, this.deps.roles, tx.actor, before);
-      const now = this.iso();
-      await setPassword(tx.db, id, password.hash, true, now);
-      const sessions = await endUserSessions(tx.db, id, now);
-      const apiAccessRevoked = await revokeUserApiKeys(tx.db, id, tx.actor.user.id, now);
+      const _now = this.iso();
+      await this.deps.auth.setPassword(tx, id, password.hash, true);
+      const sessions = await this.deps.auth.endUserSessions(tx, id);
+      const apiAccessRevoked = await this.deps.security.revokeUserApiKeys(tx, id, tx.actor.user.id);
       await this.deps.audit.record(tx, {
         action: 'users.reset_password',
         target: { type: 'user', id },
@@ -316,7 +319,7 @@ export class UsersService {
       await lockAccessChanges(tx.db, this.deps.database.engine);
       const target = await this.row(tx.db, scope, id);
       await requireReach(tx.db, this.deps.roles, tx.actor, target);
-      const n = await endUserSessions(tx.db, id, this.iso());
+      const n = await this.deps.auth.endUserSessions(tx, id);
       await this.deps.audit.record(tx, {
         action: 'users.sessions_end',
         target: { type: 'user', id },
