@@ -47,7 +47,8 @@ describe('acting on yourself asks you to type your email', () => {
   async function adminPage(name: string) {
     const me = await createUser(server.url, owner, { name, roleKey: 'admin', password: PASSWORD });
     const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
-    page.setDefaultTimeout(10_000);
+    // The permissions page loads a user's whole catalog: allow for a machine shared by many tests.
+    page.setDefaultTimeout(20_000);
     await signIn(page, server.url, me.email, PASSWORD);
     return { me, page };
   }
