@@ -11,11 +11,14 @@
  *
  * Run: npm run bench:http -- [--engine sqlite|postgres|both] [--seconds 2] [--items 100000]
  *                            [--connections 16] [--port-base 45000] [--log-level info]
+ *                            [--routes list,search] [--keep]   (--keep: leave the SQLite data directory)
+ *                            [--cpu-prof DIR]   (Steward and the minimal server under --cpu-prof; prints
+ *                                                the functions with the most self time)
  * PostgreSQL runs on a throwaway cluster (as `npm test` starts one) when its server binaries are
  * installed; `both` (the default) is then SQLite and PostgreSQL, else SQLite alone.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +57,8 @@ const { values: args } = parseArgs({
     'port-base': { type: 'string', default: '45000' },
     'log-level': { type: 'string', default: 'info' },
     routes: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -179,7 +184,15 @@ async function waitFor(url: string, child: ChildProcess, what: string): Promise<
 }
 
 function start(what: string, file: string, argv: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [file, ...argv], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const prof =
+    args['cpu-prof'] && what !== 'bare server'
+      ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args['cpu-prof'], what.replaceAll(' ', '-'))}`]
+      : [];
+  const child = spawn(process.execPath, [...prof, file, ...argv], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
@@ -448,8 +461,32 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
   } finally {
     for (const c of children.splice(0)) await stop(c);
     cluster?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (args.keep) console.log(`[${engine}] kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The functions with the most self time in the CPU profiles of a directory (as a flame graph's widest leaves). */
+function topSelfTime(dir: string, n = 15): string[] {
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+    const p = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
+      nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+      samples: number[];
+    };
+    const byId = new Map(p.nodes.map((x) => [x.id, x.callFrame]));
+    for (const id of p.samples) {
+      const f = byId.get(id);
+      const name = `${f?.functionName || '(anonymous)'} ${(f?.url ?? '').replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/')}:${(f?.lineNumber ?? 0) + 1}`;
+      self.set(name, (self.get(name) ?? 0) + 1);
+      total++;
+    }
+  }
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, k]) => `${((100 * k) / Math.max(total, 1)).toFixed(1).padStart(5)} %  ${name}`);
 }
 
 // --- report -----------------------------------------------------------------------------------------
@@ -488,5 +525,12 @@ for (const [i, engine] of ENGINES.entries()) {
   );
   console.log(`[${engine}] ${r.auditVerifies}`);
   report.push({ engine, routes: rows, firstRun: r.firstRun, rssMB: r.rss });
+  if (args['cpu-prof']) {
+    for (const who of ['Steward', 'minimal-server']) {
+      const dir = path.resolve(args['cpu-prof'], who);
+      console.log(`[${engine}] ${who}: most self time (${dir})\n  ${topSelfTime(dir).join('\n  ')}`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
 console.log(JSON.stringify({ connections: CONNECTIONS, seconds: SECONDS, items: ITEMS, engines: report }));

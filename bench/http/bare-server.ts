@@ -27,3 +27,6 @@ app.all('/*', async (request, reply) => {
 });
 await app.listen({ port: Number(port), host: '127.0.0.1' });
 process.send?.({ ready: true });
+process.once('SIGTERM', () => {
+  app.close().then(() => process.exit(0));
+});

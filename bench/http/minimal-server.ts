@@ -532,3 +532,6 @@ app.post<{ Params: { id: string }; Body: { kind: 'in'; quantity: number } }>(
 
 await app.listen({ port: Number(portArg), host: '127.0.0.1' });
 process.send?.({ ready: true });
+process.once('SIGTERM', () => {
+  app.close().then(() => process.exit(0));
+});

@@ -252,8 +252,12 @@ export type PurchaseOrderLinesTable = {
   unit_cost: number;
 };
 
+/** A counter every change of some data bumps in its own transaction (kept by triggers): caches compare it. */
+export type DataVersionsTable = { name: string; version: number };
+
 export type DB = {
   settings: SettingsTable;
+  data_versions: DataVersionsTable;
   roles: RolesTable;
   role_parents: RoleParentsTable;
   role_entries: RoleEntriesTable;

@@ -3,6 +3,7 @@ import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import type { Engine } from '../../db/dialect.ts';
 import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
+import { cachedItemCount } from './item-counts.ts';
 
 // --- categories and suppliers ---------------------------------------------------------------------
 
@@ -178,9 +179,18 @@ export async function listItems(
       .limit(page.limit)
       .offset(page.offset)
       .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    cachedItemCount(
+      db,
+      countKey(f),
+      base.select((eb) => eb.fn.countAll<number>().as('n')),
+    ),
   ]);
-  return { rows, total: Number(total.n) };
+  return { rows, total };
+}
+
+/** What a filter's count depends on (not its order or page). */
+function countKey(f: Partial<ItemFilter>): string {
+  return JSON.stringify([f.status ?? 'active', f.categoryId, f.supplierId, f.location, f.lowStock, searchTerms(f.q)]);
 }
 
 /**
@@ -199,12 +209,16 @@ async function searchByIndex(
   const [ids, count] = await Promise.all([
     sql<{ item_id: string }>`select item_id from items_fts where items_fts match ${match}${active}
       order by name ${dir}, item_id limit ${page.limit} offset ${page.offset}`.execute(db),
-    sql<{ n: number }>`select count(*) as n from items_fts where items_fts match ${match}${active}`.execute(db),
+    cachedItemCount(
+      db,
+      JSON.stringify(['fts', status, terms]),
+      sql`select count(*) from items_fts where items_fts match ${match}${active}`,
+    ),
   ]);
   const order = ids.rows.map((r) => r.item_id);
   const rows = await getItems(db, order);
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-  return { rows, total: Number(count.rows[0]?.n ?? 0) };
+  return { rows, total: count };
 }
 
 export async function getItems(db: Kysely<DB>, ids: readonly string[]) {
