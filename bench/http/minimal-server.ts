@@ -274,6 +274,24 @@ async function itemById(c: Conn, id: string) {
   return (await toItems(c, rows))[0];
 }
 
+/**
+ * Counts as Steward keeps them: computed with the item-count data version in one statement, served
+ * again while the version stands (MINIMAL_COUNT_CACHE=0 counts on every request, as before).
+ */
+const counts = new Map<string, { version: number; n: number }>();
+const COUNT_CACHE = process.env.MINIMAL_COUNT_CACHE !== '0';
+const VERSION = "select version from data_versions where name = 'item_counts'";
+
+async function count(key: string, countSql: string, params: unknown[]): Promise<number> {
+  if (!COUNT_CACHE) return Number((await db.all(countSql, params))[0]?.n ?? 0);
+  const hit = counts.get(key);
+  if (hit && hit.version === Number((await db.all(VERSION))[0]?.version)) return hit.n;
+  const [row] = await db.all(`select (${VERSION}) as version, (${countSql}) as n`, params);
+  const entry = { version: Number(row?.version), n: Number(row?.n ?? 0) };
+  counts.set(key, entry);
+  return entry.n;
+}
+
 /** The first page of active items by name, or of those matching a search (every word a substring). */
 async function itemPage(q: string | undefined, page: number, pageSize: number) {
   const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
@@ -281,12 +299,12 @@ async function itemPage(q: string | undefined, page: number, pageSize: number) {
   if (words.length > 0 && engine === 'sqlite' && words.every((w) => w.length >= 3)) {
     // Steward's SQLite search: the FTS5 trigram table finds, counts and orders the matches.
     const match = words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
-    const [ids, count] = await Promise.all([
+    const [ids, n] = await Promise.all([
       db.all(
         'select item_id from items_fts where items_fts match ? and active = ? order by name asc, item_id limit ? offset ?',
         [match, 1, pageSize, offset],
       ),
-      db.all('select count(*) as n from items_fts where items_fts match ? and active = ?', [match, 1]),
+      count(`fts ${match}`, 'select count(*) as n from items_fts where items_fts match ? and active = ?', [match, 1]),
     ]);
     const order = ids.map((r) => r.item_id as string);
     const rows =
@@ -294,19 +312,19 @@ async function itemPage(q: string | undefined, page: number, pageSize: number) {
         ? []
         : await db.all(`${ITEM_SELECT} where items.id in (${order.map(() => '?').join(', ')})`, order);
     rows.sort((a, b) => order.indexOf(a.id as string) - order.indexOf(b.id as string));
-    return { items: await toItems(db, rows), total: Number(count[0]?.n ?? 0), page, pageSize };
+    return { items: await toItems(db, rows), total: n, page, pageSize };
   }
   const where = ['items.active = ?', ...words.map(() => "items.search_text like ? escape '\\'")].join(' and ');
   const params = [1, ...words.map((w) => `%${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)];
-  const [rows, count] = await Promise.all([
+  const [rows, n] = await Promise.all([
     db.all(`${ITEM_SELECT} where ${where} order by items.name asc, items.id limit ? offset ?`, [
       ...params,
       pageSize,
       offset,
     ]),
-    db.all(`select count(*) as n from items where ${where}`, params),
+    count(`like ${params.join(' ')}`, `select count(*) as n from items where ${where}`, params),
   ]);
-  return { items: await toItems(db, rows), total: Number(count[0]?.n ?? 0), page, pageSize };
+  return { items: await toItems(db, rows), total: n, page, pageSize };
 }
 
 // --- the audit log ----------------------------------------------------------------------------

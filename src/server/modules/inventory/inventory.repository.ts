@@ -4,6 +4,7 @@ import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import type { Engine } from '../../db/dialect.ts';
 import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
 import { cachedItemCount } from './item-counts.ts';
+import { searchPageIds } from './item-search.ts';
 
 // --- categories and suppliers ---------------------------------------------------------------------
 
@@ -194,8 +195,9 @@ function countKey(f: Partial<ItemFilter>): string {
 }
 
 /**
- * SQLite's fast path for a plain search ordered by name: the FTS table alone finds, counts and
- * orders the matches (it carries `active` and `name`); only the page's rows are read from items.
+ * SQLite's fast path for a plain search ordered by name: the FTS table counts the matches (it
+ * carries `active` and `name`; the count is cached), the cheaper plan finds the page's ids
+ * (item-search.ts); only the page's rows are read from items.
  */
 async function searchByIndex(
   db: Kysely<DB>,
@@ -205,20 +207,15 @@ async function searchByIndex(
 ) {
   const match = terms.map(ftsPhrase).join(' AND ');
   const active = status === 'all' ? sql`` : sql` and active = ${status === 'active' ? 1 : 0}`;
-  const dir = sql.raw(page.order === 'desc' ? 'desc' : 'asc');
-  const [ids, count] = await Promise.all([
-    sql<{ item_id: string }>`select item_id from items_fts where items_fts match ${match}${active}
-      order by name ${dir}, item_id limit ${page.limit} offset ${page.offset}`.execute(db),
-    cachedItemCount(
-      db,
-      JSON.stringify(['fts', status, terms]),
-      sql`select count(*) from items_fts where items_fts match ${match}${active}`,
-    ),
-  ]);
-  const order = ids.rows.map((r) => r.item_id);
+  const matches = await cachedItemCount(
+    db,
+    JSON.stringify(['fts', status, terms]),
+    sql`select count(*) from items_fts where items_fts match ${match}${active}`,
+  );
+  const order = await searchPageIds(db, { terms, match, status, matches, page });
   const rows = await getItems(db, order);
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-  return { rows, total: count };
+  return { rows, total: matches };
 }
 
 export async function getItems(db: Kysely<DB>, ids: readonly string[]) {
