@@ -12,6 +12,8 @@
  * Run: npm run bench:http -- [--engine sqlite|postgres|both] [--seconds 2] [--items 100000]
  *                            [--connections 16] [--port-base 45000] [--log-level info]
  *                            [--routes list,search] [--keep]   (--keep: leave the SQLite data directory)
+ *                            [--before]   (also a minimal server with the queries as they were before
+ *                                          issue 20 part 3: the minimal server's figures before/after)
  *                            [--cpu-prof DIR]   (Steward and the minimal server under --cpu-prof; prints
  *                                                the functions with the most self time)
  * PostgreSQL runs on a throwaway cluster (as `npm test` starts one) when its server binaries are
@@ -59,6 +61,7 @@ const { values: args } = parseArgs({
     routes: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    before: { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -222,7 +225,7 @@ function rssMB(pid: number | undefined): number {
 
 type Route = { name: string; method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string };
 type Figures = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
-type RouteResult = { route: string; steward: Figures; minimal: Figures; bare: Figures };
+type RouteResult = { route: string; steward: Figures; minimal: Figures; bare: Figures; before?: Figures };
 
 function firstDifference(a: string, b: string): string {
   let i = 0;
@@ -241,7 +244,12 @@ function stockShape(body: string): unknown {
 
 async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
   const dir = mkdtempSync(path.join(tmpdir(), `steward-http-bench-${engine}-`));
-  const ports = { steward: PORT_BASE + offset, minimal: PORT_BASE + offset + 1, bare: PORT_BASE + offset + 2 };
+  const ports = {
+    steward: PORT_BASE + offset,
+    minimal: PORT_BASE + offset + 1,
+    bare: PORT_BASE + offset + 2,
+    before: PORT_BASE + offset + 4,
+  };
   let cluster: Cluster | null = null;
   try {
     let databaseUrl = '';
@@ -291,6 +299,15 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
     try {
       await migrateToLatest(database.db);
       await seedInventory(database, ITEMS);
+      // The index the list used before issue 20 part 3, for the minimal server's "before" figures.
+      if (args.before) {
+        await database.db.schema
+          .createIndex('items_active_idx')
+          .ifNotExists()
+          .on('items')
+          .columns(['active', 'name'])
+          .execute();
+      }
     } finally {
       await database.close();
     }
@@ -356,6 +373,15 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
       env,
     );
     await waitFor(`${base(ports.minimal)}/healthz`, minimal, 'minimal server');
+    if (args.before) {
+      const before = start(
+        'minimal server (before)',
+        'bench/http/minimal-server.ts',
+        [engine === 'sqlite' ? path.join(dataDir, 'steward.sqlite') : databaseUrl, String(ports.before)],
+        { ...env, MINIMAL_VARIANT: 'before' },
+      );
+      await waitFor(`${base(ports.before)}/healthz`, before, 'minimal server (before)');
+    }
 
     // Same bytes before any timing: each minimal server's body against Steward's.
     const recorded: Record<string, { status: number; contentType: string; body: string }> = {};
@@ -370,6 +396,11 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
       };
       const s = await call(ports.steward);
       const m = await call(ports.minimal);
+      if (args.before) {
+        const b = await call(ports.before);
+        const same = r.method === 'POST' ? b.status === 200 : b.body === s.body;
+        if (!same) throw new Error(`${r.name}: the "before" minimal server differs ${firstDifference(s.body, b.body)}`);
+      }
       if (s.status !== 200 || m.status !== 200) {
         throw new Error(
           `${r.name}: Steward answered ${s.status}, the minimal server ${m.status}\n${s.body}\n${m.body}`,
@@ -419,11 +450,11 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
       const results: RouteResult[] = [];
       for (const [i, r] of routes.entries()) {
         // Interleaved, the order rotating per route, so drift on a shared machine hits all three.
-        const order = (['steward', 'minimal', 'bare'] as const).map(
-          (_, k, a) => a[(i + k + run) % 3] as (typeof a)[number],
-        );
+        const who: ('steward' | 'minimal' | 'bare' | 'before')[] = ['steward', 'minimal', 'bare'];
+        if (args.before) who.push('before');
+        const order = who.map((_, k) => who[(i + k + run) % who.length] as (typeof who)[number]);
         const out: Partial<RouteResult> = { route: r.name };
-        for (const who of order) out[who] = await drive(ports[who], r);
+        for (const w of order) out[w] = await drive(ports[w], r);
         results.push(out as RouteResult);
       }
       rss[run === 1 ? 'afterRun1' : 'afterRun2'] = rssMB(steward.pid);
@@ -507,6 +538,7 @@ for (const [i, engine] of ENGINES.entries()) {
       steward: x.steward,
       minimal: x.minimal,
       bare: x.bare,
+      ...(x.before ? { minimalBefore: x.before } : {}),
       toMinimal: ratio(x.steward.rps, x.minimal.rps),
       p99ToMinimal: ratio(x.steward.p99, x.minimal.p99),
       toBare: ratio(x.steward.rps, x.bare.rps),
@@ -520,6 +552,15 @@ for (const [i, engine] of ENGINES.entries()) {
     );
     return row;
   });
+  if (args.before) {
+    console.log(`[${engine}] the minimal server before → after issue 20 part 3 (same run):`);
+    for (const x of r.routes) {
+      if (!x.before) continue;
+      console.log(
+        `  ${x.route.padEnd(26)} ${String(x.before.rps).padStart(6)} → ${String(x.minimal.rps).padStart(6)} req/s (×${ratio(x.minimal.rps, x.before.rps)})  p99 ${x.before.p99} → ${x.minimal.p99} ms`,
+      );
+    }
+  }
   console.log(
     `[${engine}] Steward RSS: idle ${r.rss.idle} MB, after the first run ${r.rss.afterRun1} MB, after the second ${r.rss.afterRun2} MB (growth ${(r.rss.afterRun2 - r.rss.afterRun1).toFixed(1)} MB)`,
   );

@@ -276,10 +276,17 @@ async function itemById(c: Conn, id: string) {
 
 /**
  * Counts as Steward keeps them: computed with the item-count data version in one statement, served
- * again while the version stands (MINIMAL_COUNT_CACHE=0 counts on every request, as before).
+ * again while the version stands.
  */
 const counts = new Map<string, { version: number; n: number }>();
-const COUNT_CACHE = process.env.MINIMAL_COUNT_CACHE !== '0';
+/**
+ * MINIMAL_VARIANT=before: the queries as they were before issue 20 part 3, for the bench's
+ * before/after figures: a count on every request, every search sorted from the FTS index, and on
+ * SQLite the page through the old `(active, name)` index (the bench recreates it).
+ */
+const BEFORE = process.env.MINIMAL_VARIANT === 'before';
+const COUNT_CACHE = !BEFORE;
+const PAGE_INDEX = BEFORE && engine === 'sqlite' ? ' indexed by items_active_idx' : '';
 const VERSION = "select version from data_versions where name = 'item_counts'";
 
 async function count(key: string, countSql: string, params: unknown[]): Promise<number> {
@@ -297,15 +304,27 @@ async function itemPage(q: string | undefined, page: number, pageSize: number) {
   const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
   const offset = (page - 1) * pageSize;
   if (words.length > 0 && engine === 'sqlite' && words.every((w) => w.length >= 3)) {
-    // Steward's SQLite search: the FTS5 trigram table finds, counts and orders the matches.
+    // Steward's SQLite search: the FTS5 trigram table counts the matches; a common word walks the
+    // items in name order (from the cached counts: few rows to read), another sorts its FTS matches.
     const match = words.map((w) => `"${w.replaceAll('"', '""')}"`).join(' AND ');
-    const [ids, n] = await Promise.all([
-      db.all(
-        'select item_id from items_fts where items_fts match ? and active = ? order by name asc, item_id limit ? offset ?',
-        [match, 1, pageSize, offset],
-      ),
-      count(`fts ${match}`, 'select count(*) as n from items_fts where items_fts match ? and active = ?', [match, 1]),
-    ]);
+    const n = await count(
+      `fts ${match}`,
+      'select count(*) as n from items_fts where items_fts match ? and active = ?',
+      [match, 1],
+    );
+    const all = COUNT_CACHE ? await count('all', 'select count(*) as n from items where active = ?', [1]) : 0;
+    const walk = COUNT_CACHE && n > 0 && ((offset + pageSize) * all) / n <= 3000;
+    const like = words.map((w) => `%${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+    const ids = walk
+      ? await db.all(
+          `select id as item_id from items where active = ?${like.map(() => " and search_text like ? escape '\\'").join('')}
+              order by name, id limit ? offset ?`,
+          [1, ...like, pageSize, offset],
+        )
+      : await db.all(
+          'select item_id from items_fts where items_fts match ? and active = ? order by name asc, item_id limit ? offset ?',
+          [match, 1, pageSize, offset],
+        );
     const order = ids.map((r) => r.item_id as string);
     const rows =
       order.length === 0
@@ -317,11 +336,10 @@ async function itemPage(q: string | undefined, page: number, pageSize: number) {
   const where = ['items.active = ?', ...words.map(() => "items.search_text like ? escape '\\'")].join(' and ');
   const params = [1, ...words.map((w) => `%${w.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)];
   const [rows, n] = await Promise.all([
-    db.all(`${ITEM_SELECT} where ${where} order by items.name asc, items.id limit ? offset ?`, [
-      ...params,
-      pageSize,
-      offset,
-    ]),
+    db.all(
+      `${ITEM_SELECT.replace('from items', `from items${PAGE_INDEX}`)} where ${where} order by items.name asc, items.id limit ? offset ?`,
+      [...params, pageSize, offset],
+    ),
     count(`like ${params.join(' ')}`, `select count(*) as n from items where ${where}`, params),
   ]);
   return { items: await toItems(db, rows), total: n, page, pageSize };

@@ -11,6 +11,10 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
  *   version is right as long as the version stands, on every server instance, whoever wrote.
  *   Stock movements that do not flip the low-stock state leave it alone, so they do not queue on
  *   the version row.
+ * - a data version for what item pages show, `data_versions.items`, bumped by every change of an
+ *   item, its supplier links, a category or a supplier: the ETag of the item list and of an item
+ *   (part 5), so `If-None-Match` answers 304 without the page query, right across instances.
+ *   Writes that bump it also take the audit chain's lock, so it adds no queue of its own.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
@@ -25,8 +29,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db
     .insertInto('data_versions' as never)
-    .values({ name: 'item_counts', version: 0 } as never)
+    .values([
+      { name: 'item_counts', version: 0 },
+      { name: 'items', version: 0 },
+    ] as never)
     .execute();
+  const shown = ['items', 'item_suppliers', 'categories', 'suppliers'];
+  const bumpShown = `update data_versions set version = version + 1 where name = 'items'`;
 
   const bump = `update data_versions set version = version + 1 where name = 'item_counts'`;
   const itemChanged = `old.active <> new.active
@@ -38,9 +47,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const linkChanged = 'old.item_id <> new.item_id or old.supplier_id <> new.supplier_id';
 
   if (postgres) {
+    // The audit chain's advisory lock first (audit.repository.ts, AUDIT_CHAIN_LOCK): every write
+    // that bumps a version takes it anyway for its audit event, and always in this order (chain,
+    // then version row) no two transactions can wait for each other.
+    const chainFirst = 'perform pg_advisory_xact_lock(1398030679);';
     await sql
       .raw(`create function bump_item_counts() returns trigger language plpgsql as $$
-        begin ${bump}; return null; end $$`)
+        begin ${chainFirst} ${bump}; return null; end $$`)
       .execute(db);
     await sql
       .raw(`create trigger items_counts_insert_delete after insert or delete on items
@@ -58,6 +71,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .raw(`create trigger item_suppliers_counts_update after update on item_suppliers
         for each row when (${linkChanged}) execute function bump_item_counts()`)
       .execute(db);
+    await sql
+      .raw(`create function bump_items_shown() returns trigger language plpgsql as $$
+        begin ${chainFirst} ${bumpShown}; return null; end $$`)
+      .execute(db);
+    for (const table of shown) {
+      await sql
+        .raw(`create trigger ${table}_shown after insert or update or delete on ${table}
+          for each statement execute function bump_items_shown()`)
+        .execute(db);
+    }
     return;
   }
   for (const [table, name, event] of [
@@ -75,4 +98,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .raw(`create trigger item_suppliers_counts_update after update on item_suppliers when ${linkChanged}
       begin ${bump}; end`)
     .execute(db);
+  for (const table of shown) {
+    for (const event of ['insert', 'update', 'delete']) {
+      await sql
+        .raw(`create trigger ${table}_shown_${event} after ${event} on ${table} begin ${bumpShown}; end`)
+        .execute(db);
+    }
+  }
 }

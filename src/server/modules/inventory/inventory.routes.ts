@@ -26,12 +26,14 @@ import {
   SupplierList,
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
+import { notModified } from '../../http/conditional.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
 import { actorOf, requirePermission } from '../../http/guard.ts';
 import { contextOf, responses, zod } from '../../http/route.ts';
 import { uploadedFile } from '../../http/upload.ts';
 import type { CatalogService } from './catalog.service.ts';
 import type { CountsService } from './counts.service.ts';
+import { dataVersion } from './item-counts.ts';
 import type { ItemsService } from './items.service.ts';
 
 const IdParams = z.object({ id: z.string().max(64) });
@@ -190,7 +192,10 @@ export async function inventoryRoutes(
         response: responses({ 200: ItemList }),
       },
     },
-    async (request) => items.list(request.query),
+    async (request, reply) => {
+      if (notModified(request, reply, 'items', await dataVersion(app.services.database.db, 'items'))) return reply;
+      return items.list(request.query);
+    },
   );
   r.post(
     '/items',
@@ -279,7 +284,10 @@ export async function inventoryRoutes(
       config: { permission: 'inventory.view', resource: 'item' },
       schema: { tags: ['inventory'], summary: 'One item', params: IdParams, response: responses({ 200: Item }, 404) },
     },
-    async (request) => items.get(request.params.id),
+    async (request, reply) => {
+      if (notModified(request, reply, 'items', await dataVersion(app.services.database.db, 'items'))) return reply;
+      return items.get(request.params.id);
+    },
   );
   r.patch(
     '/items/:id',

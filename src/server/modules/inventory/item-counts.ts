@@ -18,11 +18,14 @@ type Entry = { version: number; n: number };
 /** Per database (tests build many apps in one process); a transaction handle gets a cache of its own. */
 const caches = new WeakMap<object, Map<string, Entry>>();
 
-/** The current item-count version (one primary-key read). */
-export async function itemCountsVersion(db: Kysely<DB>): Promise<number> {
-  const row = await db.selectFrom('data_versions').select('version').where('name', '=', NAME).executeTakeFirst();
+/** A data version (one primary-key read): `item_counts`, or `items` (whatever an item page shows). */
+export async function dataVersion(db: Kysely<DB>, name: 'item_counts' | 'items'): Promise<number> {
+  const row = await db.selectFrom('data_versions').select('version').where('name', '=', name).executeTakeFirst();
   return Number(row?.version ?? 0);
 }
+
+/** The current item-count version. */
+export const itemCountsVersion = (db: Kysely<DB>) => dataVersion(db, NAME);
 
 /**
  * The count of `count` (an expression yielding one number), served from the cache under `key`
