@@ -3,7 +3,9 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 /**
  * The item list without its two per-request costs (issue 20, part 3):
  * - an index in the list's own order: active items by `name, id`. The old `(active, name)` index
- *   left SQLite sorting each page through a temporary B-tree for the `id` tie-break;
+ *   left SQLite sorting each page through a temporary B-tree for the `id` tie-break. It carries
+ *   `search_text` too, so a search for a common word walks it in name order without reading the
+ *   table (item-search.ts: 30–40 ms → 0.4 ms for the first page at 100,000 items);
  * - a data version for item counts, `data_versions.item_counts`, bumped by triggers in the
  *   transaction of every change that can change how many items a filter matches (an item added
  *   or removed; its active flag, category, location, search text or reorder level changed; its
@@ -19,7 +21,7 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
 
-  await db.schema.createIndex('items_active_name_id_idx').on('items').columns(['active', 'name', 'id']).execute();
+  await db.schema.createIndex('items_list_idx').on('items').columns(['active', 'name', 'id', 'search_text']).execute();
   await db.schema.dropIndex('items_active_idx').execute();
 
   await db.schema
