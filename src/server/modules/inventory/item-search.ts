@@ -2,10 +2,11 @@
  * Which items make a page of a plain search on SQLite, by the cheaper of two plans (issue 20,
  * part 3). The FTS5 trigram index finds every match, then sorts them all by name: its cost grows
  * with the number of matches, so a common word at a million items costs most. Walking the items
- * in name order (the `items_list_idx` index, which carries the search text) and keeping those whose
- * text contains every term costs about (offset + limit) × items ÷ matches rows: small exactly when the word is common. The
- * counts that tell which (matches, items) are cached behind the item-count version
- * (item-counts.ts), so choosing costs nothing. Both plans give the same ids in the same order.
+ * in name order (`items_list_idx`, which carries the search text) and keeping those whose text
+ * contains every term costs about (offset + limit) × items ÷ matches rows: small exactly when the
+ * word is common. The counts that tell which (matches, items) are cached behind the item-count
+ * version (item-counts.ts), so choosing costs nothing. Both plans give the same ids in the same
+ * order.
  */
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
