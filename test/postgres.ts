@@ -32,8 +32,9 @@ function run(user: string | null, cmd: string, args: string[]): void {
  * Starts a cluster. The suite's shared one trades durability for speed (no fsync, no full-page
  * writes: a crash of a throwaway cluster loses nothing of value); `durable: true` keeps
  * PostgreSQL's production defaults, for the test of the durability settings Steward runs with.
+ * `port` fixes the port (the HTTP bench keeps to its range); by default a free one is taken.
  */
-export async function startCluster(bin: string, options: { durable?: boolean } = {}): Promise<Cluster> {
+export async function startCluster(bin: string, options: { durable?: boolean; port?: number } = {}): Promise<Cluster> {
   const root = process.getuid?.() === 0;
   const user = root ? 'postgres' : null;
   if (root && spawnSync('id', ['-u', 'postgres']).status !== 0) {
@@ -47,7 +48,7 @@ export async function startCluster(bin: string, options: { durable?: boolean } =
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     chownSync(dir, uid, gid);
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   run(user, path.join(bin, 'initdb'), [
     '-D',
     data,

@@ -276,8 +276,12 @@ export type TwoFactorChallengesTable = {
   created_at: string;
 };
 
+/** A counter every change of some data bumps in its own transaction (kept by triggers): caches compare it. */
+export type DataVersionsTable = { name: string; version: number };
+
 export type DB = {
   settings: SettingsTable;
+  data_versions: DataVersionsTable;
   roles: RolesTable;
   role_parents: RoleParentsTable;
   role_entries: RoleEntriesTable;

@@ -8,8 +8,10 @@ import { sql } from 'kysely';
 import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain, lockRow } from '../../db/dialect.ts';
-import type { ItemsTable, MovementKind } from '../../db/schema.ts';
+import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Db, Trx } from '../context.ts';
+import { cachedItemCount } from './item-counts.repository.ts';
+import { searchPageIds } from './item-search.repository.ts';
 
 // --- settings ------------------------------------------------------------------------------------
 
@@ -161,14 +163,24 @@ export async function listItems(
       .limit(page.limit)
       .offset(page.offset)
       .execute(),
-    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    cachedItemCount(
+      db,
+      countKey(f),
+      base.select((eb) => eb.fn.countAll<number>().as('n')),
+    ),
   ]);
-  return { rows, total: Number(total.n) };
+  return { rows, total };
+}
+
+/** What a filter's count depends on (not its order or page). */
+function countKey(f: Partial<ItemFilter>): string {
+  return JSON.stringify([f.status ?? 'active', f.categoryId, f.supplierId, f.location, f.lowStock, searchTerms(f.q)]);
 }
 
 /**
- * SQLite's fast path for a plain search ordered by name: the FTS table alone finds, counts and
- * orders the matches (it carries `active` and `name`); only the page's rows are read from items.
+ * SQLite's fast path for a plain search ordered by name: the FTS table counts the matches (it
+ * carries `active` and `name`; the count is cached), the cheaper plan finds the page's ids
+ * (item-search.ts); only the page's rows are read from items.
  */
 async function searchByIndex(
   db: Db,
@@ -178,16 +190,15 @@ async function searchByIndex(
 ) {
   const match = terms.map(ftsPhrase).join(' AND ');
   const active = status === 'all' ? sql`` : sql` and active = ${status === 'active' ? 1 : 0}`;
-  const dir = sql.raw(page.order === 'desc' ? 'desc' : 'asc');
-  const [ids, count] = await Promise.all([
-    sql<{ item_id: string }>`select item_id from items_fts where items_fts match ${match}${active}
-      order by name ${dir}, item_id limit ${page.limit} offset ${page.offset}`.execute(db),
-    sql<{ n: number }>`select count(*) as n from items_fts where items_fts match ${match}${active}`.execute(db),
-  ]);
-  const order = ids.rows.map((r) => r.item_id);
+  const matches = await cachedItemCount(
+    db,
+    JSON.stringify(['fts', status, terms]),
+    sql`select count(*) from items_fts where items_fts match ${match}${active}`,
+  );
+  const order = await searchPageIds(db, { terms, match, status, matches, page });
   const rows = await getItems(db, order);
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-  return { rows, total: Number(count.rows[0]?.n ?? 0) };
+  return { rows, total: matches };
 }
 
 export async function getItems(db: Db, ids: readonly string[]) {

@@ -27,6 +27,7 @@ import {
   UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
+import { notModified } from '../../http/conditional.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
 import { requirePermission } from '../../http/guard.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
@@ -189,7 +190,11 @@ export async function inventoryRoutes(
         response: responses({ 200: ItemList }),
       },
     },
-    async (request) => items.list(ctxOf(request), request.query),
+    async (request, reply) => {
+      const ctx = ctxOf(request);
+      if (notModified(request, reply, 'items', await items.version(ctx))) return reply;
+      return items.list(ctx, request.query);
+    },
   );
   r.post(
     '/items',
@@ -277,7 +282,11 @@ export async function inventoryRoutes(
       config: { permission: 'inventory.view', resource: 'item' },
       schema: { tags: ['inventory'], summary: 'One item', params: IdParams, response: responses({ 200: Item }, 404) },
     },
-    async (request) => items.get(ctxOf(request), request.params.id),
+    async (request, reply) => {
+      const ctx = ctxOf(request);
+      if (notModified(request, reply, 'items', await items.version(ctx))) return reply;
+      return items.get(ctx, request.params.id);
+    },
   );
   r.patch(
     '/items/:id',

@@ -25,6 +25,7 @@ import { getSetting, putSetting } from '../settings/settings.service.ts';
 import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';
+import { dataVersion } from './item-counts.repository.ts';
 
 type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
@@ -101,6 +102,14 @@ export class ItemsService {
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     }));
+  }
+
+  /**
+   * The version every change to items, their supplier links, categories and suppliers moves (kept
+   * by triggers in the writing transaction): the ETag of the list and of each item.
+   */
+  version(ctx: Context): Promise<number> {
+    return dataVersion(ctx.db, 'items');
   }
 
   async list(ctx: Context, query: ItemListQuery) {

@@ -1,0 +1,48 @@
+/**
+ * How many items a filter matches, not recomputed while nothing that could change it changed.
+ *
+ * Every change that can change such a count bumps `data_versions.item_counts` in its own
+ * transaction (database triggers, migration 2026-12-02-0501), whoever makes it: this server, another
+ * instance on the same PostgreSQL database, or a CLI command. A count is computed in the same
+ * statement as the version it was read at, so the pair is one snapshot, and is served again only
+ * while that version stands: one indexed read of a one-row table instead of a count over every
+ * matching item.
+ */
+import { type Expression, type Kysely, sql } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+
+const NAME = 'item_counts';
+const MAX_ENTRIES = 500;
+
+type Entry = { version: number; n: number };
+/** Per database (tests build many apps in one process); a transaction handle gets a cache of its own. */
+const caches = new WeakMap<object, Map<string, Entry>>();
+
+/** A data version (one primary-key read): `item_counts`, or `items` (whatever an item page shows). */
+export async function dataVersion(db: Kysely<DB>, name: 'item_counts' | 'items'): Promise<number> {
+  const row = await db.selectFrom('data_versions').select('version').where('name', '=', name).executeTakeFirst();
+  return Number(row?.version ?? 0);
+}
+
+/** The current item-count version. */
+export const itemCountsVersion = (db: Kysely<DB>) => dataVersion(db, NAME);
+
+/**
+ * The count of `count` (an expression yielding one number), served from the cache under `key`
+ * while the version it was computed at is current.
+ */
+export async function cachedItemCount(db: Kysely<DB>, key: string, count: Expression<unknown>): Promise<number> {
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
+  const hit = cache.get(key);
+  if (hit && hit.version === (await itemCountsVersion(db))) return hit.n;
+  const { rows } = await sql<{ v: number | string; n: number | string }>`select
+    (select version from data_versions where name = ${NAME}) as v, (${count}) as n`.execute(db);
+  const entry = { version: Number(rows[0]?.v ?? 0), n: Number(rows[0]?.n ?? 0) };
+  if (cache.size >= MAX_ENTRIES) cache.clear();
+  cache.set(key, entry);
+  return entry.n;
+}
