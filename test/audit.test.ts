@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { transaction } from '../src/server/db/database.ts';
 import type { Engine } from '../src/server/db/dialect.ts';
 import type { DB } from '../src/server/db/schema.ts';
 import { contextFor } from '../src/server/modules/context.ts';
@@ -30,7 +29,7 @@ const system = (t: TestApp) => contextFor(t.app.services.database.db, null);
 
 async function writeEvents(t: TestApp, n: number, label = 'test'): Promise<void> {
   for (let i = 0; i < n; i++) {
-    await transaction(t.app.services.database.db, (trx) =>
+    await t.app.services.database.db.transaction().execute((trx) =>
       t.app.services.audit.record(trx, {
         action: 'test.event',
         actor: { userId: null, label },

@@ -7,7 +7,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { transaction } from '../src/server/db/database.ts';
 import type { RouteGuard } from '../src/server/http/guard.ts';
 import { resources } from '../src/server/http/scope.ts';
 import { insertRoles } from '../src/server/modules/roles/roles.repository.ts';
@@ -246,7 +245,7 @@ export const OWN_ROLE = {
 
 export async function ownRoleStaff(t: TestApp, admin: Session, baseRole: string) {
   const now = new Date(t.clock.now).toISOString();
-  await transaction(t.app.services.database.db, async (trx) => {
+  await t.app.services.database.db.transaction().execute(async (trx) => {
     await insertRoles(trx, [{ ...OWN_ROLE, description: 'matrix', builtin: false }], now);
     await RolesService.bumpVersion(trx, now);
   });

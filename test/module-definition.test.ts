@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/server/app.ts';
 import { compose, composeCore, composeServices } from '../src/server/compose.ts';
-import { openDatabase, transaction } from '../src/server/db/database.ts';
+import { openDatabase } from '../src/server/db/database.ts';
 import { actorOf } from '../src/server/http/guard.ts';
 import { contextOf } from '../src/server/http/route.ts';
 import { MODULES } from '../src/server/modules/index.ts';
@@ -45,9 +45,11 @@ const gadgets = defineModule({
   services: (core) => ({
     gadgets: {
       ping: (actor: Parameters<typeof core.audit.record>[1]['actor'], context: ReturnType<typeof contextOf>) =>
-        transaction(core.database.db, (trx) =>
-          core.audit.record(trx, { action: 'gadgets.ping', actor, target: { type: 'gadget', id: null }, context }),
-        ),
+        core.database.db
+          .transaction()
+          .execute((trx) =>
+            core.audit.record(trx, { action: 'gadgets.ping', actor, target: { type: 'gadget', id: null }, context }),
+          ),
     },
   }),
   routes: async (app, s) => {

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kysely, sql, type Transaction } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration';
 import type { DatabaseConfig } from '../config.ts';
 import { createDialect, type Engine } from './dialect.ts';
@@ -61,15 +61,4 @@ export async function pendingMigrations(db: Kysely<DB>): Promise<string[]> {
 /** Cheap liveness query for readiness checks. */
 export async function ping(db: Kysely<DB>): Promise<void> {
   await sql`select 1`.execute(db);
-}
-
-/**
- * A transaction handle. Deprecated alias being removed module by module: code that must run in a
- * transaction takes `Transaction<DB>` (or a `TxContext`), code that reads takes `Kysely<DB>`.
- */
-export type Tx = Kysely<DB>;
-
-/** Runs `fn` in one transaction: everything it writes, including audit events, commits or none does. */
-export function transaction<T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(fn);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STEWARD_BIN, stewardCli, stewardEnv } from '../../../test/cli.ts';
 import { freePort } from '../../../test/net.ts';
-import { openDatabase, transaction } from './database.ts';
+import { openDatabase } from './database.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'steward-lock-'));
 const children: ChildProcess[] = [];
@@ -86,7 +86,7 @@ describe('one data directory, one server (reliability 31)', () => {
     // deferred BEGIN fail with "database is locked" on one side or the other.
     const beside = (async () => {
       for (let i = 0; i < 40; i++) {
-        await transaction(other.db, async (trx) => {
+        await other.db.transaction().execute(async (trx) => {
           await trx.selectFrom('categories').select('id').limit(1).execute();
           await new Promise((r) => setTimeout(r, 2));
           await trx

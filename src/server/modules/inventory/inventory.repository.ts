@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain, lockRow } from '../../db/dialect.ts';
-import type { DB, ItemsTable, MovementKind } from '../../db/schema.ts';
+import type { ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Db, Trx } from '../context.ts';
 import { cachedItemCount } from './item-counts.repository.ts';
 import { searchPageIds } from './item-search.repository.ts';
