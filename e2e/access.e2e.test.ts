@@ -165,7 +165,7 @@ describe('accounts and access in a browser', () => {
     await page.getByRole('heading', { name: 'Assistant', exact: true }).waitFor();
     await screenshot(page, 'access-9-roles');
 
-    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Security' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Sign-in & keys' }).click();
     await page.getByRole('button', { name: 'Rotate the code…' }).click();
     await page.getByRole('button', { name: 'Issue new code' }).click();
     await page.getByRole('dialog', { name: 'New master code' }).waitFor();

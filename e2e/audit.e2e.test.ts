@@ -30,7 +30,7 @@ describe('the audit log in a browser', () => {
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Modules' }).getByText('Security', { exact: true }).click();
+    await page.getByRole('navigation', { name: 'Modules' }).getByText('Audit log', { exact: true }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
     // Each event reads as a sentence with names, not codes and ids.
     await page.getByRole('button', { name: 'Ines Admin set up Steward' }).waitFor();

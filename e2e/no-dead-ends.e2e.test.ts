@@ -83,7 +83,7 @@ describe('no dead ends (issue 19) in a browser', () => {
         ['/audit', 'Audit log · Steward'],
         ['/settings/users', 'Users · Settings · Steward'],
         ['/settings/roles', 'Roles · Settings · Steward'],
-        ['/settings/security', 'Security · Settings · Steward'],
+        ['/settings/security', 'Sign-in & keys · Settings · Steward'],
         ['/account', 'Your account · Steward'],
       ];
       const seen: Record<string, string> = {};
@@ -205,7 +205,7 @@ describe('no dead ends (issue 19) in a browser', () => {
         ['Users', '/settings/users'],
         ['Permissions', '/settings/permissions'],
         ['Roles', '/settings/roles'],
-        ['Security', '/settings/security'],
+        ['Sign-in & keys', '/settings/security'],
         ['Inventory', '/settings/inventory'],
       ]) {
         await expect(nav.getByRole('link', { name: label, exact: true }).getAttribute('href')).resolves.toBe(path);
@@ -215,7 +215,7 @@ describe('no dead ends (issue 19) in a browser', () => {
       await page.keyboard.press('Enter');
       await page.waitForURL(/\/settings\/roles$/);
       const opened = context.waitForEvent('page');
-      await nav.getByRole('link', { name: 'Security' }).click({ modifiers: ['Control'] });
+      await nav.getByRole('link', { name: 'Sign-in & keys' }).click({ modifiers: ['Control'] });
       const tab = await opened;
       await tab.waitForURL(/\/settings\/security$/);
       expect(page.url()).toMatch(/\/settings\/roles$/);

@@ -96,7 +96,7 @@ describe('walk through the main pages as an admin (stores)', () => {
       'Categories',
       'Suppliers',
       'Purchase orders',
-      'Security',
+      'Audit log',
       'Settings',
     ]) {
       await expect(nav.getByRole('link', { name: label, exact: true }).count()).resolves.toBe(1);

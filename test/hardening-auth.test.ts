@@ -15,7 +15,7 @@ import { createBusinessApp, createStaff, ENGINES, type Session, STAFF_PASSWORD, 
 import { listenLocal, post as postJson, sessionHeaders } from './net.ts';
 
 const BURST = 100;
-// The defaults under test (Settings → Security).
+// The defaults under test (Settings → Sign-in & keys).
 const ACCOUNT_LIMIT = 10;
 const LOGIN_ADDRESS_LIMIT = 50;
 const CODE_USER_LIMIT = 5;

@@ -228,7 +228,7 @@ describe('navigation from the modules', () => {
     expect(navItemsFor(viewer(['security.audit', 'orders.view', 'sales.view'], [...stores]))).toEqual([
       { key: 'sales', label: 'Sales', areas: ['sales'], path: null },
       { key: 'orders', label: 'Purchase orders', areas: ['orders'], path: '/orders' },
-      { key: 'security', label: 'Security', areas: ['security'], path: '/audit' },
+      { key: 'security', label: 'Audit log', areas: ['security'], path: '/audit' },
     ]);
     expect(navItemsFor(viewer(['security.api_keys'], [...stores])).map((i) => i.path)).toEqual(['/settings/security']);
     // Settings opens only when a tab does; the inventory tab only while inventory is switched on.

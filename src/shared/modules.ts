@@ -12,7 +12,7 @@ export type NavEntry = {
   /** The business module (templates MODULES key) this screen belongs to. */
   readonly business: string;
   readonly path: string;
-  /** The link's label when the business module is not in the templates' list (otherwise its label). */
+  /** The link's label (otherwise the business module's label): says what the screen holds. */
   readonly label?: string;
   /** Opens for a user with any of these permissions; none listed: any signed-in user. */
   readonly anyOf?: readonly string[];
@@ -52,13 +52,13 @@ export const WEB_MODULES = {
     ],
     nav: [{ business: 'settings', path: '/settings', whenSettingsTabs: true }],
   },
-  audit: { nav: [{ business: 'security', path: '/audit', anyOf: ['security.audit'] }] },
+  audit: { nav: [{ business: 'security', path: '/audit', label: 'Audit log', anyOf: ['security.audit'] }] },
   security: {
-    nav: [{ business: 'security', path: '/settings/security' }],
+    nav: [{ business: 'security', path: '/settings/security', label: 'Sign-in & keys' }],
     settings: [
       {
         path: 'security',
-        label: 'Security',
+        label: 'Sign-in & keys',
         anyOf: ['security.rotate_code', 'security.api_keys', 'settings.view'],
       },
     ],
@@ -140,6 +140,6 @@ export function navItemsFor(viewer: Viewer, modules: Readonly<Record<string, Web
     .filter((m) => m.areas.some((a) => usable.has(a)) || m.mine.some((e) => e.anyOf?.some((p) => holds(viewer, p))))
     .map((m) => {
       const entry = m.mine.find((e) => opens(viewer, e.anyOf) && (!e.whenSettingsTabs || hasTabs));
-      return { key: m.key, label: m.label, areas: m.areas, path: entry?.path ?? null };
+      return { key: m.key, label: entry?.label ?? m.label, areas: m.areas, path: entry?.path ?? null };
     });
 }

@@ -42,7 +42,7 @@ export const storedMoney = (value: unknown) => storedWhole(value, MAX_MONEY_MINO
 export const storedQuantity = (value: unknown) => storedWhole(value, MAX_STOCK);
 
 /**
- * The range of each number in the security settings (Settings → Security), inclusive. The API's
+ * The range of each number in the security settings (Settings → Sign-in & keys), inclusive. The API's
  * schema (contracts/security.ts) and the web form's fields both read these.
  */
 export const SECURITY_LIMITS = {

@@ -16,7 +16,7 @@ export const PasswordPolicySchema = z.strictObject({
   requireDigit: z.boolean(),
 });
 
-/** Security settings (Settings → Security). Stored as one JSON setting; missing keys take these defaults. */
+/** Security settings (Settings → Sign-in & keys). Stored as one JSON setting; missing keys take these defaults. */
 export const SecuritySettings = z
   .strictObject({
     sessionIdleMinutes: int(L.sessionIdleMinutes, 'the idle timeout'),

@@ -101,7 +101,7 @@ export function ElevationProvider({ children }: { children: ReactNode }) {
             />
             {error?.includes('disabled') && (
               <Alert color="red" role="alert">
-                Ask an admin to rotate the master code in Settings → Security.
+                Ask an admin to rotate the master code in Settings → Sign-in & keys.
               </Alert>
             )}
             <Group justify="flex-end">

@@ -452,7 +452,7 @@ export class AuthService {
       return { kind: 'open', codeId: current.id, codeHash: current.code_hash };
     });
     if (gate.kind === 'no-code') {
-      throw new ConflictError('No master code has been set yet. An admin sets one in Settings → Security.');
+      throw new ConflictError('No master code has been set yet. An admin sets one in Settings → Sign-in & keys.');
     }
     if (gate.kind === 'disabled') throw masterCodeDisabled();
     if (gate.kind === 'throttled') {
@@ -699,6 +699,6 @@ export function masterCodeDisabled(): HttpError {
     403,
     'master-code-disabled',
     'Master code disabled',
-    'The master code was disabled after too many wrong entries. An admin must rotate it in Settings → Security.',
+    'The master code was disabled after too many wrong entries. An admin must rotate it in Settings → Sign-in & keys.',
   );
 }

@@ -234,7 +234,7 @@ export class TwoFactorService {
     await inTransaction(ctx, async (tx) => {
       if (await this.requiredFor(tx.db, user)) {
         throw new ConflictError(
-          'Two-step sign-in is required for accounts that hold critical permissions (Settings → Security), so it cannot be turned off.',
+          'Two-step sign-in is required for accounts that hold critical permissions (Settings → Sign-in & keys), so it cannot be turned off.',
         );
       }
       await this.proveOwn(tx, code);
