@@ -134,7 +134,8 @@ describe.each(ENGINES)('a full disk under the invoices (%s)', (engine) => {
     // The kernel's /dev/full answers every write with ENOSPC, like a full volume.
     const dir = path.join(t.config.dataDir, 'invoices');
     mkdirSync(dir, { recursive: true });
-    symlinkSync('/dev/full', path.join(dir, `${order.id}.pdf`));
+    // The upload is written beside the final file first, then renamed over it.
+    symlinkSync('/dev/full', path.join(dir, `${order.id}.pdf.part`));
     const events = async () =>
       (await admin.inject({ method: 'GET', url: '/api/v1/audit?limit=1' })).json().items[0].seq as number;
     const before = await events();

@@ -296,10 +296,12 @@ export class PurchaseOrdersService {
         .replace(/[^\w.\- ()]+/g, '_')
         .slice(0, 120) || 'invoice.pdf';
     const final = this.invoicePath(id);
-    const pending = `${final}.${randomUUID()}.part`;
-    try {
-      return await inTransaction(ctx, async (tx) => {
-        const order = await this.locked(tx, id);
+    // One name per order: the order's lock is held from writing it to renaming it, so two uploads
+    // to one order never share it, and a failed one removes it before the lock is released.
+    const pending = `${final}.part`;
+    return inTransaction(ctx, async (tx) => {
+      const order = await this.locked(tx, id);
+      try {
         mkdirSync(path.dirname(final), { recursive: true, mode: 0o700 });
         writeFileSync(pending, file.data, { mode: 0o600 });
         const now = this.iso();
@@ -316,11 +318,12 @@ export class PurchaseOrdersService {
           after: { name, size: file.data.length },
         });
         renameSync(pending, final);
-        return this.get(tx, id);
-      });
-    } finally {
-      rmSync(pending, { force: true });
-    }
+      } catch (err) {
+        rmSync(pending, { force: true });
+        throw err;
+      }
+      return this.get(tx, id);
+    });
   }
 
   /**
