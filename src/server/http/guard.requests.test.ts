@@ -16,6 +16,7 @@ import {
   markRoutesPublic,
   registerRouteGuard,
   requirePermission,
+  routeDeclarationProblem,
   UnguardedRouteError,
 } from './guard.ts';
 import { registerProblemHandler } from './problem.ts';
@@ -401,6 +402,18 @@ describe('requirePermission, permissionAccess and actorOf', () => {
     expect(anon.statusCode).toBe(401);
     expect(anon.json()).toMatchObject({ type: 'urn:steward:problem:unauthenticated' });
     expect((await app.inject({ method: 'GET', url: '/who', headers: as('ann') })).json()).toEqual({ id: 'ann' });
+  });
+});
+
+describe('routeDeclarationProblem', () => {
+  it('names two declarations and a permission outside the catalog', () => {
+    expect(routeDeclarationProblem({ authenticated: true, public: true })).toBe(
+      'declares more than one of config.permission, config.authenticated and config.public',
+    );
+    // @ts-expect-error: the Permission type refuses it already; the run-time check covers computed names
+    expect(routeDeclarationProblem({ permission: 'inventory.fly' })).toBe(
+      'names "inventory.fly", which is not in the permission catalog',
+    );
   });
 });
 
