@@ -140,7 +140,8 @@ describe('accessibility (axe-core, WCAG 2.1 AA) in a browser', () => {
       {
         name: 'settings-security',
         path: '/settings/security',
-        ready: (p) => p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Sign-in & keys' }).waitFor(),
+        ready: (p) =>
+          p.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Sign-in & keys' }).waitFor(),
       },
       {
         name: 'settings-inventory',
