@@ -5,7 +5,7 @@
  * these to judge a change; the SQL they need is in permissions.repository.ts.
  */
 import type { Authz, Breadth, Subject } from '../../../authz/index.ts';
-import { permissionDef } from '../../../shared/permissions/catalog.ts';
+import { type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
 import type { Actor } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../http/errors.ts';
@@ -56,7 +56,7 @@ function describe(permissions: string[]): string {
  * committed a moment ago counts, and the request's own change does not): every guard rail below
  * judges against this, never against the subject read when the request arrived.
  */
-export type Holdings = { readonly engine: Authz; readonly subject: Subject };
+export type Holdings = { readonly engine: Authz<Permission>; readonly subject: Subject };
 
 export async function holdingsOf(db: Db, roles: RolesService, actor: Actor): Promise<Holdings> {
   const engine = await roles.engine(db);
@@ -72,14 +72,14 @@ function roleProbe(roleKey: string): Subject {
 }
 
 /** The permissions `needs` gives that `holdings` does not cover. */
-function uncovered(holdings: Holdings, needs: (permission: string) => Breadth | null): string[] {
+function uncovered(holdings: Holdings, needs: (permission: Permission) => Breadth | null): Permission[] {
   return holdings.engine.permissions.filter(
     (p) => !coversBreadth(holdings.engine.breadth(holdings.subject, p), needs(p)),
   );
 }
 
 /** Refuses a grant of `permission` (any or own) by someone who does not hold it that widely. */
-export function assertHolds(holdings: Holdings, permission: string, scope: 'any' | 'own'): void {
+export function assertHolds(holdings: Holdings, permission: Permission, scope: 'any' | 'own'): void {
   const needed = { allow: scope === 'any', own: scope === 'own', elevated: false };
   if (!coversBreadth(holdings.engine.breadth(holdings.subject, permission), needed)) {
     throw new NotHeldError(
@@ -102,7 +102,11 @@ export function assertRoleWithinReach(holdings: Holdings, roleKey: string, verb 
 }
 
 /** What a role change adds to the role's effective set (own entries and inheritance), per permission. */
-export function roleAdditions(before: Authz | null, after: Authz, roleKey: string): Map<string, Breadth> {
+export function roleAdditions(
+  before: Authz<Permission> | null,
+  after: Authz<Permission>,
+  roleKey: string,
+): Map<string, Breadth> {
   const probe = roleProbe(roleKey);
   const added = new Map<string, Breadth>();
   for (const p of after.permissions) {
@@ -236,7 +240,7 @@ export function assertNoCriticalWithoutApproval(permissions: Iterable<string>, w
 export const ADMIN_SET = ['users.view', 'users.edit', 'users.manage_permissions', 'settings.permissions'] as const;
 
 /** Whether the subject holds the whole administrative set now, without elevation, for every record. */
-export function holdsAdminSet(engine: Authz, subject: Subject): boolean {
+export function holdsAdminSet(engine: Authz<Permission>, subject: Subject): boolean {
   return ADMIN_SET.every((p) => engine.access(subject, p) === 'all');
 }
 
@@ -246,7 +250,7 @@ export function holdsAdminSet(engine: Authz, subject: Subject): boolean {
  * (rolling the change back) otherwise. Callers hold the access-change lock, so two admins
  * demoting each other at once are judged one after the other.
  */
-export async function assertManagerRemains(trx: Trx, engine: Authz): Promise<void> {
+export async function assertManagerRemains(trx: Trx, engine: Authz<Permission>): Promise<void> {
   // Only lasting rights count: a grant that ends on a date would leave nobody once it ends.
   const subjects = (await loadActiveSubjects(trx)).map((s) => ({
     ...s,

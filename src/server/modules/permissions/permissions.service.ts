@@ -10,7 +10,7 @@ import type {
   UpdateRoleBody,
   UserPermissions,
 } from '../../../shared/contracts/permissions.ts';
-import { isPermission, permissionDef } from '../../../shared/permissions/catalog.ts';
+import { isPermission, type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import { TEMPLATES } from '../../../shared/permissions/templates.ts';
 import type { Database } from '../../db/database.ts';
 import { requireAccess } from '../../db/scoped.ts';
@@ -108,7 +108,12 @@ export class PermissionsService {
     return { user, facts };
   }
 
-  private state(engine: Authz, subject: Subject, e: EffectiveEntry, pending: Map<string, string>): PermissionState {
+  private state(
+    engine: Authz<Permission>,
+    subject: Subject,
+    e: EffectiveEntry<Permission>,
+    pending: Map<string, string>,
+  ): PermissionState {
     const def = permissionDef(e.permission);
     return {
       permission: e.permission,
@@ -152,7 +157,7 @@ export class PermissionsService {
     return engine.explain(await loadSubject(ctx.db, facts), permission);
   }
 
-  private validate(permission: string, input: Input): void {
+  private validate(permission: string, input: Input): asserts permission is Permission {
     if (!isPermission(permission)) throw new NotFoundError(`"${permission}" is not a permission in the catalog.`);
     if (input.expiresAt !== null && Date.parse(input.expiresAt) <= this.deps.now()) {
       throw new ValidationError('The end date is in the past.', [
@@ -175,7 +180,7 @@ export class PermissionsService {
     scope: Scope<'user'>,
     holdings: Holdings,
     userId: string,
-    permission: string,
+    permission: Permission,
     input: Input,
     needApproval: boolean,
   ): Promise<{ status: 'applied' | 'pending-approval' | 'unchanged'; requestId: string | null }> {
@@ -244,7 +249,7 @@ export class PermissionsService {
     trx: Trx,
     holdings: Holdings,
     user: AccountFacts,
-    permission: string,
+    permission: Permission,
     actor: Actor,
   ): Promise<void> {
     const label = permissionDef(permission).label;
@@ -317,7 +322,8 @@ export class PermissionsService {
       expiresAt: body.expiresAt ?? null,
       reason: body.reason,
     };
-    this.validate(body.permission, input);
+    const permission = body.permission;
+    this.validate(permission, input);
     const ids = [...new Set(body.userIds)];
     return inTransaction(ctx, async (tx) => {
       await lockAccessChanges(tx.db, this.deps.database.engine);
@@ -328,15 +334,7 @@ export class PermissionsService {
       const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
       const counts = { applied: 0, unchanged: 0, pendingApproval: 0 };
       for (const id of ids) {
-        const r = await this.applyOne(
-          tx,
-          scope,
-          holdings,
-          id,
-          body.permission,
-          input,
-          security.criticalGrantsNeedApproval,
-        );
+        const r = await this.applyOne(tx, scope, holdings, id, permission, input, security.criticalGrantsNeedApproval);
         if (r.status === 'applied') counts.applied++;
         else if (r.status === 'unchanged') counts.unchanged++;
         else counts.pendingApproval++;
@@ -390,6 +388,7 @@ export class PermissionsService {
       if (!decided) throw new ConflictError('This request was already decided.');
       if (approve) {
         const holdings = await requireReach(tx.db, this.deps.roles, actor, req.user_id);
+        if (!isPermission(req.permission)) throw new ConflictError('That permission is no longer in the catalog.');
         assertHolds(holdings, req.permission, req.scope);
         await this.writeOverride(
           tx.db,
@@ -451,7 +450,7 @@ export class PermissionsService {
   }
 
   /** The engine once a role change is written, checking the role graph (cycles, unknown parents). */
-  private async engineAfterChange(trx: Trx): Promise<Authz> {
+  private async engineAfterChange(trx: Trx): Promise<Authz<Permission>> {
     try {
       return await this.deps.roles.engine(trx);
     } catch (err) {

@@ -7,7 +7,7 @@ import type {
   MasterCodeStatus,
   SecuritySettings,
 } from '../../../shared/contracts/security.ts';
-import { isPermission, permissionDef } from '../../../shared/permissions/catalog.ts';
+import { isPermission, type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Actor } from '../../http/actor.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import { requireOwner, type Scope } from '../../http/scope.ts';
@@ -209,7 +209,7 @@ export class SecurityService {
   }
 
   /** Which of the actor's permissions a key may carry: those they hold now without elevation. */
-  static keyable(engine: Authz, actor: Actor): string[] {
+  static keyable(engine: Authz<Permission>, actor: Actor): string[] {
     const plain = { ...actor.subject, elevatedUntil: null, limitTo: null };
     return keyablePermissions(engine.effective(plain));
   }

@@ -2,6 +2,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Authz, Subject } from '../../../authz/index.ts';
 import type { CreateUserBody, User } from '../../../shared/contracts/users.ts';
 import type { PasswordPolicy } from '../../../shared/password-policy.ts';
+import type { Permission } from '../../../shared/permissions/catalog.ts';
 import type { Database } from '../../db/database.ts';
 import { isUniqueViolation } from '../../db/dialect.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
@@ -125,7 +126,7 @@ export class UsersService {
    */
   private async assertCriticalRoleChange(
     trx: Trx,
-    engine: Authz,
+    engine: Authz<Permission>,
     user: { id: string; role_key: string; artist_id: string | null } | null,
     roleKey: string,
     name: string,
