@@ -10,12 +10,14 @@
  *   node bench/http/minimal-server.ts <sqlite-file | postgres-url> <port>
  */
 import { createHash, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import pg from 'pg';
 import { z } from 'zod';
 import { Authz, type Override, type Subject } from '../../src/authz/index.ts';
 import { hashEvent } from '../../src/server/modules/audit/audit.repository.ts';
+import { DEFAULT_DISK_THRESHOLDS, DiskMonitor } from '../../src/server/modules/health/disk-space.ts';
 import { AuditPage } from '../../src/shared/contracts/audit.ts';
 import { Me } from '../../src/shared/contracts/auth.ts';
 import { Health } from '../../src/shared/contracts/health.ts';
@@ -485,7 +487,12 @@ const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-7', 
 const app = Fastify({ logger: false, genReqId: () => randomUUID() });
 const NO_STORE = 'no-store';
 
-app.get('/healthz', { schema: { response: { 200: json(Health) } } }, async () => ({ status: 'ok' }));
+// The same work as Steward's /healthz: free space under the data directory, measured at most every 5 s.
+const disk = new DiskMonitor(process.env.STEWARD_DATA_DIR ?? path.dirname(target), DEFAULT_DISK_THRESHOLDS);
+app.get('/healthz', { schema: { response: { 200: json(Health) } } }, async () => ({
+  status: 'ok',
+  disk: await disk.status(),
+}));
 
 app.get('/api/v1/me', { schema: { response: { 200: json(Me) } } }, async (request, reply) => {
   const who = await guard(request, reply, null);
