@@ -138,7 +138,7 @@ describe('scopeFor: the scope a route’s access gives', () => {
       status: 403,
       slug: 'own-only',
       title: 'Only your own records',
-      message: 'Your "inventory.edit" access covers only your own records; stock count records have no owner.',
+      message: 'Your “Edit items” access covers only your own records; stock count records have no owner.',
       extra: { permission: 'inventory.edit', resource: 'stock_count' },
     });
   });
@@ -150,14 +150,14 @@ describe('scopeFor: the scope a route’s access gives', () => {
       status: 403,
       slug: 'own-only',
       message:
-        'Your "settings.edit" access covers only your own records, and this action names no resource that has an owner.',
+        'Your “Edit settings” access covers only your own records, and this action names no resource that has an owner.',
       extra: { permission: 'settings.edit', resource: null },
     });
   });
 
   it('says every underscore of the resource name as a space', () => {
     expect(new OwnOnlyError('security.audit', 'audit_chain_part').message).toBe(
-      'Your "security.audit" access covers only your own records; audit chain part records have no owner.',
+      'Your “Read the audit log” access covers only your own records; audit chain part records have no owner.',
     );
   });
 });

@@ -9,9 +9,13 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Access } from '../../authz/index.ts';
+import { isPermission, permissionDef } from '../../shared/permissions/catalog.ts';
 import { MODULES } from '../modules/index.ts';
 import { type AnyModule, type ResourceDef, resourcesOf } from '../modules/module.ts';
 import { ForbiddenError, HttpError } from './errors.ts';
+
+/** Staff read a permission's label; programs read its key in the problem's `permission` field. */
+const labelOf = (permission: string) => (isPermission(permission) ? permissionDef(permission).label : permission);
 
 export type { ResourceDef };
 
@@ -84,8 +88,8 @@ export class OwnOnlyError extends HttpError {
       'own-only',
       'Only your own records',
       resource === null
-        ? `Your "${permission}" access covers only your own records, and this action names no resource that has an owner.`
-        : `Your "${permission}" access covers only your own records; ${resource.replaceAll('_', ' ')} records have no owner.`,
+        ? `Your “${labelOf(permission)}” access covers only your own records, and this action names no resource that has an owner.`
+        : `Your “${labelOf(permission)}” access covers only your own records; ${resource.replaceAll('_', ' ')} records have no owner.`,
       { extra: { permission, resource } },
     );
   }
