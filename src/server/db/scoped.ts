@@ -3,7 +3,7 @@
  * `requireAccess` for bulk operations (the allowed subset of the ids asked for).
  */
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
-import { resourceDef, type Scope } from '../http/scope.ts';
+import { type AnyScope, resourceDef } from '../http/scope.ts';
 import type { DB } from './schema.ts';
 
 type Filterable<Q> = { where(expression: Expression<SqlBool>): Q };
@@ -12,11 +12,9 @@ type Filterable<Q> = { where(expression: Expression<SqlBool>): Q };
  * Adds `where <owner column> in (ownerIds)` for an `own` scope; leaves an `all` scope alone.
  * `table` is the name or alias the resource's table has in the query (defaults to the table).
  */
-export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: Scope, table?: string): Q {
+export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: AnyScope, table?: string): Q {
   if (scope.kind === 'all') return qb;
-  // `as string`: the resource names are inferred from the module list, whose types reach this
-  // file again; TypeScript 7's parallel checkers can meet that cycle here and see `unknown`.
-  const def = resourceDef(scope.resource as string);
+  const def = resourceDef(scope.resource);
   // The guard never makes an `own` scope of an ownerless resource; refuse rather than widen.
   if (def.owner === null) return qb.where(sql<SqlBool>`1 = 0`);
   if (scope.ownerIds.length === 0) return qb.where(sql<SqlBool>`1 = 0`);
@@ -28,9 +26,9 @@ export function whereInScope<Q extends Filterable<Q>>(qb: Q, scope: Scope, table
  * The subset of `ids` (primary keys of the scope's resource) that exist and are within the
  * scope. A bulk operation acts on this subset or refuses the ids outside it with a 404.
  */
-export async function requireAccess(db: Kysely<DB>, scope: Scope, ids: readonly string[]): Promise<Set<string>> {
+export async function requireAccess(db: Kysely<DB>, scope: AnyScope, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const def = resourceDef(scope.resource as string);
+  const def = resourceDef(scope.resource);
   const id = sql.ref(`${def.table}.id`);
   const rows = await whereInScope(
     db

@@ -75,10 +75,17 @@ declare const SCOPE_BRAND: unique symbol;
  * owner column holds one of `ownerIds`. Only this module makes scopes (the brand), so a handler
  * cannot hand a repository `{ kind: 'all' }` of its own making.
  */
-export type Scope<R extends ResourceName = ResourceName> = (
-  | { readonly kind: 'all' }
-  | { readonly kind: 'own'; readonly ownerIds: readonly string[] }
-) & { readonly resource: R; readonly [SCOPE_BRAND]: true };
+export type Scope<R extends ResourceName = ResourceName> = AnyScope & { readonly resource: R };
+
+/**
+ * A scope of some resource, its name only a string: for code that applies any scope in SQL
+ * (db/scoped.ts). Its type does not reach the module list, which `ResourceName` is inferred from
+ * and whose services' types lead back to that code.
+ */
+export type AnyScope = ({ readonly kind: 'all' } | { readonly kind: 'own'; readonly ownerIds: readonly string[] }) & {
+  readonly resource: string;
+  readonly [SCOPE_BRAND]: true;
+};
 
 /** Refusal of `own` access on a route whose resource has no owner (or declares none). */
 export class OwnOnlyError extends HttpError {
