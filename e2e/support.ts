@@ -1,60 +1,22 @@
 /** Browser-test support: a real Steward process on a free port, and Debian's Chromium. */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type APIResponse, type Browser, chromium, type Page, request } from 'playwright-core';
+import { type StewardServer, startSteward } from '../test/cli.ts';
 import { itemBody, unique } from '../test/factories.ts';
-import { freePort } from '../test/net.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 export const SCREENSHOTS = path.join(ROOT, 'e2e/screenshots');
 
-export type Server = { url: string; stop(): Promise<void> };
+export type Server = StewardServer;
 
 /**
  * Starts `steward serve` on an empty data directory (the web app must be built: npm run test:e2e
  * does it). `env` adds or overrides environment variables (e.g. a disk-space warning threshold).
  */
-export async function startServer(env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'steward-e2e-'));
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/steward.mjs'), 'serve'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      STEWARD_DATA_DIR: dataDir,
-      STEWARD_KEY_DIR: path.join(dataDir, 'keys'),
-      DATABASE_URL: '',
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) throw new Error(`steward serve exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('steward serve did not become ready within 30 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export function startServer(env: Record<string, string> = {}): Promise<Server> {
+  return startSteward({ env: { DATABASE_URL: '', ...env }, stdout: 'inherit', cwd: ROOT });
 }
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

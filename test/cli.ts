@@ -1,6 +1,9 @@
-/** Runs the real `steward` command line against a data directory of the test's own. */
-import { spawnSync } from 'node:child_process';
+/** Runs the real `steward` command line (and server) against a data directory of the test's own. */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './net.ts';
 
 /** The CLI entry point, as an operator runs it. */
 export const STEWARD_BIN = path.resolve(import.meta.dirname, '../bin/steward.mjs');
@@ -32,5 +35,53 @@ export function stewardCli(dir: string): (args: string[], input?: string) => Cli
       timeout: 60_000,
     });
     return { code: r.status, out: r.stdout, err: r.stderr };
+  };
+}
+
+/** A `steward serve` process answering on `url`. */
+export type StewardServer = { url: string; pid: number; stop(): Promise<void> };
+
+/**
+ * Starts `steward serve` on a free port of 127.0.0.1 and a fresh data directory, and waits until
+ * /readyz answers (at most 60 s). `env` adds or overrides variables (DATABASE_URL for PostgreSQL,
+ * a disk-space threshold, a log level); the server's standard output goes to `stdout`. `stop`
+ * ends it with SIGTERM and removes its data directory.
+ */
+export async function startSteward(
+  options: { env?: Record<string, string>; stdout?: 'inherit' | 'ignore'; cwd?: string } = {},
+): Promise<StewardServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'steward-serve-'));
+  const child: ChildProcess = spawn(process.execPath, [STEWARD_BIN, 'serve'], {
+    cwd: options.cwd,
+    env: stewardEnv(dir, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env }),
+    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (child.exitCode !== null) throw new Error(`steward serve exited with ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('steward serve did not become ready within 60 s');
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    pid: child.pid as number,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }

@@ -4,54 +4,12 @@
  * to the very next request on the other, while clients keep loading the other with requests.
  * PostgreSQL only: SQLite is one process (a second server on the same file refuses to start).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STEWARD_BIN } from './cli.ts';
+import { type StewardServer, startSteward } from './cli.ts';
 import { createTestDatabase, ENGINES } from './harness.ts';
-import { freePort, post, send } from './net.ts';
+import { post, send } from './net.ts';
 
-type Instance = { url: string; stop(): Promise<void> };
-
-async function serve(databaseUrl: string): Promise<Instance> {
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'steward-two-'));
-  const child: ChildProcess = spawn(process.execPath, [STEWARD_BIN, 'serve'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      STEWARD_DATA_DIR: dir,
-      STEWARD_KEY_DIR: path.join(dir, 'keys'),
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) throw new Error(`steward serve exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error('steward serve did not become ready within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+const serve = (databaseUrl: string) => startSteward({ env: { DATABASE_URL: databaseUrl } });
 
 type Browser = { cookie: string; csrf: string };
 
@@ -96,8 +54,8 @@ const PG = ENGINES.includes('postgres');
 
 describe.skipIf(!PG)('two server processes on one PostgreSQL database', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let a: Instance;
-  let b: Instance;
+  let a: StewardServer;
+  let b: StewardServer;
   let admin: Browser;
   const ADMIN = { name: 'Owner', email: 'owner@example.com', password: 'Two-Instances-26' };
 
