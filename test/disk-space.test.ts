@@ -1,6 +1,20 @@
 /** Free space under the data directory: in /healthz for everyone, in detail for admins. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createStaff, createTestApp, ENGINES, login, setupBusiness, type TestApp } from './harness.ts';
+import { listenLocal } from './net.ts';
+
+// Counts the server's measurements of the volume (the real statfs still answers).
+const statfsCalls = vi.hoisted(() => ({ count: 0 }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs/promises')>();
+  return {
+    ...fs,
+    statfs: (...args: Parameters<typeof fs.statfs>) => {
+      statfsCalls.count++;
+      return fs.statfs(...args);
+    },
+  };
+});
 
 describe.each(ENGINES)('free disk space (%s)', (engine) => {
   describe('with a warning threshold above any real figure', () => {
@@ -32,6 +46,33 @@ describe.each(ENGINES)('free disk space (%s)', (engine) => {
       });
       const user = await createStaff(t.app, admin, 'user');
       expect((await user.session.inject({ method: 'GET', url: '/api/v1/system/disk' })).statusCode).toBe(403);
+    });
+  });
+
+  describe('under a burst of probes', () => {
+    let t: TestApp;
+    let base: string;
+    beforeAll(async () => {
+      t = await createTestApp(engine);
+      base = await listenLocal(t.app);
+    });
+    afterAll(() => t.close());
+
+    it('answers 50 parallel /healthz over HTTP from one measurement, and measures again after 5 s', async () => {
+      const burst = () =>
+        Promise.all(
+          Array.from({ length: 50 }, async () => {
+            const res = await fetch(`${base}/healthz`);
+            return { status: res.status, body: (await res.json()) as { disk: { totalBytes: number } | null } };
+          }),
+        );
+      const before = statfsCalls.count;
+      const first = await burst();
+      expect(first.every((r) => r.status === 200 && (r.body.disk?.totalBytes ?? 0) > 0)).toBe(true);
+      expect(statfsCalls.count - before).toBe(1);
+      t.clock.advance(5000);
+      await burst();
+      expect(statfsCalls.count - before).toBe(2);
     });
   });
 
