@@ -49,13 +49,30 @@ export class ForbiddenError extends HttpError {
   }
 }
 
-/** Staff read the permission's label (“Manage stock”); its key stays in `permission` for programs. */
+/**
+ * How a refusal names a permission to staff: its label (“Manage stock”), or the key itself when it
+ * is not in the catalog. Programs read the key in the problem's `permission` field.
+ */
+export function permissionLabel(permission: string): string {
+  return isPermission(permission) ? permissionDef(permission).label : permission;
+}
+
 export class ElevationRequiredError extends HttpError {
   constructor(permission: string) {
-    const label = isPermission(permission) ? permissionDef(permission).label : permission;
-    super(403, 'elevation-required', 'Master code required', `This action (“${label}”) needs the master code.`, {
-      extra: { permission },
-    });
+    super(
+      403,
+      'elevation-required',
+      'Master code required',
+      `This action (“${permissionLabel(permission)}”) needs the master code.`,
+      { extra: { permission } },
+    );
+  }
+}
+
+/** The actor lacks the permission this action needs. */
+export class MissingPermissionError extends ForbiddenError {
+  constructor(permission: string) {
+    super(`You do not have the permission “${permissionLabel(permission)}”.`, { permission });
   }
 }
 

@@ -2,9 +2,15 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../../authz/index.ts';
 import { API_KEY_LIKE } from '../../shared/api-keys.ts';
-import { isPermission, type Permission, permissionDef } from '../../shared/permissions/catalog.ts';
+import { isPermission, type Permission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
-import { ElevationRequiredError, ForbiddenError, HttpError, UnauthorizedError } from './errors.ts';
+import {
+  ElevationRequiredError,
+  ForbiddenError,
+  HttpError,
+  MissingPermissionError,
+  UnauthorizedError,
+} from './errors.ts';
 import { isResourceName, type ResourceName, resources, scopeFor } from './scope.ts';
 
 declare module 'fastify' {
@@ -165,10 +171,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
       );
     }
     const access = await auth.access(actor, permission);
-    if (access === 'elevation-required') throw new ElevationRequiredError(permission);
-    if (access === 'none') {
-      throw new ForbiddenError(`You do not have the permission “${permissionDef(permission).label}”.`, { permission });
-    }
+    refuseWithout(access, permission);
     // `own` on a resource without an owner (or a route naming none) is refused here: fail closed.
     request.scope = scopeFor(permission, config.resource as ResourceName | undefined, access, actor.subject.ownerIds);
     request.actor = { ...actor, routeAccess: access };
@@ -188,10 +191,13 @@ export function markRoutesPublic(scope: FastifyInstance): void {
  */
 export async function requirePermission(request: FastifyRequest, permission: Permission): Promise<void> {
   const actor = actorOf(request);
-  const access = await request.server.permissionAccess(actor, permission);
+  refuseWithout(await request.server.permissionAccess(actor, permission), permission);
+}
+
+/** Refuses unless `access` lets the actor act: the master code first, or the permission itself. */
+function refuseWithout(access: Access, permission: Permission): asserts access is 'all' | 'own' {
   if (access === 'elevation-required') throw new ElevationRequiredError(permission);
-  if (access === 'none')
-    throw new ForbiddenError(`You do not have the permission “${permissionDef(permission).label}”.`, { permission });
+  if (access === 'none') throw new MissingPermissionError(permission);
 }
 
 /** The signed-in actor of a guarded route (the guard guarantees one exists). */

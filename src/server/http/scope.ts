@@ -9,13 +9,9 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Access } from '../../authz/index.ts';
-import { isPermission, permissionDef } from '../../shared/permissions/catalog.ts';
 import { MODULES } from '../modules/index.ts';
 import { type AnyModule, type ResourceDef, resourcesOf } from '../modules/module.ts';
-import { ForbiddenError, HttpError } from './errors.ts';
-
-/** Staff read a permission's label; programs read its key in the problem's `permission` field. */
-const labelOf = (permission: string) => (isPermission(permission) ? permissionDef(permission).label : permission);
+import { ForbiddenError, HttpError, permissionLabel } from './errors.ts';
 
 export type { ResourceDef };
 
@@ -95,8 +91,8 @@ export class OwnOnlyError extends HttpError {
       'own-only',
       'Only your own records',
       resource === null
-        ? `Your “${labelOf(permission)}” access covers only your own records, and this action names no resource that has an owner.`
-        : `Your “${labelOf(permission)}” access covers only your own records; ${resource.replaceAll('_', ' ')} records have no owner.`,
+        ? `Your “${permissionLabel(permission)}” access covers only your own records, and this action names no resource that has an owner.`
+        : `Your “${permissionLabel(permission)}” access covers only your own records; ${resource.replaceAll('_', ' ')} records have no owner.`,
       { extra: { permission, resource } },
     );
   }
