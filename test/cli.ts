@@ -39,24 +39,36 @@ export function stewardCli(dir: string): (args: string[], input?: string) => Cli
 }
 
 /** A `steward serve` process answering on `url`. */
-export type StewardServer = { url: string; pid: number; stop(): Promise<void> };
+export type StewardServer = {
+  url: string;
+  pid: number;
+  /** Ends it with SIGTERM and removes the data directory it made (not one it was given). */
+  stop(): Promise<void>;
+  /** Ends it with SIGKILL, as a power cut would: no shutdown runs; the data directory stays. */
+  kill(): Promise<void>;
+};
 
 /**
- * Starts `steward serve` on a free port of 127.0.0.1 and a fresh data directory, and waits until
- * /readyz answers (at most 60 s). `env` adds or overrides variables (DATABASE_URL for PostgreSQL,
- * a disk-space threshold, a log level); the server's standard output goes to `stdout`. `stop`
- * ends it with SIGTERM and removes its data directory.
+ * Starts `steward serve` on a free port of 127.0.0.1 and waits until /readyz answers (at most
+ * 60 s). Its data directory is `dataDir`, or a fresh one. `env` adds or overrides variables
+ * (DATABASE_URL for PostgreSQL, a disk-space threshold, a log level); the server's standard
+ * output goes to `stdout`.
  */
 export async function startSteward(
-  options: { env?: Record<string, string>; stdout?: 'inherit' | 'ignore'; cwd?: string } = {},
+  options: { env?: Record<string, string>; stdout?: 'inherit' | 'ignore'; cwd?: string; dataDir?: string } = {},
 ): Promise<StewardServer> {
   const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'steward-serve-'));
+  const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'steward-serve-'));
   const child: ChildProcess = spawn(process.execPath, [STEWARD_BIN, 'serve'], {
     cwd: options.cwd,
     env: stewardEnv(dir, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env }),
     stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],
   });
+  const exited = new Promise((r) => child.once('exit', r));
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -67,7 +79,7 @@ export async function startSteward(
     }
     if (child.exitCode !== null) throw new Error(`steward serve exited with ${child.exitCode}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      await end('SIGKILL');
       throw new Error('steward serve did not become ready within 60 s');
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -76,12 +88,9 @@ export async function startSteward(
     url,
     pid: child.pid as number,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      await end('SIGTERM');
+      if (options.dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
+    kill: () => end('SIGKILL'),
   };
 }
