@@ -80,3 +80,23 @@ describe('a COMMIT that fails', () => {
     expect(await db.selectFrom('child').selectAll().execute()).toEqual([]);
   });
 });
+
+describe('a COMMIT that fails after the transaction has ended', () => {
+  it('rolls back nothing of the transaction that takes the writer next', async () => {
+    // The transaction ends inside (here by its own COMMIT), so Kysely's COMMIT fails with no
+    // transaction open and Kysely then asks for a ROLLBACK: by then the writer is another's.
+    const failing = db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ x: 'ended early' }).execute();
+      await sql`commit`.execute(trx);
+    });
+    const waiting = db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ x: 'waiting' }).execute();
+      await new Promise((r) => setTimeout(r, 20));
+      await trx.insertInto('t').values({ x: 'waiting too' }).execute();
+    });
+    const [a, b] = await Promise.allSettled([failing, waiting]);
+    expect(a.status).toBe('rejected');
+    expect(b).toEqual({ status: 'fulfilled', value: undefined });
+    expect(await rows()).toEqual(['ended early', 'waiting', 'waiting too']);
+  });
+});

@@ -255,9 +255,12 @@ class WalConnection implements DatabaseConnection {
    * Ends the transaction. A failed COMMIT keeps the writer (the transaction may still be open and
    * Kysely rolls it back next), so no other transaction begins on the connection in between. A
    * ROLLBACK of a transaction SQLite already ended (after SQLITE_FULL, SQLITE_IOERR, …) is skipped,
-   * so the error that ended it reaches the caller instead of "cannot rollback".
+   * so the error that ended it reaches the caller instead of "cannot rollback". A ROLLBACK after a
+   * COMMIT that failed with no transaction left open does nothing: the writer was released then,
+   * and the transaction open on it now is another's.
    */
   async end(command: 'commit' | 'rollback'): Promise<void> {
+    if (this.#release === null) return;
     const raw = this.#writer.raw;
     if (command === 'commit') {
       try {
