@@ -1,7 +1,17 @@
 /** Free space under the data directory: in /healthz for everyone, in detail for admins. */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStaff, createTestApp, ENGINES, login, setupBusiness, type TestApp } from './harness.ts';
-import { listenLocal } from './net.ts';
+import { setOverride } from './factories.ts';
+import {
+  createBusinessApp,
+  createStaff,
+  createTestApp,
+  ENGINES,
+  login,
+  type Session,
+  setupBusiness,
+  type TestApp,
+} from './harness.ts';
+import { listenLocal, send, sessionHeaders } from './net.ts';
 
 // Counts the server's measurements of the volume (the real statfs still answers).
 const statfsCalls = vi.hoisted(() => ({ count: 0 }));
@@ -73,6 +83,39 @@ describe.each(ENGINES)('free disk space (%s)', (engine) => {
       t.clock.advance(5000);
       await burst();
       expect(statfsCalls.count - before).toBe(2);
+    });
+  });
+
+  describe('the detailed report, asked for by staff without the right', () => {
+    let t: TestApp;
+    let admin: Session;
+    let base: string;
+    beforeAll(async () => {
+      ({ t, admin } = await createBusinessApp(engine));
+      base = await listenLocal(t.app);
+    });
+    afterAll(() => t.close());
+
+    it('refuses a User 50 times in parallel over HTTP, naming neither the directory nor the figures', async () => {
+      const user = await createStaff(t.app, admin, 'user');
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          send(base, 'GET', '/api/v1/system/disk', undefined, sessionHeaders(user.session)),
+        ),
+      );
+      for (const a of answers) {
+        expect(a.status).toBe(403);
+        expect(JSON.stringify(a.body)).not.toContain(t.config.dataDir);
+        expect(a.body).not.toHaveProperty('disk');
+      }
+    });
+
+    it('refuses settings.edit granted on own records only: settings have no owner', async () => {
+      const user = await createStaff(t.app, admin, 'user');
+      await setOverride(admin, user.id, 'settings.edit', { effect: 'grant', scope: 'own' });
+      const res = await user.session.inject({ method: 'GET', url: '/api/v1/system/disk' });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ type: 'urn:steward:problem:own-only', resource: 'settings' });
     });
   });
 
