@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_DISK_THRESHOLDS } from './modules/health/disk-space.ts';
+
+const MB = 1024 * 1024;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -29,12 +32,12 @@ const EnvSchema = z.object({
   STEWARD_DISK_WARN_FREE_MB: z.coerce
     .number({ error: 'must be a number of megabytes' })
     .min(0, 'must be 0 (off) or more')
-    .default(500),
+    .default(DEFAULT_DISK_THRESHOLDS.freeBytes / MB),
   STEWARD_DISK_WARN_FREE_PERCENT: z.coerce
     .number({ error: 'must be a percentage' })
     .min(0, 'must be between 0 and 100')
     .max(100, 'must be between 0 and 100')
-    .default(5),
+    .default(DEFAULT_DISK_THRESHOLDS.freePercent),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   TRUST_PROXY: z
     .string()
@@ -120,7 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       checkpointMinutes: e.STEWARD_AUDIT_CHECKPOINT_MINUTES,
     },
     diskWarning: {
-      freeBytes: Math.round(e.STEWARD_DISK_WARN_FREE_MB * 1024 * 1024),
+      freeBytes: Math.round(e.STEWARD_DISK_WARN_FREE_MB * MB),
       freePercent: e.STEWARD_DISK_WARN_FREE_PERCENT,
     },
     webDist: path.resolve(import.meta.dirname, '../../dist/web'),
