@@ -1,6 +1,7 @@
 /**
  * Memory stays small (reliability 33): `steward serve` on a fresh data directory — its first
- * start, migrations and all — idles under 100 MB of resident memory (VmRSS, read from /proc).
+ * start, migrations and all — idles under 100 MB of resident memory (VmRSS, read from /proc), and
+ * a second load identical to a first grows it by less than 20 MB.
  *
  * KNOWN BROKEN: the idle server measures about 150 MB on Node 24 (about 40 MB is Node itself,
  * about 17 MB its type stripping, about 45 MB Fastify, Kysely, Zod and pg, the rest Steward's
@@ -10,6 +11,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StewardServer, startSteward } from './cli.ts';
+import { itemBody, unique } from './factories.ts';
+import { post, send, sessionHeaders } from './net.ts';
 
 const MB = 1024 * 1024;
 
@@ -41,4 +44,45 @@ describe('a first start on a fresh data directory (SQLite)', () => {
   it.fails('idles under 100 MB (known broken: about 150 MB)', () => {
     expect(idle).toBeLessThan(100 * MB);
   });
+
+  it('grows by less than 20 MB over a second load identical to the first', async () => {
+    const email = `${unique('mem').toLowerCase()}@example.com`;
+    const password = 'Memory-Small-33';
+    const setup = await post(server.url, '/api/v1/setup', {
+      businessName: 'Memory Ltd',
+      template: 'stores',
+      admin: { name: 'Ada Admin', email, password },
+    });
+    expect(setup.status).toBe(201);
+    const res = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    });
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const headers = sessionHeaders({ cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken });
+    // A load: 8 clients, each creating 25 items and listing, searching and reading the audit log.
+    const load = () =>
+      Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let i = 0; i < 25; i++) {
+            expect((await post(server.url, '/api/v1/items', itemBody({ openingStock: 2 }), headers)).status).toBe(201);
+            expect((await send(server.url, 'GET', '/api/v1/items?limit=50', undefined, headers)).status).toBe(200);
+            expect((await send(server.url, 'GET', '/api/v1/items?q=item', undefined, headers)).status).toBe(200);
+            expect((await send(server.url, 'GET', '/api/v1/audit?limit=50', undefined, headers)).status).toBe(200);
+          }
+        }),
+      );
+    const settle = () => new Promise((r) => setTimeout(r, 1500));
+    await load();
+    await settle();
+    const afterFirst = rssBytes(server.pid);
+    await load();
+    await settle();
+    const afterSecond = rssBytes(server.pid);
+    console.info(
+      `steward serve: ${(afterFirst / MB).toFixed(1)} MB RSS after a first load, ${(afterSecond / MB).toFixed(1)} MB after a second`,
+    );
+    expect(afterSecond - afterFirst).toBeLessThan(20 * MB);
+  }, 120_000);
 });
