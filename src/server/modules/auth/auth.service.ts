@@ -170,14 +170,14 @@ export class AuthService {
       throw new UnauthorizedError(LOGIN_FAILED);
     }
 
-    return inTransaction(anon, async (tx) => {
+    const signedIn = await inTransaction(anon, async (tx) => {
       // A right password with a second step to come: no session yet. The account's reserved
       // failure stays counted until the second step passes, so wrong codes lock it as wrong
       // passwords do.
-      const second = await this.deps.twoFactor.challengeFor(tx.db, user);
-      if (second) {
+      const pending = await this.deps.twoFactor.challengeFor(tx.db, user);
+      if (pending) {
         await throttles.releaseAttempt(tx, addressKey);
-        return second;
+        return { pending };
       }
       const opened = await this.openSession(tx, user.id, security);
       await recordLoginSuccess(tx.db, user.id, this.iso(now));
@@ -187,8 +187,9 @@ export class AuthService {
         actor: { userId: user.id, label: user.email },
         target: { type: 'user', id: user.id },
       });
-      return opened;
+      return { opened };
     });
+    return signedIn.pending ? this.deps.twoFactor.answer(signedIn.pending) : signedIn.opened;
   }
 
   /**

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   type RecoveryCodes,
   SECOND_FACTOR_WRONG,
+  type SecondFactorChallenge,
   type TwoFactorEnrolment,
   type TwoFactorStatus,
 } from '../../../shared/contracts/two-factor.ts';
@@ -46,6 +47,10 @@ export class SecondFactorError extends HttpError {
     super(401, 'second-factor-failed', 'Two-step sign-in failed', detail);
   }
 }
+
+/** A pending sign-in made in the sign-in's transaction; `answer` turns it into the response. */
+type PendingSetup = { secret: string; issuer: string; label: string };
+export type PendingChallenge = { challenge: string; expiresAt: string; enrol: boolean; setup: PendingSetup | null };
 
 /** What a user holds that makes two-step sign-in required (under the security setting). */
 type UserFacts = { id: string; role_key: string; artist_id: string | null; active: number };
@@ -96,9 +101,10 @@ export class TwoFactorService {
 
   /**
    * After a right password: the pending sign-in to answer with, or null when the user has no
-   * second step (not set up and not required). Runs in the sign-in's transaction.
+   * second step (not set up and not required). Runs in the sign-in's transaction; the enrolment's
+   * QR code is drawn by `answer`, after it commits.
    */
-  async challengeFor(trx: Trx, user: UserFacts & { email: string }) {
+  async challengeFor(trx: Trx, user: UserFacts & { email: string }): Promise<PendingChallenge | null> {
     const row = await findTwoFactor(trx, user.id);
     const enabled = row?.confirmed_at != null;
     const enrol = !enabled && (await this.requiredFor(trx, user));
@@ -107,13 +113,19 @@ export class TwoFactorService {
     const now = this.deps.now();
     const expiresAt = this.iso(now + CHALLENGE_MINUTES * 60_000);
     await insertChallenge(trx, { id: sha256(token), userId: user.id, enrol, expiresAt, now: this.iso(now) });
-    let setup: TwoFactorEnrolment | null = null;
+    let setup: PendingSetup | null = null;
     if (enrol) {
-      const secret = newSecret();
-      await putPendingSecret(trx, user.id, secret, this.iso(now));
-      setup = await enrolment(secret, await this.issuer(trx), user.email);
+      setup = { secret: newSecret(), issuer: await this.issuer(trx), label: user.email };
+      await putPendingSecret(trx, user.id, setup.secret, this.iso(now));
     }
-    return { secondFactor: { challenge: token, expiresAt, enrol, enrolment: setup } };
+    return { challenge: token, expiresAt, enrol, setup };
+  }
+
+  /** The answer to a sign-in that waits for its second step (drawing the QR code outside any transaction). */
+  async answer(pending: PendingChallenge): Promise<SecondFactorChallenge> {
+    const { setup, ...rest } = pending;
+    const shown = setup ? await enrolment(setup.secret, setup.issuer, setup.label) : null;
+    return { secondFactor: { ...rest, enrolment: shown } };
   }
 
   /**
@@ -188,13 +200,15 @@ export class TwoFactorService {
   /** Starts setting up for the signed-in user: a new secret, shown as a QR code and as text. */
   async startSetup(ctx: Context): Promise<TwoFactorEnrolment> {
     const { user } = ctx.actor;
-    return inTransaction(ctx, async (tx) => {
-      const secret = newSecret();
+    const secret = newSecret();
+    const issuer = await inTransaction(ctx, async (tx) => {
       if (!(await putPendingSecret(tx.db, user.id, secret, this.iso()))) {
         throw new ConflictError('Two-step sign-in is already on. Turn it off first to set up a new app.');
       }
-      return enrolment(secret, await this.issuer(tx.db), user.email);
+      return this.issuer(tx.db);
     });
+    // The QR code is drawn after the transaction commits: it holds no write lock while it does.
+    return enrolment(secret, issuer, user.email);
   }
 
   /** Finishes setting up with a code from the app; answers the ten recovery codes, once. */
