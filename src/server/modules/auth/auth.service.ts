@@ -11,6 +11,7 @@ import {
   NotFoundError,
   TooManyRequestsError,
   UnauthorizedError,
+  unlessDiskFull,
   ValidationError,
 } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
@@ -332,7 +333,7 @@ export class AuthService {
     if (Date.parse(row.expires_at) <= now) return null;
     const lastSeen = Date.parse(row.last_seen_at);
     if (now - lastSeen > security.sessionIdleMinutes * 60_000) return null;
-    if (now - lastSeen > TOUCH_EVERY_MS) await touchSession(db, row.session_id, this.iso(now));
+    if (now - lastSeen > TOUCH_EVERY_MS) await unlessDiskFull(touchSession(db, row.session_id, this.iso(now)));
     const elevatedUntil = row.elevated_until ? Date.parse(row.elevated_until) : null;
     return {
       user: this.userOf(row),

@@ -9,7 +9,7 @@ import type {
 } from '../../../shared/contracts/security.ts';
 import { isPermission, type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Actor } from '../../http/actor.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, unlessDiskFull, ValidationError } from '../../http/errors.ts';
 import { requireOwner, type Scope } from '../../http/scope.ts';
 import { type AnyContext, type Context, inTransaction, type TxContext } from '../context.ts';
 import type { Core } from '../module.ts';
@@ -299,7 +299,7 @@ export class SecurityService {
     if (!row || row.revoked_at !== null || row.active !== 1) return null;
     if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return null;
     if (!row.last_used_at || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
-      await touchApiKey(ctx.db, row.key_id, this.iso(now));
+      await unlessDiskFull(touchApiKey(ctx.db, row.key_id, this.iso(now)));
     }
     return row;
   }
