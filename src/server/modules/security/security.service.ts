@@ -13,7 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, unlessDiskFull, Validatio
 import { requireOwner, type Scope } from '../../http/scope.ts';
 import { type AnyContext, type Context, inTransaction, type TxContext } from '../context.ts';
 import type { Core } from '../module.ts';
-import { holdingsOf, lockAccessChanges, requireReach, withinReach } from '../permissions/guard-rails.ts';
+import { holdingsOf, lockAccessChanges, requireReach, withinReachOf } from '../permissions/guard-rails.ts';
 import { loadSecurity, putSetting, SETTING } from '../settings/settings.service.ts';
 import {
   type ApiKeyRow,
@@ -201,11 +201,13 @@ export class SecurityService {
     const { actor, db } = ctx;
     const rows = await listApiKeys(db, scope);
     const holdings = await holdingsOf(db, this.deps.roles, actor);
-    const reach = new Map<string, boolean>([[actor.user.id, true]]);
-    for (const userId of new Set(rows.map((r) => r.user_id))) {
-      if (!reach.has(userId)) reach.set(userId, await withinReach(db, this.deps.roles, actor, userId, holdings));
-    }
-    return rows.filter((r) => reach.get(r.user_id)).map((r) => this.toApiKey(r));
+    const reach = await withinReachOf(
+      db,
+      holdings,
+      actor,
+      rows.map((r) => r.user_id),
+    );
+    return rows.filter((r) => reach.has(r.user_id)).map((r) => this.toApiKey(r));
   }
 
   /** Which of the actor's permissions a key may carry: those they hold now without elevation. */
