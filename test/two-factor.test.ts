@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentCode } from '../src/server/modules/two-factor/totp.ts';
-import { setOverride } from './factories.ts';
+import { createApiKey, setOverride } from './factories.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -273,6 +273,34 @@ describe.each(ENGINES)('two-step sign-in on %s', (engine) => {
     const targets = log.json().items.map((e: { target: { id: string } }) => e.target.id);
     expect(targets).not.toContain(victim.id);
     expect(targets).not.toContain(target.id);
+  });
+
+  it("refuses to set up, confirm, turn off or renew two-step sign-in with an API key (403): a narrow key cannot take over its owner's sign-in", async () => {
+    const staff = await createStaff(t.app, admin, 'user', 'Key Holder');
+    await setOverride(admin, staff.id, 'security.api_keys', { effect: 'grant', scope: 'own' });
+    const { key } = await createApiKey(staff.session, ['inventory.view']);
+    const bearer = { authorization: `Bearer ${key}` };
+    const setup = await t.app.inject({ method: 'POST', url: '/api/v1/auth/two-factor/setup', headers: bearer });
+    expect(setup.statusCode).toBe(403);
+    expect(setup.json().detail).toMatch(/signed-in session/);
+    // Nothing was started: the owner's own setup is the first.
+    const { secret } = await enable(staff.session);
+    nextStep();
+    for (const url of ['confirm', 'disable', 'recovery-codes']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/auth/two-factor/${url}`,
+        headers: bearer,
+        payload: { code: code(secret) },
+      });
+      expect(res.statusCode, url).toBe(403);
+    }
+    const status = await staff.session.inject({ method: 'GET', url: '/api/v1/auth/two-factor' });
+    expect(status.json()).toMatchObject({ enabled: true, recoveryCodesLeft: 10 });
+    // Reading the state with a key is harmless and allowed.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/two-factor', headers: bearer })).statusCode).toBe(
+      200,
+    );
   });
 
   it('turns off with a code, and renews recovery codes (the old ones stop working)', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../../../shared/contracts/two-factor.ts';
 import { permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Engine } from '../../db/dialect.ts';
-import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { ConflictError, ForbiddenError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { type Context, type Db, inTransaction, type Trx } from '../context.ts';
@@ -51,6 +51,17 @@ export class SecondFactorError extends HttpError {
 /** A pending sign-in made in the sign-in's transaction; `answer` turns it into the response. */
 type PendingSetup = { secret: string; issuer: string; label: string };
 export type PendingChallenge = { challenge: string; expiresAt: string; enrol: boolean; setup: PendingSetup | null };
+
+/**
+ * Two-step sign-in guards the password's sign-in, so only a signed-in session changes it: an API
+ * key (perhaps carrying one narrow permission) must not turn it on with an app of its holder's
+ * choosing, nor off, nor renew the recovery codes.
+ */
+function assertSession(ctx: Context): void {
+  if (!ctx.actor.session) {
+    throw new ForbiddenError('Change two-step sign-in from a signed-in session, not with an API key.');
+  }
+}
 
 /** What a user holds that makes two-step sign-in required (under the security setting). */
 type UserFacts = { id: string; role_key: string; artist_id: string | null; active: number };
@@ -199,6 +210,7 @@ export class TwoFactorService {
 
   /** Starts setting up for the signed-in user: a new secret, shown as a QR code and as text. */
   async startSetup(ctx: Context): Promise<TwoFactorEnrolment> {
+    assertSession(ctx);
     const { user } = ctx.actor;
     const secret = newSecret();
     const issuer = await inTransaction(ctx, async (tx) => {
@@ -213,6 +225,7 @@ export class TwoFactorService {
 
   /** Finishes setting up with a code from the app; answers the ten recovery codes, once. */
   async confirmSetup(ctx: Context, code: string): Promise<RecoveryCodes> {
+    assertSession(ctx);
     const { user } = ctx.actor;
     return inTransaction(ctx, async (tx) => {
       const row = await findTwoFactor(tx.db, user.id);
@@ -245,6 +258,7 @@ export class TwoFactorService {
 
   /** Turns the signed-in user's second step off, proven by a code; refused while it is required. */
   async disableOwn(ctx: Context, user: UserFacts, code: string): Promise<void> {
+    assertSession(ctx);
     await inTransaction(ctx, async (tx) => {
       if (await this.requiredFor(tx.db, user)) {
         throw new ConflictError(
@@ -259,6 +273,7 @@ export class TwoFactorService {
 
   /** Ten new recovery codes for the signed-in user (the old ones stop working), proven by a code. */
   async renewRecoveryCodes(ctx: Context, code: string): Promise<RecoveryCodes> {
+    assertSession(ctx);
     return inTransaction(ctx, async (tx) => {
       await this.proveOwn(tx, code);
       const recoveryCodes = await this.newCodes(tx.db, tx.actor.user.id);
