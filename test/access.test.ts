@@ -235,6 +235,21 @@ describe.each(ENGINES)('users and sessions on %s', (engine) => {
     expect((await u.session.inject({ method: 'GET', url: '/api/v1/me' })).statusCode).toBe(401);
   });
 
+  it("refuses to list or end its holder's sessions with an API key (403): a narrow key neither sees their addresses nor signs them out", async () => {
+    const u = await createStaff(t.app, admin, 'user');
+    await setOverride(admin, u.id, 'security.api_keys', { effect: 'grant', scope: 'own' });
+    const { key } = await createApiKey(u.session, ['inventory.view']);
+    const bearer = { authorization: `Bearer ${key}` };
+    const list = await t.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: bearer });
+    expect(list.statusCode).toBe(403);
+    expect(list.json().detail).toMatch(/signed-in session/);
+    const mine = await u.session.inject({ method: 'GET', url: '/api/v1/auth/sessions' });
+    const handle = mine.json().items[0].id as string;
+    const end = await t.app.inject({ method: 'DELETE', url: `/api/v1/auth/sessions/${handle}`, headers: bearer });
+    expect(end.statusCode).toBe(403);
+    expect((await u.session.inject({ method: 'GET', url: '/api/v1/me' })).statusCode).toBe(200);
+  });
+
   it('throttles sign-in failures per address as well as per account', async () => {
     const headers = { 'x-forwarded-for': '203.0.113.9' };
     const local = await createTestApp(engine, { config: { trustProxy: true } });

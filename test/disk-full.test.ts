@@ -7,8 +7,9 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOrder, itemBody, multipart, unique } from './factories.ts';
+import { createApiKey, createOrder, itemBody, multipart, unique } from './factories.ts';
 import { createBusinessApp, ENGINES } from './harness.ts';
 import { post, send, sessionHeaders } from './net.ts';
 
@@ -147,6 +148,79 @@ describe.each(ENGINES)('a full disk under the invoices (%s)', (engine) => {
     const after = await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${order.id}` });
     expect(after.json().invoice).toBeNull();
     expect(await events()).toBe(before);
+  });
+});
+
+describe.each(ENGINES)('a full disk under the sessions and keys (%s)', (engine) => {
+  let ctx: Awaited<ReturnType<typeof createBusinessApp>>;
+  beforeAll(async () => {
+    ctx = await createBusinessApp(engine);
+  });
+  afterAll(() => ctx.t.close());
+
+  /** Makes every stamp of "last seen" or "last used" fail as a full disk does, until the returned undo. */
+  async function fillDiskUnderStamps(): Promise<() => Promise<void>> {
+    const db = ctx.t.app.services.database.db;
+    if (engine === 'postgres') {
+      await sql`create function disk_is_full() returns trigger language plpgsql as $$
+        begin raise exception 'could not extend file: No space left on device' using errcode = 'disk_full'; end $$`.execute(
+        db,
+      );
+      await sql`create trigger sessions_full before update of last_seen_at on sessions for each row execute function disk_is_full()`.execute(
+        db,
+      );
+      await sql`create trigger keys_full before update of last_used_at on api_keys for each row execute function disk_is_full()`.execute(
+        db,
+      );
+      return async () => {
+        await sql`drop function disk_is_full() cascade`.execute(db);
+      };
+    }
+    // SQLite's real SQLITE_FULL: each stamp writes a blob that needs pages the capped database has not.
+    await sql`create table disk_filler (b blob)`.execute(db);
+    await sql`create trigger sessions_full after update of last_seen_at on sessions begin insert into disk_filler values (randomblob(65536)); end`.execute(
+      db,
+    );
+    await sql`create trigger keys_full after update of last_used_at on api_keys begin insert into disk_filler values (randomblob(65536)); end`.execute(
+      db,
+    );
+    const { rows } = await sql<{ page_count: number }>`pragma page_count`.execute(db);
+    await sql.raw(`pragma max_page_count = ${Number(rows[0]?.page_count)}`).execute(db);
+    return async () => {
+      await sql.raw('pragma max_page_count = 1073741823').execute(db);
+      await sql`drop table disk_filler`.execute(db);
+      await sql`drop trigger sessions_full`.execute(db);
+      await sql`drop trigger keys_full`.execute(db);
+    };
+  }
+
+  it('keeps answering reads whose session or API key is due its "last seen" stamp', async () => {
+    const { t, admin } = ctx;
+    const { key } = await createApiKey(admin, ['users.view']);
+    const undo = await fillDiskUnderStamps();
+    try {
+      t.clock.advance(61_000);
+      const me = await admin.inject({ method: 'GET', url: '/api/v1/me' });
+      expect(me.statusCode).toBe(200);
+      const users = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/users',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      expect(users.statusCode).toBe(200);
+    } finally {
+      await undo();
+    }
+    // Once there is room, the stamps are written again.
+    t.clock.advance(61_000);
+    expect((await admin.inject({ method: 'GET', url: '/api/v1/me' })).statusCode).toBe(200);
+    const stamped = await t.app.services.database.db
+      .selectFrom('sessions')
+      .select('last_seen_at')
+      .where('ended_at', 'is', null)
+      .orderBy('last_seen_at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(Date.parse(stamped.last_seen_at)).toBe(t.clock.now);
   });
 });
 

@@ -376,3 +376,20 @@ describe.each(ENGINES)('second-admin approvals under a burst on %s', (engine) =>
     expect(overrides).toHaveLength(decisions[0]?.action === 'permissions.grant_approved' ? 1 : 0);
   });
 });
+
+describe('refusals on a freshly started server', () => {
+  it('computes no password comparison for 50 parallel refusals before any comparison was timed', async () => {
+    // A fresh instance (the second server above) has timed no comparison yet: each refusal used
+    // to time one of its own through verify, so a burst checked more than the limit.
+    const fresh = new PasswordHasher(4);
+    const before = verify.mock.calls.length;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 50 }, () => fresh.pause()));
+    expect(verify.mock.calls.length - before).toBe(0);
+    expect(performance.now() - started).toBeGreaterThan(0);
+    // Later refusals wait the timed duration; a real check still counts.
+    await fresh.pause();
+    expect(await fresh.verify('Wrong-Horse-1', null)).toBe(false);
+    expect(verify.mock.calls.length - before).toBe(1);
+  });
+});

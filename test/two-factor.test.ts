@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentCode } from '../src/server/modules/two-factor/totp.ts';
+import { createApiKey, setOverride } from './factories.ts';
 import {
   ADMIN_PASSWORD,
   createBusinessApp,
@@ -130,6 +131,26 @@ describe.each(ENGINES)('two-step sign-in on %s', (engine) => {
     expect((await second(next.body.secondFactor.challenge, code(secret))).status).toBe(401);
   });
 
+  it('opens one session for 50 parallel requests with one code spread over 5 pending sign-ins, app code and recovery code alike', async () => {
+    for (const which of ['app', 'recovery'] as const) {
+      const staff = await createStaff(t.app, admin, 'user', `Spread Two Step ${which}`);
+      const { secret, recoveryCodes } = await enable(staff.session);
+      nextStep();
+      // Five pending sign-ins (each holds one of the account's ten places); the same code on all of them.
+      const pending = await Promise.all(Array.from({ length: 5 }, () => password(staff.email, STAFF_PASSWORD)));
+      const c = which === 'app' ? code(secret) : (recoveryCodes[2] as string);
+      const burst = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          second((pending[i % 5] as { body: Challenge }).body.secondFactor.challenge, c),
+        ),
+      );
+      expect(burst.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(burst.every((r) => r.status === 200 || r.status === 401 || r.status === 429)).toBe(true);
+      const left = await staff.session.inject({ method: 'GET', url: '/api/v1/auth/two-factor' });
+      expect(left.json().recoveryCodesLeft).toBe(which === 'app' ? 10 : 9);
+    }
+  });
+
   it('locks the account after as many wrong codes as wrong passwords, across pending sign-ins', async () => {
     const staff = await createStaff(t.app, admin, 'user', 'Guesser Target');
     await enable(staff.session);
@@ -224,6 +245,62 @@ describe.each(ENGINES)('two-step sign-in on %s', (engine) => {
 
     const log = await admin.inject({ method: 'GET', url: '/api/v1/audit?action=users.two_factor_reset' });
     expect(log.json().items.map((e: { target: { id: string } }) => e.target.id)).toEqual([staff.id]);
+  });
+
+  it("refuses a reset of another user's second step to an own-only users.reset_password grant (404) and to a User granted it against an admin (403)", async () => {
+    const victim = await createStaff(t.app, admin, 'user', 'Own Reset Victim');
+    await enable(victim.session);
+    const ownOnly = await createStaff(t.app, admin, 'user', 'Own Resetter');
+    await setOverride(admin, ownOnly.id, 'users.reset_password', { effect: 'grant', scope: 'own' });
+    const own = await ownOnly.session.inject({ method: 'POST', url: `/api/v1/users/${victim.id}/two-factor/reset` });
+    expect(own.statusCode).toBe(404);
+
+    const delegated = await createStaff(t.app, admin, 'user', 'Delegated Resetter');
+    await setOverride(admin, delegated.id, 'users.reset_password', { effect: 'grant' });
+    const target = await createStaff(t.app, admin, 'admin', 'Reset Target Admin');
+    await enable(target.session);
+    const above = await delegated.session.inject({
+      method: 'POST',
+      url: `/api/v1/users/${target.id}/two-factor/reset`,
+    });
+    expect(above.statusCode).toBe(403);
+    expect(above.json().type).toMatch(/out-of-reach/);
+
+    for (const s of [victim.session, target.session]) {
+      expect((await s.inject({ method: 'GET', url: '/api/v1/auth/two-factor' })).json().enabled).toBe(true);
+    }
+    const log = await admin.inject({ method: 'GET', url: '/api/v1/audit?action=users.two_factor_reset' });
+    const targets = log.json().items.map((e: { target: { id: string } }) => e.target.id);
+    expect(targets).not.toContain(victim.id);
+    expect(targets).not.toContain(target.id);
+  });
+
+  it("refuses to set up, confirm, turn off or renew two-step sign-in with an API key (403): a narrow key cannot take over its owner's sign-in", async () => {
+    const staff = await createStaff(t.app, admin, 'user', 'Key Holder');
+    await setOverride(admin, staff.id, 'security.api_keys', { effect: 'grant', scope: 'own' });
+    const { key } = await createApiKey(staff.session, ['inventory.view']);
+    const bearer = { authorization: `Bearer ${key}` };
+    const setup = await t.app.inject({ method: 'POST', url: '/api/v1/auth/two-factor/setup', headers: bearer });
+    expect(setup.statusCode).toBe(403);
+    expect(setup.json().detail).toMatch(/signed-in session/);
+    // Nothing was started: the owner's own setup is the first.
+    const { secret } = await enable(staff.session);
+    nextStep();
+    for (const url of ['confirm', 'disable', 'recovery-codes']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/auth/two-factor/${url}`,
+        headers: bearer,
+        payload: { code: code(secret) },
+      });
+      expect(res.statusCode, url).toBe(403);
+    }
+    const status = await staff.session.inject({ method: 'GET', url: '/api/v1/auth/two-factor' });
+    expect(status.json()).toMatchObject({ enabled: true, recoveryCodesLeft: 10 });
+    // Reading the state with a key is harmless and allowed.
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/auth/two-factor', headers: bearer })).statusCode).toBe(
+      200,
+    );
   });
 
   it('turns off with a code, and renews recovery codes (the old ones stop working)', async () => {

@@ -130,3 +130,15 @@ export function diskFullCause(err: unknown): Error | null {
   }
   return null;
 }
+
+/**
+ * Awaits a write whose loss does no harm (a "last seen" or "last used" stamp): on a full disk it is
+ * skipped, so the request it serves, often a read, still answers (reads keep working on a full disk).
+ */
+export async function unlessDiskFull(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (err) {
+    if (!diskFullCause(err)) throw err;
+  }
+}

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ChangePasswordBody, ElevationStatus, LoginBody, Me, Ok, SessionList } from '../../../shared/contracts/auth.ts';
 import { ElevateBody } from '../../../shared/contracts/security.ts';
 import { LoginResult, SecondFactorBody, SecondFactorSignedIn } from '../../../shared/contracts/two-factor.ts';
+import { ForbiddenError } from '../../http/errors.ts';
 import { anonCtxOf, ctxOf, responses, zod } from '../../http/route.ts';
 import { selfScope } from '../../http/scope.ts';
 import { type AuthService, SESSION_COOKIE, type SessionResult } from './auth.service.ts';
@@ -17,6 +18,17 @@ function startSession(request: FastifyRequest, reply: FastifyReply, result: Sess
     maxAge: result.maxAgeSeconds,
   });
   return result.me;
+}
+
+/**
+ * The context of a request made from a signed-in session: one's own sessions (their addresses, and
+ * ending them) are not for an API key, which carries only the permissions it was given.
+ */
+function sessionCtxOf(request: FastifyRequest) {
+  const ctx = ctxOf(request);
+  if (!ctx.actor.session)
+    throw new ForbiddenError('See and end your sessions from a signed-in session, not with an API key.');
+  return ctx;
 }
 
 export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService }): Promise<void> {
@@ -138,7 +150,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       schema: { tags: ['auth'], summary: 'Your open sessions', response: responses({ 200: SessionList }) },
     },
     async (request) => {
-      const ctx = ctxOf(request);
+      const ctx = sessionCtxOf(request);
       const { actor } = ctx;
       const self = selfScope('user', actor.subject.ownerIds);
       return { items: await auth.sessions(ctx, self, actor.user.id, actor.session?.handle ?? null) };
@@ -156,7 +168,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
       },
     },
     async (request) => {
-      const ctx = ctxOf(request);
+      const ctx = sessionCtxOf(request);
       const self = selfScope('user', ctx.actor.subject.ownerIds);
       await auth.endSessionByHandle(ctx, self, ctx.actor.user.id, request.params.sessionId);
       return { ok: true as const };

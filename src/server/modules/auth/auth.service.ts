@@ -11,6 +11,7 @@ import {
   NotFoundError,
   TooManyRequestsError,
   UnauthorizedError,
+  unlessDiskFull,
   ValidationError,
 } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
@@ -170,14 +171,14 @@ export class AuthService {
       throw new UnauthorizedError(LOGIN_FAILED);
     }
 
-    return inTransaction(anon, async (tx) => {
+    const signedIn = await inTransaction(anon, async (tx) => {
       // A right password with a second step to come: no session yet. The account's reserved
       // failure stays counted until the second step passes, so wrong codes lock it as wrong
       // passwords do.
-      const second = await this.deps.twoFactor.challengeFor(tx.db, user);
-      if (second) {
+      const pending = await this.deps.twoFactor.challengeFor(tx.db, user);
+      if (pending) {
         await throttles.releaseAttempt(tx, addressKey);
-        return second;
+        return { pending };
       }
       const opened = await this.openSession(tx, user.id, security);
       await recordLoginSuccess(tx.db, user.id, this.iso(now));
@@ -187,8 +188,9 @@ export class AuthService {
         actor: { userId: user.id, label: user.email },
         target: { type: 'user', id: user.id },
       });
-      return opened;
+      return { opened };
     });
+    return signedIn.pending ? this.deps.twoFactor.answer(signedIn.pending) : signedIn.opened;
   }
 
   /**
@@ -331,7 +333,7 @@ export class AuthService {
     if (Date.parse(row.expires_at) <= now) return null;
     const lastSeen = Date.parse(row.last_seen_at);
     if (now - lastSeen > security.sessionIdleMinutes * 60_000) return null;
-    if (now - lastSeen > TOUCH_EVERY_MS) await touchSession(db, row.session_id, this.iso(now));
+    if (now - lastSeen > TOUCH_EVERY_MS) await unlessDiskFull(touchSession(db, row.session_id, this.iso(now)));
     const elevatedUntil = row.elevated_until ? Date.parse(row.elevated_until) : null;
     return {
       user: this.userOf(row),

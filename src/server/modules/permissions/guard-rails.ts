@@ -174,17 +174,6 @@ export async function requireReach(
   return mine;
 }
 
-/** Whether the actor covers `targetUserId` (for filtering lists, e.g. API keys). */
-export async function withinReach(db: Db, roles: RolesService, actor: Actor, targetUserId: string, holdings: Holdings) {
-  try {
-    await requireReach(db, roles, actor, targetUserId, holdings);
-    return true;
-  } catch (err) {
-    if (err instanceof OutOfReachError) return false;
-    throw err;
-  }
-}
-
 /**
  * The subset of `userIds` the actor covers (themself included), judged as `requireReach` judges
  * one but with one read of the accounts and one of their overrides (for filtering a list by

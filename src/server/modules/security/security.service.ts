@@ -9,11 +9,11 @@ import type {
 } from '../../../shared/contracts/security.ts';
 import { isPermission, type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Actor } from '../../http/actor.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, unlessDiskFull, ValidationError } from '../../http/errors.ts';
 import { requireOwner, type Scope } from '../../http/scope.ts';
 import { type AnyContext, type Context, inTransaction, type TxContext } from '../context.ts';
 import type { Core } from '../module.ts';
-import { holdingsOf, lockAccessChanges, requireReach, withinReach } from '../permissions/guard-rails.ts';
+import { holdingsOf, lockAccessChanges, requireReach, withinReachOf } from '../permissions/guard-rails.ts';
 import { loadSecurity, putSetting, SETTING } from '../settings/settings.service.ts';
 import {
   type ApiKeyRow,
@@ -201,11 +201,13 @@ export class SecurityService {
     const { actor, db } = ctx;
     const rows = await listApiKeys(db, scope);
     const holdings = await holdingsOf(db, this.deps.roles, actor);
-    const reach = new Map<string, boolean>([[actor.user.id, true]]);
-    for (const userId of new Set(rows.map((r) => r.user_id))) {
-      if (!reach.has(userId)) reach.set(userId, await withinReach(db, this.deps.roles, actor, userId, holdings));
-    }
-    return rows.filter((r) => reach.get(r.user_id)).map((r) => this.toApiKey(r));
+    const reach = await withinReachOf(
+      db,
+      holdings,
+      actor,
+      rows.map((r) => r.user_id),
+    );
+    return rows.filter((r) => reach.has(r.user_id)).map((r) => this.toApiKey(r));
   }
 
   /** Which of the actor's permissions a key may carry: those they hold now without elevation. */
@@ -299,7 +301,7 @@ export class SecurityService {
     if (!row || row.revoked_at !== null || row.active !== 1) return null;
     if (row.expires_at !== null && Date.parse(row.expires_at) <= now) return null;
     if (!row.last_used_at || now - Date.parse(row.last_used_at) > TOUCH_EVERY_MS) {
-      await touchApiKey(ctx.db, row.key_id, this.iso(now));
+      await unlessDiskFull(touchApiKey(ctx.db, row.key_id, this.iso(now)));
     }
     return row;
   }

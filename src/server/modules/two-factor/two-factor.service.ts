@@ -2,12 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   type RecoveryCodes,
   SECOND_FACTOR_WRONG,
+  type SecondFactorChallenge,
   type TwoFactorEnrolment,
   type TwoFactorStatus,
 } from '../../../shared/contracts/two-factor.ts';
 import { permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Engine } from '../../db/dialect.ts';
-import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
+import { ConflictError, ForbiddenError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
 import type { Scope } from '../../http/scope.ts';
 import type { AuditService } from '../audit/audit.service.ts';
 import { type Context, type Db, inTransaction, type Trx } from '../context.ts';
@@ -44,6 +45,21 @@ const WRONG_CODE = SECOND_FACTOR_WRONG;
 export class SecondFactorError extends HttpError {
   constructor(detail: string) {
     super(401, 'second-factor-failed', 'Two-step sign-in failed', detail);
+  }
+}
+
+/** A pending sign-in made in the sign-in's transaction; `answer` turns it into the response. */
+type PendingSetup = { secret: string; issuer: string; label: string };
+export type PendingChallenge = { challenge: string; expiresAt: string; enrol: boolean; setup: PendingSetup | null };
+
+/**
+ * Two-step sign-in guards the password's sign-in, so only a signed-in session changes it: an API
+ * key (perhaps carrying one narrow permission) must not turn it on with an app of its holder's
+ * choosing, nor off, nor renew the recovery codes.
+ */
+function assertSession(ctx: Context): void {
+  if (!ctx.actor.session) {
+    throw new ForbiddenError('Change two-step sign-in from a signed-in session, not with an API key.');
   }
 }
 
@@ -96,9 +112,10 @@ export class TwoFactorService {
 
   /**
    * After a right password: the pending sign-in to answer with, or null when the user has no
-   * second step (not set up and not required). Runs in the sign-in's transaction.
+   * second step (not set up and not required). Runs in the sign-in's transaction; the enrolment's
+   * QR code is drawn by `answer`, after it commits.
    */
-  async challengeFor(trx: Trx, user: UserFacts & { email: string }) {
+  async challengeFor(trx: Trx, user: UserFacts & { email: string }): Promise<PendingChallenge | null> {
     const row = await findTwoFactor(trx, user.id);
     const enabled = row?.confirmed_at != null;
     const enrol = !enabled && (await this.requiredFor(trx, user));
@@ -107,13 +124,19 @@ export class TwoFactorService {
     const now = this.deps.now();
     const expiresAt = this.iso(now + CHALLENGE_MINUTES * 60_000);
     await insertChallenge(trx, { id: sha256(token), userId: user.id, enrol, expiresAt, now: this.iso(now) });
-    let setup: TwoFactorEnrolment | null = null;
+    let setup: PendingSetup | null = null;
     if (enrol) {
-      const secret = newSecret();
-      await putPendingSecret(trx, user.id, secret, this.iso(now));
-      setup = await enrolment(secret, await this.issuer(trx), user.email);
+      setup = { secret: newSecret(), issuer: await this.issuer(trx), label: user.email };
+      await putPendingSecret(trx, user.id, setup.secret, this.iso(now));
     }
-    return { secondFactor: { challenge: token, expiresAt, enrol, enrolment: setup } };
+    return { challenge: token, expiresAt, enrol, setup };
+  }
+
+  /** The answer to a sign-in that waits for its second step (drawing the QR code outside any transaction). */
+  async answer(pending: PendingChallenge): Promise<SecondFactorChallenge> {
+    const { setup, ...rest } = pending;
+    const shown = setup ? await enrolment(setup.secret, setup.issuer, setup.label) : null;
+    return { secondFactor: { ...rest, enrolment: shown } };
   }
 
   /**
@@ -187,18 +210,22 @@ export class TwoFactorService {
 
   /** Starts setting up for the signed-in user: a new secret, shown as a QR code and as text. */
   async startSetup(ctx: Context): Promise<TwoFactorEnrolment> {
+    assertSession(ctx);
     const { user } = ctx.actor;
-    return inTransaction(ctx, async (tx) => {
-      const secret = newSecret();
+    const secret = newSecret();
+    const issuer = await inTransaction(ctx, async (tx) => {
       if (!(await putPendingSecret(tx.db, user.id, secret, this.iso()))) {
         throw new ConflictError('Two-step sign-in is already on. Turn it off first to set up a new app.');
       }
-      return enrolment(secret, await this.issuer(tx.db), user.email);
+      return this.issuer(tx.db);
     });
+    // The QR code is drawn after the transaction commits: it holds no write lock while it does.
+    return enrolment(secret, issuer, user.email);
   }
 
   /** Finishes setting up with a code from the app; answers the ten recovery codes, once. */
   async confirmSetup(ctx: Context, code: string): Promise<RecoveryCodes> {
+    assertSession(ctx);
     const { user } = ctx.actor;
     return inTransaction(ctx, async (tx) => {
       const row = await findTwoFactor(tx.db, user.id);
@@ -231,6 +258,7 @@ export class TwoFactorService {
 
   /** Turns the signed-in user's second step off, proven by a code; refused while it is required. */
   async disableOwn(ctx: Context, user: UserFacts, code: string): Promise<void> {
+    assertSession(ctx);
     await inTransaction(ctx, async (tx) => {
       if (await this.requiredFor(tx.db, user)) {
         throw new ConflictError(
@@ -245,6 +273,7 @@ export class TwoFactorService {
 
   /** Ten new recovery codes for the signed-in user (the old ones stop working), proven by a code. */
   async renewRecoveryCodes(ctx: Context, code: string): Promise<RecoveryCodes> {
+    assertSession(ctx);
     return inTransaction(ctx, async (tx) => {
       await this.proveOwn(tx, code);
       const recoveryCodes = await this.newCodes(tx.db, tx.actor.user.id);

@@ -105,9 +105,6 @@ export async function recoverAdmin(
 ): Promise<{ temporaryPassword: string | null; name: string; role: string }> {
   const { db } = ctx;
   const email = options.email.trim().toLowerCase();
-  const user = await deps.auth.findAccountByEmail(ctx, email);
-  if (!user)
-    throw new RecoveryError(`There is no user with the email ${email}. \`steward admin list\` shows who there is.`);
   const business = await loadBusiness(db);
   if (!business) throw new RecoveryError('Steward is not set up yet: run `steward init` or open the setup page.');
   const adminRole = TEMPLATES[business.template].adminRole;
@@ -115,9 +112,13 @@ export async function recoverAdmin(
   const plain = options.resetPassword ? temporaryPassword(passwordPolicy) : null;
   const hash = plain ? await deps.hasher.hash(plain) : null;
   const now = new Date(deps.now()).toISOString();
-  await inTransaction(ctx, async (tx) => {
+  const user = await inTransaction(ctx, async (tx) => {
     const trx = tx.db;
     await lockAccessChanges(trx, deps.database.engine);
+    // Read after the lock: the account as it is when the recovery applies, not before the hash.
+    const user = await deps.auth.findAccountByEmail(tx, email);
+    if (!user)
+      throw new RecoveryError(`There is no user with the email ${email}. \`steward admin list\` shows who there is.`);
     const before = { role: user.role_key, active: user.active === 1 };
     let liftedDenies: string[] = [];
     if (options.restoreAdmin) {
@@ -147,6 +148,7 @@ export async function recoverAdmin(
       },
       context: ctx.request ?? { requestId: `cli:admin-recover:${now}`, ip: null, userAgent: 'steward-cli' },
     });
+    return user;
   });
   const engine = await deps.roles.engine(db);
   const role = options.restoreAdmin ? adminRole : user.role_key;
