@@ -184,7 +184,8 @@ export function markRoutesPublic(scope: FastifyInstance): void {
 
 /**
  * Requires one more permission than the route declares, for what this request asks (e.g. a bulk
- * edit that archives needs what the single-item archive route needs). Same refusals as the guard.
+ * edit that archives needs what the single-item archive route needs). Same refusals as the guard,
+ * `own` on a resource without an owner included.
  */
 export async function requirePermission(request: FastifyRequest, permission: Permission): Promise<void> {
   const actor = actorOf(request);
@@ -192,6 +193,13 @@ export async function requirePermission(request: FastifyRequest, permission: Per
   if (access === 'elevation-required') throw new ElevationRequiredError(permission);
   if (access === 'none')
     throw new ForbiddenError(`You do not have the permission “${permissionDef(permission).label}”.`, { permission });
+  // `own` of the extra permission on the route's resource: refused where that resource has no owner.
+  scopeFor(
+    permission,
+    request.routeOptions.config.resource as ResourceName | undefined,
+    access,
+    actor.subject.ownerIds,
+  );
 }
 
 /** The signed-in actor of a guarded route (the guard guarantees one exists). */
