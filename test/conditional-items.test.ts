@@ -88,6 +88,28 @@ describe.each(ENGINES)('conditional item requests on %s', (engine) => {
     expect(withLink.json().suppliers[0]).toMatchObject({ supplierName: 'Etag supplier' });
   });
 
+  it('reads the data versions once for a page of the list, its ETag and its cached total together', async () => {
+    await createItem(admin, { name: 'Etag once' });
+    const executor = t.app.services.database.db.getExecutor();
+    const seen: string[] = [];
+    const execute = executor.executeQuery.bind(executor);
+    executor.executeQuery = ((query, queryId) => {
+      seen.push(query.sql);
+      return execute(query, queryId);
+    }) as typeof executor.executeQuery;
+    try {
+      for (const url of ['/api/v1/items', '/api/v1/items?q=etag', '/api/v1/items?lowStock=true']) {
+        await get(url); // the total is counted and cached
+        seen.length = 0;
+        const res = await get(url);
+        expect(res.statusCode, url).toBe(200);
+        expect(seen.filter((q) => q.includes('data_versions')).length, `${url}: ${seen.join(' | ')}`).toBe(1);
+      }
+    } finally {
+      executor.executeQuery = execute;
+    }
+  });
+
   it('checks the permission before answering 304', async () => {
     const item = await createItem(admin);
     const tag = (await get(`/api/v1/items/${item.id}`)).headers.etag as string;

@@ -139,6 +139,8 @@ export async function listItems(
   engine: Engine,
   f: Partial<ItemFilter>,
   page: { sort: keyof typeof SORT; order: 'asc' | 'desc'; offset: number; limit: number },
+  /** The item-count version the caller read with the ETag (itemVersions); read here when not given. */
+  countsVersion?: number,
 ) {
   const terms = searchTerms(f.q);
   const onlySearch =
@@ -150,7 +152,7 @@ export async function listItems(
     onlySearch &&
     page.sort === 'name'
   ) {
-    return searchByIndex(db, terms, f.status ?? 'active', page);
+    return searchByIndex(db, terms, f.status ?? 'active', page, countsVersion);
   }
   const base = filteredItems(db, engine, f);
   const [rows, total] = await Promise.all([
@@ -167,6 +169,7 @@ export async function listItems(
       db,
       countKey(f),
       base.select((eb) => eb.fn.countAll<number>().as('n')),
+      countsVersion,
     ),
   ]);
   return { rows, total };
@@ -187,6 +190,7 @@ async function searchByIndex(
   terms: string[],
   status: 'active' | 'archived' | 'all',
   page: { order: 'asc' | 'desc'; offset: number; limit: number },
+  countsVersion: number | undefined,
 ) {
   const match = terms.map(ftsPhrase).join(' AND ');
   const active = status === 'all' ? sql`` : sql` and active = ${status === 'active' ? 1 : 0}`;
@@ -194,8 +198,9 @@ async function searchByIndex(
     db,
     JSON.stringify(['fts', status, terms]),
     sql`select count(*) from items_fts where items_fts match ${match}${active}`,
+    countsVersion,
   );
-  const order = await searchPageIds(db, { terms, match, status, matches, page });
+  const order = await searchPageIds(db, { terms, match, status, matches, page, countsVersion });
   const rows = await getItems(db, order);
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   return { rows, total: matches };

@@ -192,8 +192,10 @@ export async function inventoryRoutes(
     },
     async (request, reply) => {
       const ctx = ctxOf(request);
-      if (notModified(request, reply, 'items', await items.version(ctx))) return reply;
-      return items.list(ctx, request.query);
+      // One read gives the ETag and the version the total's cached count is checked against.
+      const versions = await items.versions(ctx);
+      if (notModified(request, reply, 'items', versions.items)) return reply;
+      return items.list(ctx, request.query, versions.itemCounts);
     },
   );
   r.post(

@@ -25,7 +25,7 @@ import { getSetting, putSetting } from '../settings/settings.service.ts';
 import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';
-import { dataVersion } from './item-counts.repository.ts';
+import { dataVersion, itemVersions } from './item-counts.repository.ts';
 
 type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
@@ -112,14 +112,16 @@ export class ItemsService {
     return dataVersion(ctx.db, 'items');
   }
 
-  async list(ctx: Context, query: ItemListQuery) {
+  /** The `items` version (the list's ETag) and the item-count version, in one read. */
+  versions(ctx: Context): Promise<{ items: number; itemCounts: number }> {
+    return itemVersions(ctx.db);
+  }
+
+  /** A page of items; `countsVersion` is the item-count version read with the ETag (versions). */
+  async list(ctx: Context, query: ItemListQuery, countsVersion?: number) {
     const { sort, order, page, pageSize, ...filter } = query;
-    const { rows, total } = await repo.listItems(ctx.db, this.deps.engine, filter, {
-      sort,
-      order,
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
-    });
+    const paging = { sort, order, offset: (page - 1) * pageSize, limit: pageSize };
+    const { rows, total } = await repo.listItems(ctx.db, this.deps.engine, filter, paging, countsVersion);
     return { items: await this.toItems(ctx.db, rows), total, page, pageSize };
   }
 
