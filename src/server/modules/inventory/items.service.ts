@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { MAX_STOCK, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
+import { MAX_STOCK, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type BulkEditBody,
   type CreateItemBody,
@@ -26,6 +26,7 @@ import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';
 import { dataVersion, itemVersions } from './item-counts.repository.ts';
+import { itemsOf } from './item-view.ts';
 
 type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
@@ -73,35 +74,7 @@ export class ItemsService {
       db,
       rows.map((r) => r.id),
     );
-    return rows.map((r) => ({
-      id: r.id,
-      sku: r.sku,
-      name: r.name,
-      description: r.description,
-      category: r.category_id ? { id: r.category_id, name: r.category_name ?? '' } : null,
-      unit: r.unit,
-      cost: storedMoney(r.cost),
-      price: storedMoney(r.price),
-      vatRateBp: Number(r.vat_rate_bp),
-      priceIncludesVat: r.price_includes_vat === 1,
-      location: r.location,
-      reorderLevel: storedQuantity(r.reorder_level),
-      reorderQuantity: storedQuantity(r.reorder_quantity),
-      onHand: storedQuantity(r.on_hand),
-      lowStock: storedQuantity(r.reorder_level) > 0 && storedQuantity(r.on_hand) <= storedQuantity(r.reorder_level),
-      active: r.active === 1,
-      suppliers: links
-        .filter((l) => l.item_id === r.id)
-        .map((l) => ({
-          supplierId: l.supplier_id,
-          supplierName: l.supplier_name,
-          supplierSku: l.supplier_sku,
-          supplierPrice: storedMoney(l.supplier_price),
-          preferred: l.preferred === 1,
-        })),
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }));
+    return itemsOf(rows, links);
   }
 
   /**
