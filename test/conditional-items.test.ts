@@ -47,6 +47,9 @@ describe.each(ENGINES)('conditional item requests on %s', (engine) => {
       expect(again.statusCode, url).toBe(304);
       expect(again.body, url).toBe('');
       expect(again.headers.etag, url).toBe(tag);
+      // Compared weakly: the same tag without its W/, or among others, matches too.
+      expect((await get(url, tag.slice(2))).statusCode, url).toBe(304);
+      expect((await get(url, `"other", ${tag.slice(2)}`)).statusCode, url).toBe(304);
       // Another tag, or a list of tags without the current one: the full answer.
       expect((await get(url, 'W/"items-0", "other"')).statusCode, url).toBe(200);
     }
@@ -86,6 +89,28 @@ describe.each(ENGINES)('conditional item requests on %s', (engine) => {
     const withLink = await get(url, tag);
     expect(withLink.statusCode).toBe(200);
     expect(withLink.json().suppliers[0]).toMatchObject({ supplierName: 'Etag supplier' });
+  });
+
+  it('reads the data versions once for a page of the list, its ETag and its cached total together', async () => {
+    await createItem(admin, { name: 'Etag once' });
+    const executor = t.app.services.database.db.getExecutor();
+    const seen: string[] = [];
+    const execute = executor.executeQuery.bind(executor);
+    executor.executeQuery = ((query, queryId) => {
+      seen.push(query.sql);
+      return execute(query, queryId);
+    }) as typeof executor.executeQuery;
+    try {
+      for (const url of ['/api/v1/items', '/api/v1/items?q=etag', '/api/v1/items?lowStock=true']) {
+        await get(url); // the total is counted and cached
+        seen.length = 0;
+        const res = await get(url);
+        expect(res.statusCode, url).toBe(200);
+        expect(seen.filter((q) => q.includes('data_versions')).length, `${url}: ${seen.join(' | ')}`).toBe(1);
+      }
+    } finally {
+      executor.executeQuery = execute;
+    }
   });
 
   it('checks the permission before answering 304', async () => {

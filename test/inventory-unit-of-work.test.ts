@@ -129,4 +129,39 @@ describe.each(ENGINES)('inventory changes read inside their transaction on %s', 
       `${po.id}.pdf`,
     ]);
   });
+
+  it('refuses a 15 MB invoice over HTTP (413) while others upload, keeping the stored invoice whole', async () => {
+    const po = await createOrder(admin);
+    const upload = async (name: string, pdf: Buffer) => {
+      const m = multipart(name, pdf, 'application/pdf');
+      const r = await fetch(`${base}/api/v1/purchase-orders/${po.id}/invoice`, {
+        method: 'POST',
+        headers: { ...sessionHeaders(admin), ...m.headers },
+        body: m.payload,
+      });
+      return { status: r.status, body: await r.text() };
+    };
+    const pdf = (size: number) => {
+      const head = Buffer.from('%PDF-1.7\n', 'latin1');
+      const tail = Buffer.from('\n%%EOF\n', 'latin1');
+      return Buffer.concat([head, Buffer.alloc(size - head.length - tail.length, 0x78), tail]);
+    };
+    const atLimit = pdf(10 * 1024 * 1024);
+    expect((await upload('at-limit.pdf', atLimit)).status).toBe(200);
+    const huge = pdf(15 * 1024 * 1024);
+    const [big, ...small] = await Promise.all([
+      upload('huge.pdf', huge),
+      ...[1, 2, 3].map((i) => upload(`small-${i}.pdf`, pdf(2000 + i))),
+    ]);
+    expect(big.status, big.body).toBe(413);
+    expect(JSON.parse(big.body)).toMatchObject({ type: 'urn:steward:problem:payload-too-large' });
+    expect(small.map((s) => s.status)).toEqual([200, 200, 200]);
+    const order = (await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${po.id}` })).json();
+    expect(order.invoice.name).toMatch(/^small-[123]\.pdf$/);
+    const down = await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${po.id}/invoice` });
+    expect(down.rawPayload.length).toBe(order.invoice.size);
+    expect(readdirSync(join(t.config.dataDir, 'invoices')).filter((f) => f.startsWith(po.id))).toEqual([
+      `${po.id}.pdf`,
+    ]);
+  });
 });

@@ -77,6 +77,16 @@ describe.each(ENGINES)('item counts on %s', (engine) => {
     expect(
       await moves(() => patch({ suppliers: [{ supplierId: supplier.id, supplierSku: 'V-1', supplierPrice: 1 }] })),
     ).toBe(true);
+    // The item form sends the links on every save: the same links again move nothing, a new price
+    // for one moves nothing a filter can see, and leaving them out removes the link (a move).
+    const link = { supplierId: supplier.id, supplierSku: 'V-1', supplierPrice: 1 };
+    expect(await moves(() => patch({ price: 250, suppliers: [link] }))).toBe(false);
+    expect(await moves(() => patch({ suppliers: [{ ...link, supplierPrice: 2, preferred: true }] }))).toBe(false);
+    const linked = (await admin.inject({ method: 'GET', url: `/api/v1/items/${item.id}` })).json();
+    expect(linked.suppliers).toMatchObject([{ supplierId: supplier.id, supplierPrice: 2, preferred: true }]);
+    expect(await moves(() => patch({ suppliers: [] }))).toBe(true);
+    expect(await moves(() => patch({ suppliers: [] }))).toBe(false);
+    expect(await moves(() => patch({ suppliers: [link] }))).toBe(true);
     // On hand 0 ≤ 6: low. 10 in: no longer low (flips); 1 more in: still not low (no move).
     expect(await moves(() => stock('in', 10))).toBe(true);
     expect(await moves(() => stock('in', 1))).toBe(false);

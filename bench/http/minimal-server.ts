@@ -18,6 +18,8 @@ import { z } from 'zod';
 import { Authz, type Override, type Subject } from '../../src/authz/index.ts';
 import { hashEvent } from '../../src/server/modules/audit/audit.repository.ts';
 import { DEFAULT_DISK_THRESHOLDS, DiskMonitor } from '../../src/server/modules/health/disk-space.ts';
+import type { ItemRow } from '../../src/server/modules/inventory/inventory.repository.ts';
+import { itemsOf, type SupplierLinkRow } from '../../src/server/modules/inventory/item-view.ts';
 import { AuditPage } from '../../src/shared/contracts/audit.ts';
 import { Me } from '../../src/shared/contracts/auth.ts';
 import { Health } from '../../src/shared/contracts/health.ts';
@@ -240,35 +242,8 @@ async function toItems(c: Conn, rows: Row[]) {
             where l.item_id in (${ids.map(() => '?').join(', ')}) order by l.preferred desc, s.name`,
           ids,
         );
-  return rows.map((r) => ({
-    id: r.id,
-    sku: r.sku,
-    name: r.name,
-    description: r.description,
-    category: r.category_id ? { id: r.category_id, name: r.category_name ?? '' } : null,
-    unit: r.unit,
-    cost: Number(r.cost),
-    price: Number(r.price),
-    vatRateBp: Number(r.vat_rate_bp),
-    priceIncludesVat: r.price_includes_vat === 1,
-    location: r.location,
-    reorderLevel: Number(r.reorder_level),
-    reorderQuantity: Number(r.reorder_quantity),
-    onHand: Number(r.on_hand),
-    lowStock: Number(r.reorder_level) > 0 && Number(r.on_hand) <= Number(r.reorder_level),
-    active: r.active === 1,
-    suppliers: links
-      .filter((l) => l.item_id === r.id)
-      .map((l) => ({
-        supplierId: l.supplier_id,
-        supplierName: l.supplier_name,
-        supplierSku: l.supplier_sku,
-        supplierPrice: Number(l.supplier_price),
-        preferred: l.preferred === 1,
-      })),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }));
+  // Steward's own mapping (pure): the same bounds checks, the same body.
+  return itemsOf(rows as ItemRow[], links as SupplierLinkRow[]);
 }
 
 async function itemById(c: Conn, id: string) {

@@ -12,8 +12,10 @@ export function notModified(request: FastifyRequest, reply: FastifyReply, name: 
   reply.header('etag', tag);
   const wanted = request.headers['if-none-match'];
   if (!wanted) return false;
-  const tags = wanted.split(',').map((t) => t.trim());
-  if (!tags.includes(tag) && !tags.includes('*')) return false;
+  // Weak comparison (RFC 9110 §13.1.2): a tag matches with or without its W/ (a proxy may drop it).
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  const tags = wanted.split(',').map(opaque);
+  if (!tags.includes(opaque(tag)) && !tags.includes('*')) return false;
   reply.code(304).send();
   return true;
 }

@@ -187,11 +187,20 @@ export function markRoutesPublic(scope: FastifyInstance): void {
 
 /**
  * Requires one more permission than the route declares, for what this request asks (e.g. a bulk
- * edit that archives needs what the single-item archive route needs). Same refusals as the guard.
+ * edit that archives needs what the single-item archive route needs). Same refusals as the guard,
+ * `own` on a resource without an owner included.
  */
 export async function requirePermission(request: FastifyRequest, permission: Permission): Promise<void> {
   const actor = actorOf(request);
-  refuseWithout(await request.server.permissionAccess(actor, permission), permission);
+  const access = await request.server.permissionAccess(actor, permission);
+  refuseWithout(access, permission);
+  // `own` of the extra permission on the route's resource: refused where that resource has no owner.
+  scopeFor(
+    permission,
+    request.routeOptions.config.resource as ResourceName | undefined,
+    access,
+    actor.subject.ownerIds,
+  );
 }
 
 /** Refuses unless `access` lets the actor act: the master code first, or the permission itself. */

@@ -4,11 +4,11 @@
  * take `Trx`, so calling them outside a transaction is a type error. Categories and suppliers
  * are in catalog.repository.ts, stocktakes in counts.repository.ts.
  */
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain, lockRow } from '../../db/dialect.ts';
-import type { ItemsTable, MovementKind } from '../../db/schema.ts';
+import type { Flag, ItemSuppliersTable, ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Db, Trx } from '../context.ts';
 import { cachedItemCount } from './item-counts.repository.ts';
 import { searchPageIds } from './item-search.repository.ts';
@@ -139,6 +139,8 @@ export async function listItems(
   engine: Engine,
   f: Partial<ItemFilter>,
   page: { sort: keyof typeof SORT; order: 'asc' | 'desc'; offset: number; limit: number },
+  /** The item-count version the caller read with the ETag (itemVersions); read here when not given. */
+  countsVersion?: number,
 ) {
   const terms = searchTerms(f.q);
   const onlySearch =
@@ -150,7 +152,7 @@ export async function listItems(
     onlySearch &&
     page.sort === 'name'
   ) {
-    return searchByIndex(db, terms, f.status ?? 'active', page);
+    return searchByIndex(db, terms, f.status ?? 'active', page, countsVersion);
   }
   const base = filteredItems(db, engine, f);
   const [rows, total] = await Promise.all([
@@ -167,6 +169,7 @@ export async function listItems(
       db,
       countKey(f),
       base.select((eb) => eb.fn.countAll<number>().as('n')),
+      countsVersion,
     ),
   ]);
   return { rows, total };
@@ -187,6 +190,7 @@ async function searchByIndex(
   terms: string[],
   status: 'active' | 'archived' | 'all',
   page: { order: 'asc' | 'desc'; offset: number; limit: number },
+  countsVersion: number | undefined,
 ) {
   const match = terms.map(ftsPhrase).join(' AND ');
   const active = status === 'all' ? sql`` : sql` and active = ${status === 'active' ? 1 : 0}`;
@@ -194,8 +198,9 @@ async function searchByIndex(
     db,
     JSON.stringify(['fts', status, terms]),
     sql`select count(*) from items_fts where items_fts match ${match}${active}`,
+    countsVersion,
   );
-  const order = await searchPageIds(db, { terms, match, status, matches, page });
+  const order = await searchPageIds(db, { terms, match, status, matches, page, countsVersion });
   const rows = await getItems(db, order);
   rows.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
   return { rows, total: matches };
@@ -232,25 +237,53 @@ export async function supplierLinks(db: Db, itemIds: readonly string[]) {
     .execute();
 }
 
+/**
+ * Makes an item's supplier links these: removes the links not among them, changes those whose
+ * SKU, price or preferred flag differ, adds the new ones, and writes nothing for a link that
+ * stays as it is. Each written link moves the item-count version (triggers): an edit that keeps
+ * the suppliers, as the item form sends them on every save, must not throw every cached count away.
+ */
 export async function replaceSupplierLinks(
   trx: Trx,
   itemId: string,
   links: { supplierId: string; supplierSku: string; supplierPrice: number; preferred: boolean }[],
 ): Promise<void> {
-  await trx.deleteFrom('item_suppliers').where('item_id', '=', itemId).execute();
-  if (links.length === 0) return;
-  await trx
-    .insertInto('item_suppliers')
-    .values(
-      links.map((l) => ({
-        item_id: itemId,
-        supplier_id: l.supplierId,
-        supplier_sku: l.supplierSku,
-        supplier_price: l.supplierPrice,
-        preferred: l.preferred ? 1 : 0,
-      })),
-    )
+  const existing = await trx
+    .selectFrom('item_suppliers')
+    .select(['supplier_id', 'supplier_sku', 'supplier_price', 'preferred'])
+    .where('item_id', '=', itemId)
     .execute();
+  const wanted = new Set(links.map((l) => l.supplierId));
+  const gone = existing.filter((e) => !wanted.has(e.supplier_id)).map((e) => e.supplier_id);
+  if (gone.length > 0) {
+    await trx.deleteFrom('item_suppliers').where('item_id', '=', itemId).where('supplier_id', 'in', gone).execute();
+  }
+  const added: Insertable<ItemSuppliersTable>[] = [];
+  const seen = new Set<string>();
+  for (const l of links) {
+    const row = {
+      supplier_sku: l.supplierSku,
+      supplier_price: l.supplierPrice,
+      preferred: (l.preferred ? 1 : 0) as Flag,
+    };
+    // A supplier named twice is inserted twice, so the key refuses it as it always did.
+    const had = seen.has(l.supplierId) ? undefined : existing.find((e) => e.supplier_id === l.supplierId);
+    seen.add(l.supplierId);
+    if (!had) added.push({ item_id: itemId, supplier_id: l.supplierId, ...row });
+    else if (
+      had.supplier_sku !== row.supplier_sku ||
+      Number(had.supplier_price) !== row.supplier_price ||
+      Number(had.preferred) !== row.preferred
+    ) {
+      await trx
+        .updateTable('item_suppliers')
+        .set(row)
+        .where('item_id', '=', itemId)
+        .where('supplier_id', '=', l.supplierId)
+        .execute();
+    }
+  }
+  if (added.length > 0) await trx.insertInto('item_suppliers').values(added).execute();
 }
 
 /**

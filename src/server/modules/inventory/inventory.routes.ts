@@ -192,8 +192,10 @@ export async function inventoryRoutes(
     },
     async (request, reply) => {
       const ctx = ctxOf(request);
-      if (notModified(request, reply, 'items', await items.version(ctx))) return reply;
-      return items.list(ctx, request.query);
+      // One read gives the ETag and the version the total's cached count is checked against.
+      const versions = await items.versions(ctx);
+      if (notModified(request, reply, 'items', versions.items)) return reply;
+      return items.list(ctx, request.query, versions.itemCounts);
     },
   );
   r.post(
@@ -246,8 +248,9 @@ export async function inventoryRoutes(
       config: { permission: 'inventory.import', resource: 'item' },
       schema: {
         tags: ['inventory'],
-        summary: 'Import a CSV or XLSX file: every row, in one transaction, or nothing when any row has a problem',
-        response: responses({ 200: ImportResult }, 413, 415, 422),
+        summary:
+          'Import a CSV or XLSX file: nothing when any row has a problem; else every row, in short transactions (a conflict met midway keeps the rows before it and says so)',
+        response: responses({ 200: ImportResult }, 409, 413, 415, 422),
       },
     },
     async (request) => {

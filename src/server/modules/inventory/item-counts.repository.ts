@@ -28,17 +28,37 @@ export async function dataVersion(db: Kysely<DB>, name: 'item_counts' | 'items')
 export const itemCountsVersion = (db: Kysely<DB>) => dataVersion(db, NAME);
 
 /**
- * The count of `count` (an expression yielding one number), served from the cache under `key`
- * while the version it was computed at is current.
+ * Both versions in one read, for a request that needs the ETag (`items`) and counts: the item
+ * list reads nothing else before its page.
  */
-export async function cachedItemCount(db: Kysely<DB>, key: string, count: Expression<unknown>): Promise<number> {
+export async function itemVersions(db: Kysely<DB>): Promise<{ items: number; itemCounts: number }> {
+  const rows = await db
+    .selectFrom('data_versions')
+    .select(['name', 'version'])
+    .where('name', 'in', ['items', NAME])
+    .execute();
+  const of = (name: string) => Number(rows.find((r) => r.name === name)?.version ?? 0);
+  return { items: of('items'), itemCounts: of(NAME) };
+}
+
+/**
+ * The count of `count` (an expression yielding one number), served from the cache under `key`
+ * while the version it was computed at is current: `version` when the caller has just read it
+ * (itemVersions), else read here.
+ */
+export async function cachedItemCount(
+  db: Kysely<DB>,
+  key: string,
+  count: Expression<unknown>,
+  version?: number,
+): Promise<number> {
   let cache = caches.get(db);
   if (!cache) {
     cache = new Map();
     caches.set(db, cache);
   }
   const hit = cache.get(key);
-  if (hit && hit.version === (await itemCountsVersion(db))) return hit.n;
+  if (hit && hit.version === (version ?? (await itemCountsVersion(db)))) return hit.n;
   const { rows } = await sql<{ v: number | string; n: number | string }>`select
     (select version from data_versions where name = ${NAME}) as v, (${count}) as n`.execute(db);
   const entry = { version: Number(rows[0]?.v ?? 0), n: Number(rows[0]?.n ?? 0) };

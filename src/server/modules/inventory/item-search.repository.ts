@@ -26,6 +26,8 @@ export async function searchPageIds(
     status: 'active' | 'archived' | 'all';
     matches: number;
     page: { order: 'asc' | 'desc'; offset: number; limit: number };
+    /** The item-count version the caller read (itemVersions); read again when not given. */
+    countsVersion?: number;
     /** Rows the walk may expect to read (tests force either plan with 0 or Infinity). */
     walkRows?: number;
   },
@@ -38,6 +40,7 @@ export async function searchPageIds(
       db,
       JSON.stringify(['all', q.status]),
       sql`select count(*) from items where 1 = 1${active}`,
+      q.countsVersion,
     );
     if (((page.offset + page.limit) * items) / q.matches <= (q.walkRows ?? ORDERED_WALK_ROWS)) {
       const contains = q.terms.map((t) => sql` and search_text like ${`%${likeEscape(t)}%`} escape '\\'`);

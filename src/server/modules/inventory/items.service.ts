@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { MAX_STOCK, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
+import { MAX_STOCK, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type BulkEditBody,
   type CreateItemBody,
@@ -25,7 +25,8 @@ import { getSetting, putSetting } from '../settings/settings.service.ts';
 import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';
-import { dataVersion } from './item-counts.repository.ts';
+import { dataVersion, itemVersions } from './item-counts.repository.ts';
+import { itemsOf } from './item-view.ts';
 
 type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
@@ -73,35 +74,7 @@ export class ItemsService {
       db,
       rows.map((r) => r.id),
     );
-    return rows.map((r) => ({
-      id: r.id,
-      sku: r.sku,
-      name: r.name,
-      description: r.description,
-      category: r.category_id ? { id: r.category_id, name: r.category_name ?? '' } : null,
-      unit: r.unit,
-      cost: storedMoney(r.cost),
-      price: storedMoney(r.price),
-      vatRateBp: Number(r.vat_rate_bp),
-      priceIncludesVat: r.price_includes_vat === 1,
-      location: r.location,
-      reorderLevel: storedQuantity(r.reorder_level),
-      reorderQuantity: storedQuantity(r.reorder_quantity),
-      onHand: storedQuantity(r.on_hand),
-      lowStock: storedQuantity(r.reorder_level) > 0 && storedQuantity(r.on_hand) <= storedQuantity(r.reorder_level),
-      active: r.active === 1,
-      suppliers: links
-        .filter((l) => l.item_id === r.id)
-        .map((l) => ({
-          supplierId: l.supplier_id,
-          supplierName: l.supplier_name,
-          supplierSku: l.supplier_sku,
-          supplierPrice: storedMoney(l.supplier_price),
-          preferred: l.preferred === 1,
-        })),
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-    }));
+    return itemsOf(rows, links);
   }
 
   /**
@@ -112,14 +85,16 @@ export class ItemsService {
     return dataVersion(ctx.db, 'items');
   }
 
-  async list(ctx: Context, query: ItemListQuery) {
+  /** The `items` version (the list's ETag) and the item-count version, in one read. */
+  versions(ctx: Context): Promise<{ items: number; itemCounts: number }> {
+    return itemVersions(ctx.db);
+  }
+
+  /** A page of items; `countsVersion` is the item-count version read with the ETag (versions). */
+  async list(ctx: Context, query: ItemListQuery, countsVersion?: number) {
     const { sort, order, page, pageSize, ...filter } = query;
-    const { rows, total } = await repo.listItems(ctx.db, this.deps.engine, filter, {
-      sort,
-      order,
-      offset: (page - 1) * pageSize,
-      limit: pageSize,
-    });
+    const paging = { sort, order, offset: (page - 1) * pageSize, limit: pageSize };
+    const { rows, total } = await repo.listItems(ctx.db, this.deps.engine, filter, paging, countsVersion);
     return { items: await this.toItems(ctx.db, rows), total, page, pageSize };
   }
 
