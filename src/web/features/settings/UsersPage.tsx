@@ -32,9 +32,6 @@ import { FilterBar } from '../../components/FilterBar.tsx';
 import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
 import { type UserValues, useRoles, useSaveUser, useUserAction, useUsers } from './users.queries.ts';
 
-/** A status badge keeps its whole word on a narrow screen (Mantine cuts a squeezed label with "…"). */
-const WHOLE = { root: { flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } } as const;
-
 type Action = { kind: 'deactivate' | 'reactivate' | 'reset' | 'signout' | 'two-factor'; user: User } | null;
 
 export function UsersPage() {
@@ -142,27 +139,15 @@ export function UsersPage() {
             header: 'Status',
             cell: (u) => (
               <Group gap={4}>
-                {u.active ? (
-                  <Badge color="teal" styles={WHOLE}>
-                    Active
-                  </Badge>
-                ) : (
-                  <Badge color="gray" styles={WHOLE}>
-                    Deactivated
-                  </Badge>
-                )}
-                {u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() && (
-                  <Badge color="orange" styles={WHOLE}>
-                    Locked
-                  </Badge>
-                )}
+                {u.active ? <Badge color="teal">Active</Badge> : <Badge color="gray">Deactivated</Badge>}
+                {u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() && <Badge color="orange">Locked</Badge>}
                 {u.active && u.mustChangePassword && (
-                  <Badge color="yellow" variant="light" styles={WHOLE}>
+                  <Badge color="yellow" variant="light">
                     Temporary password
                   </Badge>
                 )}
                 {u.overrides > 0 && (
-                  <Badge variant="outline" color="grape" styles={WHOLE}>
+                  <Badge variant="outline" color="grape">
                     {u.overrides} custom
                   </Badge>
                 )}
