@@ -26,6 +26,7 @@ import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog, SecretDialog } from '../../components/dialogs.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
@@ -327,7 +328,7 @@ function SignOutSelfDialog(props: {
       danger
       loading={props.loading}
       error={props.error}
-      disabled={!typed.confirmed && 'Type your email to confirm.'}
+      disabled={typed.why}
       onClose={props.onClose}
       onSubmit={props.onConfirm}
     >
@@ -414,9 +415,9 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
             <Button variant="default" onClick={props.onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={save.isPending} disabled={!typed.confirmed}>
+            <ExplainedButton type="submit" loading={save.isPending} why={typed.why}>
               {editing ? 'Save' : 'Add user'}
-            </Button>
+            </ExplainedButton>
           </Group>
         </Stack>
       </form>
