@@ -126,11 +126,15 @@ describe('no dead ends (issue 19) in a browser', () => {
   });
 
   describe('on a phone', () => {
-    it.each([PHONE, NARROW])('Users badges and “Bulk edit all N” are not cut short at $width px', async (size) => {
+    it.each([PHONE, NARROW])('table badges and “Bulk edit all N” are not cut short at $width px', async (size) => {
       const page = await adminPage(size);
       await page.goto(`${server.url}/settings/users`);
       await page.getByText('Tomasz Temporary-Password').first().waitFor();
       await page.getByText('Temporary password', { exact: true }).first().waitFor();
+      expect(await clipped(page, 'table .mantine-Badge-label')).toEqual([]);
+      // Every table's badges, not only the Users page's: "this session" among your sessions.
+      await page.goto(`${server.url}/account`);
+      await page.getByText('this session').waitFor();
       expect(await clipped(page, 'table .mantine-Badge-label')).toEqual([]);
 
       await page.goto(`${server.url}/inventory`);

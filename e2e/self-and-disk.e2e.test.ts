@@ -66,6 +66,10 @@ describe('acting on yourself asks you to type your email', () => {
     const confirm = dialog.getByLabel(/To confirm, type/);
     await confirm.waitFor();
     expect(await save.isDisabled()).toBe(true);
+    // Beside the off button, and tied to it, is why it is off.
+    const reason = await save.getAttribute('aria-describedby');
+    expect(reason).toBeTruthy();
+    expect(await dialog.locator(`[id="${reason}"]`).textContent()).toBe('Type your email to confirm.');
     await confirm.fill('someone-else@example.com');
     expect(await save.isDisabled()).toBe(true);
     await screenshot(page, 'self-1-role-change');

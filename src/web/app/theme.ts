@@ -6,7 +6,7 @@
  * margin, against white text and against the palette's own light background; shades 0–5 stay
  * as Mantine made them. The e2e axe checks (e2e/a11y.e2e.test.ts) hold the result to AA.
  */
-import { createTheme, DEFAULT_THEME, type MantineColorsTuple, Modal, NavLink } from '@mantine/core';
+import { Badge, createTheme, DEFAULT_THEME, type MantineColorsTuple, Modal, NavLink } from '@mantine/core';
 
 type Rgb = [number, number, number];
 
@@ -77,6 +77,9 @@ export const theme = createTheme({
   components: {
     // Mantine fades an active link's description to 90 %, which takes it under 4.5:1.
     NavLink: NavLink.extend({ styles: { description: { opacity: 1 } } }),
+    // Mantine cuts a badge short ("THIS …") when a table column or a row is narrow: a badge is a
+    // word or two, so it keeps its whole width and the column grows (or the table scrolls).
+    Badge: Badge.extend({ styles: { root: { flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } } }),
     // Mantine's close button is an icon without a name: screen readers would announce "button".
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
   },

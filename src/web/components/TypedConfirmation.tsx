@@ -11,18 +11,20 @@ export function typedMatches(typed: string, expected: string): boolean {
  * Acting on your own account (changing your role, denying yourself a permission, signing yourself
  * out everywhere) can lock you out, so the action waits until you type your email address, as
  * GitHub asks for a repository's name before deleting it. `expected` null: nothing to confirm.
- * Returns the field to show and whether the action may go ahead.
+ * Returns the field to show, whether the action may go ahead, and `why` it may not yet (for the
+ * button's disabled reason: `ExplainedButton`'s `why`, `FormDialog`'s `disabled`).
  */
 export function useTypedConfirmation(
   expected: string | null,
   what: ReactNode,
-): { confirmed: boolean; field: ReactNode } {
+): { confirmed: boolean; why: string | false; field: ReactNode } {
   const [typed, setTyped] = useState('');
   const id = useId();
-  if (expected === null) return { confirmed: true, field: null };
+  if (expected === null) return { confirmed: true, why: false, field: null };
   const confirmed = typedMatches(typed, expected);
   return {
     confirmed,
+    why: !confirmed && 'Type your email to confirm.',
     field: (
       <Alert
         color="red"

@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import type { TwoFactorEnrolment } from '../../../shared/contracts/two-factor.ts';
 import { ApiError } from '../../app/api.ts';
-import { formatDateTime } from '../../app/format.ts';
+import { formatDateTime, plural } from '../../app/format.ts';
 import { ErrorState } from '../../components/states.tsx';
 import { CodeField, codeProblem, EnrolmentStep, RecoveryCodesView } from './TwoFactorParts.tsx';
 import {
@@ -67,7 +67,7 @@ export function TwoFactorCard({ timezone }: { timezone: string }) {
           <>
             <Text size="sm">
               On since {s.enabledAt ? formatDateTime(s.enabledAt, timezone) : '—'}.{' '}
-              {s.recoveryCodesLeft === 1 ? '1 recovery code left.' : `${s.recoveryCodesLeft} recovery codes left.`}
+              {plural(s.recoveryCodesLeft, 'recovery code')} left.
             </Text>
             {s.recoveryCodesLeft <= 2 && (
               <Alert color="orange" title="Few recovery codes left">

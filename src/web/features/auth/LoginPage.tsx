@@ -187,6 +187,8 @@ function SecondStep(props: {
           ) : (
             <>
               <CodeField
+                // A new field for each kind of code, so switching puts the cursor in it.
+                key={recovery ? 'recovery' : 'app'}
                 value={code}
                 onChange={(v) => {
                   setCode(v);
@@ -208,6 +210,7 @@ function SecondStep(props: {
                     setRecovery((r) => !r);
                     setCode('');
                     setProblem(null);
+                    step.reset();
                   }}
                 >
                   {recovery ? 'Use the code from my app' : 'Lost your phone? Use a recovery code'}

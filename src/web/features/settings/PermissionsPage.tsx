@@ -218,7 +218,7 @@ function SaveDialog(props: {
       ? 'Give a reason of at least 3 characters.'
       : critical.length > 0 && !understood
         ? 'Tick “I understand” above first.'
-        : !typed.confirmed && 'Type your email to confirm.';
+        : typed.why;
   return (
     <FormDialog
       opened={props.opened}
@@ -498,7 +498,7 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
           ? 'Choose a permission.'
           : reason.trim().length < 3
             ? 'Give a reason of at least 3 characters.'
-            : !typed.confirmed && 'Type your email to confirm.'
+            : typed.why
       }
       error={generalError(bulk.error)}
       onClose={onClose}

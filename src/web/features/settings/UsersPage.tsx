@@ -26,14 +26,12 @@ import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError } from '../../app/api.ts';
 import { formatDateTime } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
+import { ExplainedButton } from '../../components/buttons.tsx';
 import { DataTable } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog, SecretDialog } from '../../components/dialogs.tsx';
 import { FilterBar } from '../../components/FilterBar.tsx';
 import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
 import { type UserValues, useRoles, useSaveUser, useUserAction, useUsers } from './users.queries.ts';
-
-/** A status badge keeps its whole word on a narrow screen (Mantine cuts a squeezed label with "…"). */
-const WHOLE = { root: { flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } } as const;
 
 type Action = { kind: 'deactivate' | 'reactivate' | 'reset' | 'signout' | 'two-factor'; user: User } | null;
 
@@ -142,27 +140,15 @@ export function UsersPage() {
             header: 'Status',
             cell: (u) => (
               <Group gap={4}>
-                {u.active ? (
-                  <Badge color="teal" styles={WHOLE}>
-                    Active
-                  </Badge>
-                ) : (
-                  <Badge color="gray" styles={WHOLE}>
-                    Deactivated
-                  </Badge>
-                )}
-                {u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() && (
-                  <Badge color="orange" styles={WHOLE}>
-                    Locked
-                  </Badge>
-                )}
+                {u.active ? <Badge color="teal">Active</Badge> : <Badge color="gray">Deactivated</Badge>}
+                {u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() && <Badge color="orange">Locked</Badge>}
                 {u.active && u.mustChangePassword && (
-                  <Badge color="yellow" variant="light" styles={WHOLE}>
+                  <Badge color="yellow" variant="light">
                     Temporary password
                   </Badge>
                 )}
                 {u.overrides > 0 && (
-                  <Badge variant="outline" color="grape" styles={WHOLE}>
+                  <Badge variant="outline" color="grape">
                     {u.overrides} custom
                   </Badge>
                 )}
@@ -342,7 +328,7 @@ function SignOutSelfDialog(props: {
       danger
       loading={props.loading}
       error={props.error}
-      disabled={!typed.confirmed && 'Type your email to confirm.'}
+      disabled={typed.why}
       onClose={props.onClose}
       onSubmit={props.onConfirm}
     >
@@ -429,9 +415,9 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
             <Button variant="default" onClick={props.onClose}>
               Cancel
             </Button>
-            <Button type="submit" loading={save.isPending} disabled={!typed.confirmed}>
+            <ExplainedButton type="submit" loading={save.isPending} why={typed.why}>
               {editing ? 'Save' : 'Add user'}
-            </Button>
+            </ExplainedButton>
           </Group>
         </Stack>
       </form>
