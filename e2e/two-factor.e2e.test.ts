@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { currentCode } from '../src/server/modules/two-factor/totp.ts';
-import { axeViolations, createUser, screenshot, setUpSteward, tabTo } from './support.ts';
+import { apiAs, axeViolations, createUser, screenshot, setUpSteward, tabTo } from './support.ts';
 
 const ADMIN = { name: 'Tomás Lima', email: 'tomas@example.com', password: 'Two-Step-2026' };
 
@@ -150,6 +150,62 @@ describe('two-step sign-in in a browser', () => {
     await page.keyboard.type(recovery);
     await page.keyboard.press('Enter');
     await page.waitForURL(`${steward.server.url}/`);
+    await page.close();
+  }, 60_000);
+
+  it('makes new recovery codes, then turns it off, each proven by a code', async () => {
+    const who = await createUser(steward.server.url, steward.owner, {
+      name: 'Pia Proof',
+      roleKey: 'admin',
+      password: 'Proof-Codes-2026',
+    });
+    // Turned on through the API, so the browser signs in with one of its recovery codes.
+    const own = await apiAs(steward.server.url, who.email, who.password);
+    const { secret } = await own.send<{ secret: string }>('POST', '/api/v1/auth/two-factor/setup');
+    const { recoveryCodes } = await own.send<{ recoveryCodes: string[] }>('POST', '/api/v1/auth/two-factor/confirm', {
+      code: currentCode(secret, Date.now()),
+    });
+    await own.close();
+    const [signInCode, renewCode] = recoveryCodes as [string, string];
+
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${steward.server.url}/login`);
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password', { exact: true }).fill(who.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Lost your phone? Use a recovery code' }).click();
+    await page.getByLabel('Recovery code').fill(signInCode);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${steward.server.url}/`);
+    await page.goto(`${steward.server.url}/account`);
+    await page.getByText('9 recovery codes left.').waitFor();
+
+    // New codes: an empty field is said in it; a recovery code proves it.
+    await page.getByRole('button', { name: 'New recovery codes' }).click();
+    const renew = page.getByRole('dialog', { name: 'Make new recovery codes?' });
+    await renew.getByRole('button', { name: 'Make new codes' }).click();
+    await renew.getByText('Enter the 6-digit code from your app.').waitFor();
+    await renew.getByLabel('Code from your app').fill(renewCode);
+    await renew.getByRole('button', { name: 'Make new codes' }).click();
+    const codesDialog = page.getByRole('dialog', { name: 'Save your recovery codes' });
+    await codesDialog.getByRole('listitem').first().waitFor();
+    const fresh = (await codesDialog.getByRole('listitem').first().textContent()) ?? '';
+    await codesDialog.getByLabel('I have saved these codes').check();
+    await codesDialog.getByRole('button', { name: 'Done' }).click();
+    await page.getByText('10 recovery codes left.').waitFor();
+
+    // Off: an old code no longer proves anything; a new one does.
+    await page.getByRole('button', { name: 'Turn off' }).click();
+    const off = page.getByRole('dialog', { name: 'Turn off two-step sign-in?' });
+    await off.getByLabel('Code from your app').fill(recoveryCodes[2] as string);
+    await off.getByRole('button', { name: 'Turn off' }).click();
+    await off.getByText(/not right/).waitFor();
+    await off.getByLabel('Code from your app').fill(fresh);
+    await off.getByRole('button', { name: 'Turn off' }).click();
+    await off.waitFor({ state: 'detached' });
+    await page.getByText('Two-step sign-in is off.').waitFor();
+    await page.getByRole('button', { name: 'Set up two-step sign-in' }).waitFor();
     await page.close();
   }, 60_000);
 });
