@@ -1,17 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiClient,
-  apiAs,
-  createItem,
-  createUser,
-  launchBrowser,
-  type Server,
-  screenshot,
-  setupThroughApi,
-  startServer,
-  uniqueEmail,
-} from './support.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { createItem, createUser, screenshot, setUpSteward, uniqueEmail } from './support.ts';
 
 const ADMIN = { name: 'Marta Admin', email: 'marta@example.com', password: 'Studio-Owner-1' };
 
@@ -24,26 +13,13 @@ async function signIn(page: Page, url: string, email: string, password: string) 
 
 /** Each test creates the people and items it needs (unique emails), so any one of them runs alone. */
 describe('accounts and access in a browser', () => {
-  let server: Server;
-  let browser: Browser;
-  let admin: ApiClient;
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await setupThroughApi(server.url, 'studio', ADMIN);
-    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
-  });
-  afterAll(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  const steward = setUpSteward('studio', ADMIN);
 
   it('an admin grants reports.export to a user and the mark turns green', async () => {
-    await createUser(server.url, admin, { name: 'Rui Artist', roleKey: 'artist' });
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    await createUser(steward.server.url, steward.owner, { name: 'Rui Artist', roleKey: 'artist' });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, ADMIN.email, ADMIN.password);
+    await signIn(page, steward.server.url, ADMIN.email, ADMIN.password);
     await page.getByRole('navigation', { name: 'Modules' }).getByText('Settings', { exact: true }).click();
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Permissions' }).click();
     await page.getByText('Rui Artist').click();
@@ -85,17 +61,17 @@ describe('accounts and access in a browser', () => {
 
   it('an assistant hits an action that needs the master code, enters it, and it goes through', async () => {
     // The studio template locks stock changes for assistants behind the master code.
-    const ink = await createItem(admin, { name: 'Black ink 30 ml', unit: 'bottle', openingStock: 2 });
-    const ana = await createUser(server.url, admin, {
+    const ink = await createItem(steward.owner, { name: 'Black ink 30 ml', unit: 'bottle', openingStock: 2 });
+    const ana = await createUser(steward.server.url, steward.owner, {
       name: 'Ana Assistant',
       roleKey: 'assistant',
       temporaryPassword: 'Front-Desk-2026',
     });
-    const { code } = await admin.send<{ code: string }>('POST', '/api/v1/security/master-code/rotate');
+    const { code } = await steward.owner.send<{ code: string }>('POST', '/api/v1/security/master-code/rotate');
 
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, ana.email, 'Front-Desk-2026');
+    await signIn(page, steward.server.url, ana.email, 'Front-Desk-2026');
     // A temporary password: she chooses her own first.
     await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
     await page.getByLabel('Current password').fill('Front-Desk-2026');
@@ -104,7 +80,7 @@ describe('accounts and access in a browser', () => {
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.getByRole('heading', { name: /Ana/ }).waitFor();
 
-    await page.goto(`${server.url}/inventory/${ink.id}`);
+    await page.goto(`${steward.server.url}/inventory/${ink.id}`);
     await page.getByTestId('on-hand').getByText('2 bottle').waitFor();
     await page.getByRole('button', { name: 'Stock in' }).click();
     const stock = page.getByRole('dialog', { name: /Stock of Black ink/ });
@@ -126,7 +102,7 @@ describe('accounts and access in a browser', () => {
       .waitFor();
     await screenshot(page, 'access-5-elevated-action-done');
     // The ledger and the audit log name her, elevated.
-    const audit = await admin.get<{ items: { actor: { label: string }; elevated: boolean }[] }>(
+    const audit = await steward.owner.get<{ items: { actor: { label: string }; elevated: boolean }[] }>(
       '/api/v1/audit?action=inventory.stock&limit=1',
     );
     expect(audit.items[0]).toMatchObject({ actor: { label: ana.email }, elevated: true });
@@ -135,11 +111,11 @@ describe('accounts and access in a browser', () => {
 
   it('an admin adds a user, rotates the master code and creates an API key from the settings pages', async () => {
     const bea = uniqueEmail('bea');
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, ADMIN.email, ADMIN.password);
+    await signIn(page, steward.server.url, ADMIN.email, ADMIN.password);
     await page.getByRole('heading', { name: /Marta/ }).waitFor();
-    await page.goto(`${server.url}/settings/users`);
+    await page.goto(`${steward.server.url}/settings/users`);
     await page.getByRole('button', { name: 'Add user' }).click();
     const form = page.getByRole('dialog', { name: 'Add a user' });
     await form.getByRole('button', { name: 'Add user' }).click();
@@ -185,24 +161,24 @@ describe('accounts and access in a browser', () => {
     await page.getByText('Accounting export').scrollIntoViewIfNeeded();
     await screenshot(page, 'access-10-security');
 
-    await page.goto(`${server.url}/account`);
+    await page.goto(`${steward.server.url}/account`);
     await page.getByText('this session').waitFor();
     await screenshot(page, 'access-11-account');
     await page.close();
   });
 
   it('throws a deactivated user’s open session out', async () => {
-    const rita = await createUser(server.url, admin, { name: 'Rita Artist', roleKey: 'artist' });
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const rita = await createUser(steward.server.url, steward.owner, { name: 'Rita Artist', roleKey: 'artist' });
+    const page = await steward.browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, rita.email, rita.password);
+    await signIn(page, steward.server.url, rita.email, rita.password);
     await page.getByLabel('Current password').fill(rita.password);
     await page.getByLabel('New password', { exact: true }).fill('Rita-Tattoo-42');
     await page.getByLabel('New password again').fill('Rita-Tattoo-42');
     await page.getByRole('button', { name: 'Save and continue' }).click();
     await page.getByRole('heading', { name: /Rita/ }).waitFor();
 
-    await admin.send('POST', `/api/v1/users/${rita.id}/deactivate`, { reason: 'Left the studio' });
+    await steward.owner.send('POST', `/api/v1/users/${rita.id}/deactivate`, { reason: 'Left the studio' });
     // His next click reaches the server, which no longer knows the session.
     await page.getByRole('button', { name: 'Account menu' }).click();
     await page.getByRole('menuitem', { name: 'Your account' }).click();

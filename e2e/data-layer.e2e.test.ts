@@ -2,37 +2,23 @@
  * The shared list table and the data layer in a real browser: rows open from the keyboard and
  * carry real links; a 403 or 404 is said at once, asked once (no retries) and offers no button.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiClient,
-  apiAs,
-  launchBrowser,
-  type Server,
-  screenshot,
-  setupThroughApi,
-  startServer,
-} from './support.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiAs, screenshot, setUpSteward } from './support.ts';
 
 const ADMIN = { name: 'Ines Admin', email: 'ines@example.com', password: 'Lab-Stores-2026' };
 const CLERK = { email: 'tom@example.com', password: 'Counter-Clerk-7' };
 
 describe('lists and load errors in a browser', () => {
-  let server: Server;
-  let browser: Browser;
-  let admin: ApiClient;
+  const steward = setUpSteward('stores', ADMIN);
   let itemId: string;
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await setupThroughApi(server.url, 'stores', ADMIN);
-    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
     for (const [sku, name] of [
       ['PIP-200', 'Pipette tips 200 µl'],
       ['ETH-1L', 'Ethanol 96 % 1 L'],
       ['GLV-M', 'Nitrile gloves M'],
     ]) {
-      const item = await admin.send<{ id: string }>('POST', '/api/v1/items', {
+      const item = await steward.owner.send<{ id: string }>('POST', '/api/v1/items', {
         sku,
         name,
         price: 100,
@@ -40,28 +26,23 @@ describe('lists and load errors in a browser', () => {
       });
       if (sku === 'PIP-200') itemId = item.id;
     }
-    const created = await admin.send<{ temporaryPassword: string }>('POST', '/api/v1/users', {
+    const created = await steward.owner.send<{ temporaryPassword: string }>('POST', '/api/v1/users', {
       email: CLERK.email,
       name: 'Tom Clerk',
       roleKey: 'user',
     });
-    const first = await apiAs(server.url, CLERK.email, created.temporaryPassword);
+    const first = await apiAs(steward.server.url, CLERK.email, created.temporaryPassword);
     await first.send('POST', '/api/v1/auth/password', {
       currentPassword: created.temporaryPassword,
       newPassword: CLERK.password,
     });
     await first.close();
   });
-  afterAll(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-  });
 
   async function signIn(who: { email: string; password: string }): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${steward.server.url}/login`);
     await page.getByLabel('Email').fill(who.email);
     await page.getByLabel('Password', { exact: true }).fill(who.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -80,7 +61,7 @@ describe('lists and load errors in a browser', () => {
 
   it('sorts by a header, and opens an item from the keyboard through its row link', async () => {
     const page = await signIn(ADMIN);
-    await page.goto(`${server.url}/inventory`);
+    await page.goto(`${steward.server.url}/inventory`);
     await page.locator('[data-sku="PIP-200"]').waitFor();
     const names = () => page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sku')));
     await expect(names()).resolves.toEqual(['ETH-1L', 'GLV-M', 'PIP-200']);
@@ -100,7 +81,7 @@ describe('lists and load errors in a browser', () => {
 
   it('opens a user from the keyboard where a row has no page of its own', async () => {
     const page = await signIn(ADMIN);
-    await page.goto(`${server.url}/settings/users`);
+    await page.goto(`${steward.server.url}/settings/users`);
     const row = page.locator('[data-user="tom@example.com"]');
     await row.focus();
     await page.keyboard.press('Enter');
@@ -111,7 +92,7 @@ describe('lists and load errors in a browser', () => {
   it('says "Not found" for a missing item at once, asks once, and offers no button', async () => {
     const page = await signIn(ADMIN);
     const asked = countRequests(page, '/api/v1/items/no-such-item');
-    await page.goto(`${server.url}/inventory/no-such-item`);
+    await page.goto(`${steward.server.url}/inventory/no-such-item`);
     const said = page.getByRole('alert', { name: 'Not found' });
     await said.waitFor({ timeout: 2_000 });
     await page.waitForTimeout(1_500); // TanStack Query's first retry would come after 1 s
@@ -124,7 +105,7 @@ describe('lists and load errors in a browser', () => {
   it('tells a user without the permission they have no access, asks once, and offers no button', async () => {
     const page = await signIn(CLERK);
     const asked = countRequests(page, '/api/v1/audit');
-    await page.goto(`${server.url}/audit`);
+    await page.goto(`${steward.server.url}/audit`);
     const said = page.getByRole('alert', { name: 'You don’t have access to this page' });
     await said.waitFor({ timeout: 2_000 });
     await page.waitForTimeout(1_500);

@@ -1,18 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { unique } from '../test/factories.ts';
-import {
-  type ApiClient,
-  apiAs,
-  createItem,
-  createPlacedOrder,
-  createUser,
-  launchBrowser,
-  type Server,
-  screenshot,
-  setupThroughApi,
-  startServer,
-} from './support.ts';
+import { apiAs, createItem, createPlacedOrder, createUser, screenshot, setUpSteward } from './support.ts';
 
 const ADMIN = { name: 'Ines Admin', email: 'ines@example.com', password: 'Lab-Stores-2026' };
 
@@ -21,24 +9,13 @@ const ADMIN = { name: 'Ines Admin', email: 'ines@example.com', password: 'Lab-St
  * runs alone: `npx vitest run --config e2e/vitest.config.ts -t "<name>"`.
  */
 describe('inventory and purchase orders in a browser', () => {
-  let server: Server;
-  let browser: Browser;
-  let admin: ApiClient;
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await setupThroughApi(server.url, 'stores', ADMIN);
-    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
-  });
-  afterAll(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  const steward = setUpSteward('stores', ADMIN);
 
   it('receives a delivery against a purchase order, and the stock rises', async () => {
-    const category = await admin.send<{ id: string }>('POST', '/api/v1/categories', { name: unique('Consumables') });
-    const item = await createItem(admin, {
+    const category = await steward.owner.send<{ id: string }>('POST', '/api/v1/categories', {
+      name: unique('Consumables'),
+    });
+    const item = await createItem(steward.owner, {
       name: 'Pipette tips 200 µl',
       categoryId: category.id,
       unit: 'box',
@@ -49,11 +26,15 @@ describe('inventory and purchase orders in a browser', () => {
       reorderLevel: 5,
       openingStock: 2,
     });
-    const other = await createItem(admin, { name: 'Nitrile gloves M', categoryId: category.id, openingStock: 20 });
-    const order = await createPlacedOrder(admin, { itemId: item.id, quantity: 10, unitCost: 420 });
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const other = await createItem(steward.owner, {
+      name: 'Nitrile gloves M',
+      categoryId: category.id,
+      openingStock: 20,
+    });
+    const order = await createPlacedOrder(steward.owner, { itemId: item.id, quantity: 10, unitCost: 420 });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${steward.server.url}/login`);
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -82,7 +63,7 @@ describe('inventory and purchase orders in a browser', () => {
     await page.getByTestId('order-status').getByText('Received').waitFor();
     await screenshot(page, 'inventory-3-order-received');
 
-    await page.goto(`${server.url}/inventory/${item.id}`);
+    await page.goto(`${steward.server.url}/inventory/${item.id}`);
     await page.getByTestId('on-hand').getByText('12 box').waitFor();
     await page.getByText('Delivery note 4471').waitFor();
     await screenshot(page, 'inventory-4-stock-rose');
@@ -90,14 +71,14 @@ describe('inventory and purchase orders in a browser', () => {
   });
 
   it('shows import problems by row and column before anything is written', async () => {
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${steward.server.url}/login`);
     await page.getByLabel('Email').fill(ADMIN.email);
     await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /Ines/ }).waitFor();
-    await page.goto(`${server.url}/inventory`);
+    await page.goto(`${steward.server.url}/inventory`);
     await page.getByRole('button', { name: 'Import' }).click();
     const csv = 'sku,name,price,vat_rate\nNEW-1,Petri dishes,4.50,23\n,No SKU,1,23\nNEW-3,Agar,abc,23\n';
     await page
@@ -112,26 +93,26 @@ describe('inventory and purchase orders in a browser', () => {
   });
 
   it('shows a stores User no Adjust button, and refuses the same call made to the API', async () => {
-    const clerk = await createUser(server.url, admin, {
+    const clerk = await createUser(steward.server.url, steward.owner, {
       name: 'Tom Clerk',
       roleKey: 'user',
       password: 'Counter-Clerk-7',
     });
-    const item = await createItem(admin, { name: 'Pipette tips 200 µl', unit: 'box', openingStock: 12 });
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const item = await createItem(steward.owner, { name: 'Pipette tips 200 µl', unit: 'box', openingStock: 12 });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await page.goto(`${server.url}/login`);
+    await page.goto(`${steward.server.url}/login`);
     await page.getByLabel('Email').fill(clerk.email);
     await page.getByLabel('Password', { exact: true }).fill(clerk.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /Tom/ }).waitFor();
-    await page.goto(`${server.url}/inventory/${item.id}`);
+    await page.goto(`${steward.server.url}/inventory/${item.id}`);
     await page.getByTestId('on-hand').getByText('12 box').waitFor();
     await expect(page.getByRole('button', { name: 'Adjust' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Stock in' }).count()).resolves.toBe(0);
     await expect(page.getByRole('button', { name: 'Edit' }).count()).resolves.toBe(0);
     await screenshot(page, 'inventory-6-user-view');
-    const api = await apiAs(server.url, clerk.email, clerk.password);
+    const api = await apiAs(steward.server.url, clerk.email, clerk.password);
     const refused = await api.raw('POST', `/api/v1/items/${item.id}/stock`, {
       kind: 'adjustment',
       quantity: 50,
@@ -141,7 +122,7 @@ describe('inventory and purchase orders in a browser', () => {
     expect(refused.body).toMatchObject({ permission: 'inventory.manage_stock' });
     await api.close();
     // Nothing changed.
-    expect((await admin.get<{ onHand: number }>(`/api/v1/items/${item.id}`)).onHand).toBe(12);
+    expect((await steward.owner.get<{ onHand: number }>(`/api/v1/items/${item.id}`)).onHand).toBe(12);
     await page.close();
   });
 });

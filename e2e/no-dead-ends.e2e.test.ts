@@ -4,22 +4,9 @@
  * menus, the Roles editor's unsaved edits, number fields that refuse instead of clamping, and
  * toasts that leave the account menu alone.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiClient,
-  apiAs,
-  createItem,
-  createPlacedOrder,
-  createUser,
-  launchBrowser,
-  recordWrites,
-  type Server,
-  setupThroughApi,
-  signIn,
-  startServer,
-  tabTo,
-} from './support.ts';
+import { createItem, createPlacedOrder, createUser, recordWrites, setUpSteward, signIn, tabTo } from './support.ts';
 
 const ADMIN = { name: 'Nia Admin', email: 'nia@example.com', password: 'No-Dead-Ends-2026' };
 const DESKTOP = { width: 1440, height: 900 };
@@ -34,37 +21,28 @@ const clipped = (page: Page, selector: string) =>
   );
 
 describe('no dead ends (issue 19) in a browser', () => {
-  let server: Server;
-  let browser: Browser;
-  let admin: ApiClient;
+  const steward = setUpSteward('stores', ADMIN);
   let item: { id: string; sku: string; name: string };
   let order: { id: string; reference: string };
   let context: BrowserContext;
 
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await setupThroughApi(server.url, 'stores', ADMIN);
-    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
-    item = await createItem(admin, { sku: LONG_SKU, name: 'Nitrile gloves M', openingStock: 3 });
-    await createItem(admin, { name: 'Ethanol 1 L', openingStock: 20 });
-    order = await createPlacedOrder(admin, { itemId: item.id, quantity: 6, unitCost: 420 });
+    item = await createItem(steward.owner, { sku: LONG_SKU, name: 'Nitrile gloves M', openingStock: 3 });
+    await createItem(steward.owner, { name: 'Ethanol 1 L', openingStock: 20 });
+    order = await createPlacedOrder(steward.owner, { itemId: item.id, quantity: 6, unitCost: 420 });
     // Someone still on their temporary password: the Users list shows two badges for them.
-    await createUser(server.url, admin, { name: 'Tomasz Temporary-Password', roleKey: 'user' });
+    await createUser(steward.server.url, steward.owner, { name: 'Tomasz Temporary-Password', roleKey: 'user' });
   });
   afterAll(async () => {
     await context?.close();
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
   });
 
   /** A new page, signed in as the admin, at the given size. */
   async function adminPage(viewport: { width: number; height: number } = DESKTOP): Promise<Page> {
-    context = await browser.newContext({ viewport });
+    context = await steward.browser.newContext({ viewport });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url, ADMIN);
+    await signIn(page, steward.server.url, ADMIN);
     return page;
   }
 
@@ -88,7 +66,7 @@ describe('no dead ends (issue 19) in a browser', () => {
       ];
       const seen: Record<string, string> = {};
       for (const [path, title] of expected) {
-        await page.goto(`${server.url}${path}`);
+        await page.goto(`${steward.server.url}${path}`);
         await page.getByRole('heading', { level: 1 }).first().waitFor();
         await expect
           .poll(() => page.title(), { timeout: 5000 })
@@ -101,12 +79,12 @@ describe('no dead ends (issue 19) in a browser', () => {
     });
 
     it('the sign-in page has its title and an SVG favicon the server serves', async () => {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/login`);
+      const page = await steward.browser.newPage();
+      await page.goto(`${steward.server.url}/login`);
       await expect.poll(() => page.title()).toBe('Sign in · Steward');
       const href = await page.locator('link[rel="icon"]').getAttribute('href');
       expect(href).toBeTruthy();
-      const res = await fetch(new URL(href as string, server.url));
+      const res = await fetch(new URL(href as string, steward.server.url));
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
       expect(await res.text()).toContain('<svg');
@@ -115,7 +93,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('a dialog’s close button is named “Close”', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       await page.getByRole('button', { name: 'New item' }).click();
       const dialog = page.getByRole('dialog', { name: 'New item' });
       await dialog.waitFor();
@@ -128,16 +106,16 @@ describe('no dead ends (issue 19) in a browser', () => {
   describe('on a phone', () => {
     it.each([PHONE, NARROW])('table badges and “Bulk edit all N” are not cut short at $width px', async (size) => {
       const page = await adminPage(size);
-      await page.goto(`${server.url}/settings/users`);
+      await page.goto(`${steward.server.url}/settings/users`);
       await page.getByText('Tomasz Temporary-Password').first().waitFor();
       await page.getByText('Temporary password', { exact: true }).first().waitFor();
       expect(await clipped(page, 'table .mantine-Badge-label')).toEqual([]);
       // Every table's badges, not only the Users page's: "this session" among your sessions.
-      await page.goto(`${server.url}/account`);
+      await page.goto(`${steward.server.url}/account`);
       await page.getByText('this session').waitFor();
       expect(await clipped(page, 'table .mantine-Badge-label')).toEqual([]);
 
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       const bulk = page.getByRole('button', { name: /^Bulk edit all/ });
       await bulk.waitFor();
       expect(await clipped(page, '.mantine-Button-label')).toEqual([]);
@@ -148,7 +126,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('counts are pluralised: “1 item”, never “1 items”', async () => {
       const page = await adminPage(PHONE);
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       await page.getByRole('searchbox', { name: 'Search items' }).or(page.getByLabel('Search items')).fill(LONG_SKU);
       await page.getByText('1 item', { exact: true }).waitFor();
       await page.getByRole('button', { name: 'Bulk edit all 1 item…' }).click();
@@ -161,12 +139,12 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('a SKU never breaks mid-word, in the list and on the item page', async () => {
       const page = await adminPage(NARROW);
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       const inList = page.locator(`[data-sku="${LONG_SKU}"] td`).getByText(LONG_SKU, { exact: true });
       await inList.waitFor();
       const lines = (l: typeof inList) => l.evaluate((el) => el.getClientRects().length);
       expect(await lines(inList)).toBe(1);
-      await page.goto(`${server.url}/inventory/${item.id}`);
+      await page.goto(`${steward.server.url}/inventory/${item.id}`);
       const onPage = page.getByTestId('item-sku');
       await onPage.waitFor();
       expect(await onPage.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
@@ -178,7 +156,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('the New item dialog stacks its fields in one column', async () => {
       const page = await adminPage(PHONE);
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       await page.getByRole('button', { name: 'New item' }).click();
       const dialog = page.getByRole('dialog', { name: 'New item' });
       await dialog.waitFor();
@@ -202,7 +180,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('settings tabs are links: each has an address, Tab reaches it, Enter opens it, ctrl-click opens a new tab', async () => {
       const page = await adminPage(PHONE);
-      await page.goto(`${server.url}/settings/users`);
+      await page.goto(`${steward.server.url}/settings/users`);
       const nav = page.getByRole('navigation', { name: 'Settings' });
       await nav.waitFor();
       for (const [label, path] of [
@@ -236,7 +214,7 @@ describe('no dead ends (issue 19) in a browser', () => {
         expect(ids).not.toBe('');
         return (await Promise.all(ids.split(/\s+/).map((id) => page.locator(`[id="${id}"]`).textContent()))).join(' ');
       };
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       await page.getByRole('button', { name: /^Bulk edit all/ }).click();
       const dialog = page.getByRole('dialog');
       await dialog.waitFor();
@@ -245,7 +223,7 @@ describe('no dead ends (issue 19) in a browser', () => {
       await expect(dialog.getByRole('button', { name: /^Apply to/ }).isDisabled()).resolves.toBe(false);
       await dialog.getByRole('button', { name: 'Cancel' }).click();
 
-      await page.goto(`${server.url}/settings/roles`);
+      await page.goto(`${steward.server.url}/settings/roles`);
       await page
         .getByRole('link', { name: /^User\b/ })
         .or(page.getByRole('button', { name: /^User\b/ }))
@@ -254,45 +232,45 @@ describe('no dead ends (issue 19) in a browser', () => {
       await page.getByRole('heading', { name: 'User', exact: true }).waitFor();
       expect(await reason(page.getByRole('button', { name: 'Save role' }))).toMatch(/no change/i);
 
-      await page.goto(`${server.url}/settings/security`);
+      await page.goto(`${steward.server.url}/settings/security`);
       expect(await reason(page.getByRole('button', { name: 'Save settings' }))).toMatch(/no change/i);
       await context.close();
     });
 
     it('an actions menu with nothing in it is not shown', async () => {
-      const role = await admin.send<{ key: string }>('POST', '/api/v1/roles', {
+      const role = await steward.owner.send<{ key: string }>('POST', '/api/v1/roles', {
         key: 'user-list-viewer',
         name: 'User list viewer',
       });
-      await admin.send('PUT', `/api/v1/roles/${role.key}`, {
+      await steward.owner.send('PUT', `/api/v1/roles/${role.key}`, {
         name: 'User list viewer',
         description: 'Sees the user list, changes nothing.',
         inherits: [],
         entries: { 'users.view': 'allow' },
       });
-      const viewer = await createUser(server.url, admin, {
+      const viewer = await createUser(steward.server.url, steward.owner, {
         name: 'Vera Viewer',
         roleKey: role.key,
         password: 'Viewer-Pass-2026',
       });
-      context = await browser.newContext({ viewport: DESKTOP });
+      context = await steward.browser.newContext({ viewport: DESKTOP });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
-      await signIn(page, server.url, viewer);
-      await page.goto(`${server.url}/settings/users`);
+      await signIn(page, steward.server.url, viewer);
+      await page.goto(`${steward.server.url}/settings/users`);
       await page.getByText('Vera Viewer').first().waitFor();
       await expect(page.getByRole('button', { name: /^Actions for/ }).count()).resolves.toBe(0);
       await context.close();
-      // The admin, who can act, still has the menu.
+      // The steward.owner, who can act, still has the menu.
       const adminView = await adminPage();
-      await adminView.goto(`${server.url}/settings/users`);
+      await adminView.goto(`${steward.server.url}/settings/users`);
       await adminView.getByRole('button', { name: 'Actions for Vera Viewer' }).waitFor();
       await context.close();
     });
 
     it('the Roles editor keeps Save in view and asks before leaving with unsaved edits', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/settings/roles`);
+      await page.goto(`${steward.server.url}/settings/roles`);
       await page
         .getByRole('link', { name: /^User\b/ })
         .or(page.getByRole('button', { name: /^User\b/ }))
@@ -337,7 +315,7 @@ describe('no dead ends (issue 19) in a browser', () => {
   describe('numbers are refused, never clamped', () => {
     /** What the server says about the same body, to show both sides share the rule. */
     async function serverSays(method: 'POST' | 'PUT', path: string, body: unknown, field: string) {
-      const res = await admin.raw(method, path, body);
+      const res = await steward.owner.raw(method, path, body);
       expect(res.status).toBe(400);
       const errors = (res.body as { errors?: { path: string; message: string }[] }).errors ?? [];
       return errors.find((e) => e.path === field)?.message;
@@ -345,7 +323,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('a cost of −5 shows the field error and sends nothing', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/inventory`);
+      await page.goto(`${steward.server.url}/inventory`);
       await page.getByRole('button', { name: 'New item' }).click();
       const dialog = page.getByRole('dialog', { name: 'New item' });
       const field = (name: string) => dialog.getByRole('textbox', { name: new RegExp(`^${name}\\b`) }).first();
@@ -370,7 +348,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('a stock-out of “−4” shows the field error and books nothing', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/inventory/${item.id}`);
+      await page.goto(`${steward.server.url}/inventory/${item.id}`);
       await page.getByRole('button', { name: 'Stock out' }).click();
       const dialog = page.getByRole('dialog');
       await dialog.getByLabel('Quantity').fill('-4');
@@ -390,7 +368,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('a purchase-order quantity of 0 shows the field error and saves nothing', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/orders/${order.id}`);
+      await page.goto(`${steward.server.url}/orders/${order.id}`);
       await page.getByRole('button', { name: 'Change' }).click();
       const dialog = page.getByRole('dialog');
       const quantity = dialog.getByLabel(/^Quantity of/);
@@ -399,7 +377,7 @@ describe('no dead ends (issue 19) in a browser', () => {
       await expect(quantity.inputValue()).resolves.toBe('0');
       const writes = recordWrites(page);
       await dialog.getByRole('button', { name: 'Save order' }).click();
-      const order0 = await admin.get<{ supplier: { id: string } }>(`/api/v1/purchase-orders/${order.id}`);
+      const order0 = await steward.owner.get<{ supplier: { id: string } }>(`/api/v1/purchase-orders/${order.id}`);
       const message = await serverSays(
         'POST',
         '/api/v1/purchase-orders',
@@ -413,14 +391,14 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('an idle timeout of −5 shows the field error and saves nothing', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/settings/security`);
+      await page.goto(`${steward.server.url}/settings/security`);
       const field = page.getByLabel('Idle timeout (minutes)');
       await field.fill('-5');
       await page.getByLabel('Session length (hours)').click();
       await expect(field.inputValue()).resolves.toBe('-5');
       const writes = recordWrites(page);
       await page.getByRole('button', { name: 'Save settings' }).click();
-      const current = await admin.get<Record<string, unknown>>('/api/v1/settings/security');
+      const current = await steward.owner.get<Record<string, unknown>>('/api/v1/settings/security');
       const message = await serverSays(
         'PUT',
         '/api/v1/settings/security',
@@ -434,7 +412,7 @@ describe('no dead ends (issue 19) in a browser', () => {
 
     it('the receive dialog starts every line at 0, offers “Receive all”, and refuses more than is due', async () => {
       const page = await adminPage();
-      await page.goto(`${server.url}/orders/${order.id}`);
+      await page.goto(`${steward.server.url}/orders/${order.id}`);
       await page.getByRole('button', { name: 'Receive delivery' }).click();
       const dialog = page.getByRole('dialog');
       const line = dialog.getByLabel(`Received ${item.name}`);
@@ -456,7 +434,7 @@ describe('no dead ends (issue 19) in a browser', () => {
   describe('toasts and the forced password change', () => {
     it.each([DESKTOP, PHONE])('a success toast leaves the account menu uncovered at $width px', async (size) => {
       const page = await adminPage(size);
-      await page.goto(`${server.url}/settings/inventory`);
+      await page.goto(`${steward.server.url}/settings/inventory`);
       await page.getByLabel('Allow stock to go below zero').click({ force: true });
       const toast = page.locator('.mantine-Notification-root').filter({ hasText: 'Inventory settings saved.' });
       await toast.waitFor();
@@ -472,22 +450,22 @@ describe('no dead ends (issue 19) in a browser', () => {
     });
 
     it('the forced password-change page has a Sign out', async () => {
-      const fresh = await createUser(server.url, admin, {
+      const fresh = await createUser(steward.server.url, steward.owner, {
         name: 'Freya First-Day',
         roleKey: 'user',
         temporaryPassword: 'Temp-Pass-4412',
       });
-      context = await browser.newContext({ viewport: PHONE });
+      context = await steward.browser.newContext({ viewport: PHONE });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
-      await page.goto(`${server.url}/login`);
+      await page.goto(`${steward.server.url}/login`);
       await page.getByLabel('Email').fill(fresh.email);
       await page.getByLabel('Password', { exact: true }).fill(fresh.password);
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.waitForURL(/\/login/);
-      await page.goto(`${server.url}/`);
+      await page.goto(`${steward.server.url}/`);
       await page.waitForURL(/\/login/);
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       await context.close();

@@ -1,16 +1,5 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiClient,
-  apiAs,
-  createItem,
-  createPlacedOrder,
-  launchBrowser,
-  type Server,
-  screenshot,
-  setupThroughApi,
-  startServer,
-} from './support.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createItem, createPlacedOrder, screenshot, setUpSteward, sideways, signIn, tabTo } from './support.ts';
 
 const ADMIN = { name: 'Walt Admin', email: 'walt@example.com', password: 'Walk-Stores-2026' };
 const PAGES = [
@@ -25,55 +14,21 @@ const SIZES = [
   { width: 390, height: 844 },
 ] as const;
 
-async function signIn(page: Page, url: string) {
-  await page.goto(`${url}/login`);
-  await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('navigation', { name: 'Modules' }).waitFor({ state: 'attached' });
-}
-
-/** Presses Tab until the focused element matches, or fails after `max` presses. */
-async function tabTo(page: Page, matches: (el: Element) => boolean, max = 60): Promise<void> {
-  const source = matches.toString();
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
-    // biome-ignore lint/security/noGlobalEval: the predicate is this file's own code, sent to the page
-    const hit = await page.evaluate((src) => eval(src)(document.activeElement), source);
-    if (hit) return;
-  }
-  throw new Error(`Tab never reached ${source}`);
-}
-
-const sideways = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-
 describe('walk through the main pages as an admin (stores)', () => {
-  let server: Server;
-  let browser: Browser;
-  let admin: ApiClient;
+  const steward = setUpSteward('stores', ADMIN);
   let itemName: string;
   beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await setupThroughApi(server.url, 'stores', ADMIN);
-    admin = await apiAs(server.url, ADMIN.email, ADMIN.password);
-    const item = await createItem(admin, { name: 'Walk-through pipette tips', openingStock: 3 });
+    const item = await createItem(steward.owner, { name: 'Walk-through pipette tips', openingStock: 3 });
     itemName = item.name;
-    await createPlacedOrder(admin, { itemId: item.id, quantity: 4, unitCost: 100 });
-  });
-  afterAll(async () => {
-    await admin?.close();
-    await browser?.close();
-    await server?.stop();
+    await createPlacedOrder(steward.owner, { itemId: item.id, quantity: 4, unitCost: 100 });
   });
 
   it.each(SIZES)('shows each main page at $width px without sideways scroll at phone width', async (size) => {
-    const page = await browser.newPage({ viewport: size });
+    const page = await steward.browser.newPage({ viewport: size });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url);
+    await signIn(page, steward.server.url, ADMIN);
     for (const p of PAGES) {
-      await page.goto(`${server.url}${p.path}`);
+      await page.goto(`${steward.server.url}${p.path}`);
       await page.getByRole('heading', { level: 1 }).first().waitFor();
       await page.waitForLoadState('networkidle');
       await screenshot(page, `walk-${p.name}-${size.width}`);
@@ -84,9 +39,9 @@ describe('walk through the main pages as an admin (stores)', () => {
   });
 
   it('reaches the sidebar, an item, a purchase order and a settings tab by keyboard alone', async () => {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    const page = await steward.browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.setDefaultTimeout(10_000);
-    await signIn(page, server.url);
+    await signIn(page, steward.server.url, ADMIN);
 
     // Every sidebar entry that leads somewhere is a real link Tab stops on.
     const nav = page.getByRole('navigation', { name: 'Modules' });
@@ -101,7 +56,7 @@ describe('walk through the main pages as an admin (stores)', () => {
     ]) {
       await expect(nav.getByRole('link', { name: label, exact: true }).count()).resolves.toBe(1);
     }
-    await page.goto(`${server.url}/`);
+    await page.goto(`${steward.server.url}/`);
     await tabTo(page, (el) => el.tagName === 'A' && el.textContent?.trim() === 'Inventory');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/inventory$/);
@@ -113,7 +68,7 @@ describe('walk through the main pages as an admin (stores)', () => {
     await page.waitForURL(/\/inventory\/[^/]+$/);
 
     // Open a purchase order from its list.
-    await page.goto(`${server.url}/orders`);
+    await page.goto(`${steward.server.url}/orders`);
     await page.getByRole('table').waitFor();
     await tabTo(
       page,
@@ -123,7 +78,7 @@ describe('walk through the main pages as an admin (stores)', () => {
     await page.waitForURL(/\/orders\/[^/]+$/);
 
     // Open a settings tab: each tab is a link of its own.
-    await page.goto(`${server.url}/settings`);
+    await page.goto(`${steward.server.url}/settings`);
     await page.getByRole('heading', { level: 1 }).first().waitFor();
     await tabTo(page, (el) => el.tagName === 'A' && el.getAttribute('href') === '/settings/roles');
     await page.keyboard.press('Enter');

@@ -6,12 +6,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type ApiClient,
   apiAs,
   createUser,
   launchBrowser,
   type Server,
   screenshot,
+  setUpSteward,
   setupThroughApi,
   startServer,
 } from './support.ts';
@@ -28,34 +28,21 @@ async function signIn(page: Page, url: string, email: string, password: string) 
 }
 
 describe('acting on yourself asks you to type your email', () => {
-  let server: Server;
-  let browser: Browser;
-  let owner: ApiClient;
-  beforeAll(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    await setupThroughApi(server.url, 'stores', OWNER);
-    owner = await apiAs(server.url, OWNER.email, OWNER.password);
-  });
-  afterAll(async () => {
-    await owner?.close();
-    await browser?.close();
-    await server?.stop();
-  });
+  const steward = setUpSteward('stores', OWNER);
 
   /** A second admin, signed in in a new page; the owner stays an admin, so the server allows the change. */
   async function adminPage(name: string) {
-    const me = await createUser(server.url, owner, { name, roleKey: 'admin', password: PASSWORD });
-    const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    const me = await createUser(steward.server.url, steward.owner, { name, roleKey: 'admin', password: PASSWORD });
+    const page = await steward.browser.newPage({ viewport: { width: 1360, height: 900 } });
     // The permissions page loads a user's whole catalog: allow for a machine shared by many tests.
     page.setDefaultTimeout(20_000);
-    await signIn(page, server.url, me.email, PASSWORD);
+    await signIn(page, steward.server.url, me.email, PASSWORD);
     return { me, page };
   }
 
   it('changing your own role', async () => {
     const { me, page } = await adminPage('Ada Self');
-    await page.goto(`${server.url}/settings/users`);
+    await page.goto(`${steward.server.url}/settings/users`);
     await page.getByRole('button', { name: 'Actions for Ada Self' }).click();
     await page.getByRole('menuitem', { name: 'Edit…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit Ada Self' });
@@ -77,14 +64,14 @@ describe('acting on yourself asks you to type your email', () => {
     expect(await save.isEnabled()).toBe(true);
     await save.click();
     await dialog.waitFor({ state: 'detached' });
-    const after = await owner.get<{ role: { key: string } }>(`/api/v1/users/${me.id}`);
+    const after = await steward.owner.get<{ role: { key: string } }>(`/api/v1/users/${me.id}`);
     expect(after.role.key).toBe('superuser');
     await page.close();
   });
 
   it('editing your own name without touching your role asks nothing', async () => {
     const { page } = await adminPage('Nina Self');
-    await page.goto(`${server.url}/settings/users`);
+    await page.goto(`${steward.server.url}/settings/users`);
     await page.getByRole('button', { name: 'Actions for Nina Self' }).click();
     await page.getByRole('menuitem', { name: 'Edit…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Edit Nina Self' });
@@ -97,7 +84,7 @@ describe('acting on yourself asks you to type your email', () => {
 
   it('denying yourself a permission', async () => {
     const { me, page } = await adminPage('Dora Self');
-    await page.goto(`${server.url}/settings/permissions?user=${me.id}`);
+    await page.goto(`${steward.server.url}/settings/permissions?user=${me.id}`);
     const row = page.locator('[data-permission="reports.export"]');
     await row.waitFor();
     await row.getByText('Deny', { exact: true }).click();
@@ -113,7 +100,7 @@ describe('acting on yourself asks you to type your email', () => {
     expect(await submit.isEnabled()).toBe(true);
     await submit.click();
     await dialog.waitFor({ state: 'detached' });
-    const perms = await owner.get<{ items: { permission: string; state: string }[] }>(
+    const perms = await steward.owner.get<{ items: { permission: string; state: string }[] }>(
       `/api/v1/users/${me.id}/permissions`,
     );
     expect(perms.items.find((p) => p.permission === 'reports.export')?.state).toBe('deny');
@@ -122,7 +109,7 @@ describe('acting on yourself asks you to type your email', () => {
 
   it('signing yourself out everywhere', async () => {
     const { me, page } = await adminPage('Sam Self');
-    await page.goto(`${server.url}/settings/users`);
+    await page.goto(`${steward.server.url}/settings/users`);
     await page.getByRole('button', { name: 'Actions for Sam Self' }).click();
     await page.getByRole('menuitem', { name: 'Sign out everywhere…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Sign yourself out everywhere?' });
@@ -135,9 +122,13 @@ describe('acting on yourself asks you to type your email', () => {
   });
 
   it('signing someone else out everywhere asks no typing', async () => {
-    const other = await createUser(server.url, owner, { name: 'Otto Other', roleKey: 'user', password: PASSWORD });
+    const other = await createUser(steward.server.url, steward.owner, {
+      name: 'Otto Other',
+      roleKey: 'user',
+      password: PASSWORD,
+    });
     const { page } = await adminPage('Ivo Admin');
-    await page.goto(`${server.url}/settings/users`);
+    await page.goto(`${steward.server.url}/settings/users`);
     await page.getByRole('button', { name: 'Actions for Otto Other' }).click();
     await page.getByRole('menuitem', { name: 'Sign out everywhere…' }).click();
     const dialog = page.getByRole('dialog', { name: 'Sign Otto Other out everywhere?' });
@@ -171,7 +162,11 @@ describe('the dashboard warns admins when the disk runs low', () => {
     try {
       await setupThroughApi(server.url, 'stores', OWNER);
       const owner = await apiAs(server.url, OWNER.email, OWNER.password);
-      const user = await createUser(server.url, owner, { name: 'Uma User', roleKey: 'user', password: PASSWORD });
+      const user = await createUser(server.url, owner, {
+        name: 'Uma User',
+        roleKey: 'user',
+        password: PASSWORD,
+      });
       await owner.close();
 
       const admin = await dashboardOf(server, OWNER.email, OWNER.password);

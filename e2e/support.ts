@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type APIResponse, type Browser, chromium, type Page, request } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { type StewardServer, startSteward } from '../test/cli.ts';
 import { itemBody, unique } from '../test/factories.ts';
 
@@ -155,6 +156,33 @@ export async function setupThroughApi(
     }),
   });
   if (res.status !== 201) throw new Error(`setup failed: ${res.status} ${await res.text()}`);
+}
+
+/** A set-up Steward for one describe block: its server, a browser, and the owner's API client. */
+export type Stage = { server: Server; browser: Browser; owner: ApiClient };
+
+/**
+ * In a describe block: before its tests, starts Steward on an empty data directory, sets it up
+ * from `template` with `owner` as the first admin, launches Chromium and signs an API client in
+ * as the owner; after them, stops all three. The fields are there once the tests run.
+ */
+export function setUpSteward(
+  template: 'studio' | 'stores',
+  owner: { name: string; email: string; password: string },
+): Stage {
+  const stage = {} as Stage;
+  beforeAll(async () => {
+    stage.server = await startServer();
+    stage.browser = await launchBrowser();
+    await setupThroughApi(stage.server.url, template, owner);
+    stage.owner = await apiAs(stage.server.url, owner.email, owner.password);
+  });
+  afterAll(async () => {
+    await stage.owner?.close();
+    await stage.browser?.close();
+    await stage.server?.stop();
+  });
+  return stage;
 }
 
 /** What axe reports for one rule on one page (serious and critical only: what must be zero). */

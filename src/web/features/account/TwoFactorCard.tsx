@@ -6,7 +6,7 @@ import type { TwoFactorEnrolment } from '../../../shared/contracts/two-factor.ts
 import { ApiError } from '../../app/api.ts';
 import { formatDateTime, plural } from '../../app/format.ts';
 import { ErrorState } from '../../components/states.tsx';
-import { CodeField, codeProblem, EnrolmentStep, RecoveryCodesView } from './TwoFactorParts.tsx';
+import { CodeField, EnrolmentStep, RecoveryCodesView, useCodeInput } from './TwoFactorParts.tsx';
 import {
   useConfirmTwoFactor,
   useDisableTwoFactor,
@@ -126,28 +126,18 @@ export function TwoFactorCard({ timezone }: { timezone: string }) {
 
 function ConfirmEnrolment(props: { enrolment: TwoFactorEnrolment; onConfirmed: (codes: string[]) => void }) {
   const confirm = useConfirmTwoFactor();
-  const [code, setCode] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const code = useCodeInput();
   return (
     <form
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        const p = codeProblem(code);
-        setProblem(p);
-        if (!p) confirm.mutate(code, { onSuccess: (r) => props.onConfirmed(r.recoveryCodes) });
+        if (code.check()) confirm.mutate(code.value, { onSuccess: (r) => props.onConfirmed(r.recoveryCodes) });
       }}
     >
       <Stack>
         <EnrolmentStep enrolment={props.enrolment} />
-        <CodeField
-          value={code}
-          onChange={(v) => {
-            setCode(v);
-            setProblem(null);
-          }}
-          error={problem ?? messageOf(confirm.error)}
-        />
+        <CodeField value={code.value} onChange={code.onChange} error={code.problem ?? messageOf(confirm.error)} />
         <Button type="submit" loading={confirm.isPending}>
           Turn on
         </Button>
@@ -164,17 +154,15 @@ function ProveModal(props: {
 }) {
   const renew = useRenewRecoveryCodes();
   const disable = useDisableTwoFactor();
-  const [code, setCode] = useState('');
-  const [problem, setProblem] = useState<string | null>(null);
+  const code = useCodeInput();
   const close = () => {
-    setCode('');
-    setProblem(null);
+    code.clear();
     renew.reset();
     disable.reset();
     props.onClose();
   };
   const busy = renew.isPending || disable.isPending;
-  const recovery = /[a-z]/i.test(code);
+  const recovery = /[a-z]/i.test(code.value);
   return (
     <Modal
       opened={props.mode !== null}
@@ -186,20 +174,18 @@ function ProveModal(props: {
         noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          const p = codeProblem(code, recovery);
-          setProblem(p);
-          if (p) return;
+          if (!code.check(recovery)) return;
           if (props.mode === 'disable') {
-            disable.mutate(code, {
+            disable.mutate(code.value, {
               onSuccess: () => {
                 notifications.show({ color: 'teal', message: 'Two-step sign-in is off.' });
                 close();
               },
             });
           } else {
-            renew.mutate(code, {
+            renew.mutate(code.value, {
               onSuccess: (r) => {
-                setCode('');
+                code.clear();
                 props.onRenewed(r.recoveryCodes);
               },
             });
@@ -213,12 +199,9 @@ function ProveModal(props: {
               : 'Your current recovery codes will stop working. Enter a code from your app to confirm.'}
           </Text>
           <CodeField
-            value={code}
-            onChange={(v) => {
-              setCode(v);
-              setProblem(null);
-            }}
-            error={problem ?? messageOf(renew.error ?? disable.error)}
+            value={code.value}
+            onChange={code.onChange}
+            error={code.problem ?? messageOf(renew.error ?? disable.error)}
             autoFocus
           />
           <Group justify="flex-end">

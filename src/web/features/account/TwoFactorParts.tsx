@@ -54,12 +54,39 @@ export function CodeField(props: {
 }
 
 /** Why a code cannot be sent yet, or null. */
-export function codeProblem(code: string, recovery = false): string | null {
+function codeProblem(code: string, recovery = false): string | null {
   const c = code.replace(/[\s-]/g, '');
   if (!c) return recovery ? 'Enter one of your recovery codes.' : 'Enter the 6-digit code from your app.';
   if (!recovery && !/^\d{6}$/.test(c)) return 'The code from your app is 6 digits.';
   if (recovery && c.length !== 10) return 'A recovery code has 10 letters and digits.';
   return null;
+}
+
+/**
+ * What is typed in a CodeField, and the problem found when it was to be sent (cleared by the
+ * next keystroke): the set-up, proof and sign-in forms share it.
+ */
+export function useCodeInput() {
+  const [value, setValue] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  return {
+    value,
+    problem,
+    onChange: (v: string) => {
+      setValue(v);
+      setProblem(null);
+    },
+    /** True when the code may be sent; otherwise the field says why. */
+    check: (recovery = false) => {
+      const p = codeProblem(value, recovery);
+      setProblem(p);
+      return p === null;
+    },
+    clear: () => {
+      setValue('');
+      setProblem(null);
+    },
+  };
 }
 
 /** The ten recovery codes, shown once: copy, download, and confirm they are saved before going on. */

@@ -9,7 +9,7 @@ import { useFinishSignIn, useLogin, useSecondFactor } from '../../app/session.qu
 import { takeSessionEnded, useMe, useSetupStatus } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { FullPageLoader } from '../../components/states.tsx';
-import { CodeField, codeProblem, EnrolmentStep, RecoveryCodesView } from '../account/TwoFactorParts.tsx';
+import { CodeField, EnrolmentStep, RecoveryCodesView, useCodeInput } from '../account/TwoFactorParts.tsx';
 
 export function LoginPage() {
   const [params] = useSearchParams();
@@ -145,19 +145,16 @@ function SecondStep(props: {
   onRestart: () => void;
 }) {
   const { pending } = props;
-  const [code, setCode] = useState('');
+  const code = useCodeInput();
   const [recovery, setRecovery] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const step = useSecondFactor();
   const error = step.error instanceof ApiError ? step.error : step.error ? new ApiError(0, null) : null;
   // A pending sign-in that expired or ran out of tries cannot be retried: start again.
   const dead = error?.status === 401 && /expired|already completed|was reset|Sign in again/.test(error.message);
   const submit = (e: React.FormEvent) => {
     e.preventDefault();
-    const p = codeProblem(code, recovery);
-    setProblem(p);
-    if (p) return;
-    step.mutate({ challenge: pending.challenge, code }, { onSuccess: props.onSignedIn });
+    if (!code.check(recovery)) return;
+    step.mutate({ challenge: pending.challenge, code: code.value }, { onSuccess: props.onSignedIn });
   };
   return (
     <Shell title={pending.enrol ? 'Set up two-step sign-in' : 'Two-step sign-in'}>
@@ -189,12 +186,9 @@ function SecondStep(props: {
               <CodeField
                 // A new field for each kind of code, so switching puts the cursor in it.
                 key={recovery ? 'recovery' : 'app'}
-                value={code}
-                onChange={(v) => {
-                  setCode(v);
-                  setProblem(null);
-                }}
-                error={problem}
+                value={code.value}
+                onChange={code.onChange}
+                error={code.problem}
                 recovery={recovery}
                 autoFocus
               />
@@ -208,8 +202,7 @@ function SecondStep(props: {
                   size="sm"
                   onClick={() => {
                     setRecovery((r) => !r);
-                    setCode('');
-                    setProblem(null);
+                    code.clear();
                     step.reset();
                   }}
                 >
