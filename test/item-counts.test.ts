@@ -93,6 +93,36 @@ describe.each(ENGINES)('item counts on %s', (engine) => {
     expect(await moves(() => admin.inject({ method: 'POST', url: `/api/v1/items/${item.id}/archive` }))).toBe(true);
   });
 
+  it('moves each version once for a transaction that changes many items (PostgreSQL; row by row on SQLite)', async () => {
+    const { db } = t.app.services.database;
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push((await createItem(admin, { name: `Once ${i}` })).id);
+    const versions = async () =>
+      Object.fromEntries(
+        (await db.selectFrom('data_versions').select(['name', 'version']).execute()).map((r) => [
+          r.name,
+          Number(r.version),
+        ]),
+      );
+    const before = await versions();
+    const res = await admin.inject({
+      method: 'POST',
+      url: '/api/v1/items/bulk-edit',
+      payload: { itemIds: ids, set: { reorderLevel: 7 } },
+    });
+    expect(res.json()).toMatchObject({ changed: 4 });
+    const after = await versions();
+    const steps = engine === 'postgres' ? 1 : 4;
+    expect(after.item_counts).toBe((before.item_counts as number) + steps);
+    expect(after.items).toBe((before.items as number) + steps);
+    // The next transaction moves them again.
+    await admin.inject({ method: 'PATCH', url: `/api/v1/items/${ids[0]}`, payload: { reorderLevel: 8 } });
+    const next = await versions();
+    expect(next.item_counts).toBe((after.item_counts as number) + 1);
+    expect(next.items).toBe((after.items as number) + 1);
+    expect(await total('?lowStock=true')).toBeGreaterThanOrEqual(4);
+  });
+
   it('lists the right totals at once after writes on another instance', async () => {
     const category = await createCategory(admin, { name: 'Lanterns' });
     const supplier = await createSupplier(admin, { name: 'Lantern Works' });

@@ -15,7 +15,7 @@ const NAME = 'item_counts';
 const MAX_ENTRIES = 500;
 
 type Entry = { version: number; n: number };
-/** Per database (tests build many apps in one process); a transaction handle gets a cache of its own. */
+/** Per database (tests build many apps in one process). */
 const caches = new WeakMap<object, Map<string, Entry>>();
 
 /** A data version (one primary-key read): `item_counts`, or `items` (whatever an item page shows). */
@@ -52,6 +52,10 @@ export async function cachedItemCount(
   count: Expression<unknown>,
   version?: number,
 ): Promise<number> {
+  // A version moves once per writing transaction (PostgreSQL, migration 0502): inside one, a count
+  // cached before the transaction's own next change would outlive it. Counted afresh there.
+  if (db.isTransaction)
+    return Number((await sql<{ n: number | string }>`select (${count}) as n`.execute(db)).rows[0]?.n ?? 0);
   let cache = caches.get(db);
   if (!cache) {
     cache = new Map();
