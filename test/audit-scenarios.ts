@@ -410,6 +410,14 @@ export const SCENARIOS: Record<string, Scenario> = {
       payload: { kind: 'in', quantity: 2 },
     }),
   },
+  'PUT /api/v1/settings/business': {
+    action: 'settings.business',
+    call: async () => ({
+      method: 'PUT',
+      url: '/api/v1/settings/business',
+      payload: { name: 'Renamed for the audit', timezone: 'UTC' },
+    }),
+  },
   'PUT /api/v1/settings/inventory': {
     action: 'settings.inventory',
     call: async () => ({ method: 'PUT', url: '/api/v1/settings/inventory', payload: { allowNegativeStock: false } }),

@@ -233,10 +233,13 @@ describe('navigation from the modules', () => {
     expect(navItemsFor(viewer(['security.api_keys'], [...stores])).map((i) => i.path)).toEqual(['/settings/security']);
     // Settings opens only when a tab does; the inventory tab only while inventory is switched on.
     expect(navItemsFor(viewer(['settings.view'], ['settings'])).map((i) => i.path)).toEqual(['/settings']);
-    expect(settingsTabsFor(viewer(['settings.view'], ['settings'])).map((t) => t.path)).toEqual(['security']);
+    expect(settingsTabsFor(viewer(['settings.view'], ['settings'])).map((t) => t.path)).toEqual([
+      'security',
+      'business',
+    ]);
     expect(
       settingsTabsFor(viewer(['settings.view', 'users.view'], ['settings', 'inventory'])).map((t) => t.path),
-    ).toEqual(['users', 'roles', 'inventory', 'security']);
+    ).toEqual(['users', 'roles', 'inventory', 'security', 'business']);
     expect(navItemsFor(viewer(['settings.permissions'], ['settings'])).map((i) => i.path)).toEqual(['/settings']);
   });
 });

@@ -95,6 +95,7 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'roles.update': (p) => `${p.who} edited ${p.the('role')}`,
   'roles.delete': (p) => `${p.who} deleted ${p.the('role')}`,
   'settings.security': (p) => `${p.who} changed the security settings`,
+  'settings.business': (p) => `${p.who} changed the business details`,
   'settings.inventory': (p) => `${p.who} changed the inventory settings`,
   'security.master_code.rotate': (p) => `${p.who} set a new master code`,
   'security.master_code.disabled': (p) =>

@@ -44,6 +44,7 @@ export const WEB_MODULES = {
   setup: {},
   auth: {},
   twoFactor: {},
+  business: { settings: [{ path: 'business', label: 'Business', anyOf: ['settings.view'] }] },
   users: { settings: [{ path: 'users', label: 'Users', anyOf: ['users.view'] }] },
   permissions: {
     settings: [
@@ -77,7 +78,7 @@ export const WEB_MODULES = {
 export type ModuleKey = keyof typeof WEB_MODULES;
 
 /** Settings tabs appear in this order, whichever module declares them. */
-const TAB_ORDER = ['users', 'permissions', 'roles', 'inventory', 'security'];
+const TAB_ORDER = ['users', 'permissions', 'roles', 'inventory', 'security', 'business'];
 
 /** What the navigation needs to know of the signed-in user (a subset of `Me`). */
 export type Viewer = {

@@ -3,6 +3,7 @@
  * registered. Adding a module is its folder (with its `<area>.module.ts`) plus one line here.
  */
 import { auditModule } from './audit/audit.module.ts';
+import { businessModule } from './business/business.module.ts';
 import { authModule } from './auth/auth.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { inventoryModule } from './inventory/inventory.module.ts';
@@ -21,6 +22,7 @@ export const MODULES = [
   usersModule,
   permissionsModule,
   securityModule,
+  businessModule,
   auditModule,
   inventoryModule,
   purchaseOrdersModule,

@@ -18,6 +18,7 @@ import { ItemPage } from '../features/inventory/ItemPage.tsx';
 import { ItemsPage } from '../features/inventory/ItemsPage.tsx';
 import { OrderPage } from '../features/orders/OrderPage.tsx';
 import { OrdersPage } from '../features/orders/OrdersPage.tsx';
+import { BusinessPage } from '../features/settings/BusinessPage.tsx';
 import { InventorySettingsPage } from '../features/settings/InventorySettingsPage.tsx';
 import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
 import { RolesPage } from '../features/settings/RolesPage.tsx';
@@ -93,6 +94,7 @@ const SCREENS: Screens = {
   setup: {},
   auth: {},
   twoFactor: {},
+  business: { settings: { business: <BusinessPage /> } },
   users: { settings: { users: <UsersPage /> } },
   permissions: { settings: { permissions: <PermissionsPage />, roles: <RolesPage /> } },
   audit: { routes: [{ path: 'audit', element: <AuditPage /> }] },

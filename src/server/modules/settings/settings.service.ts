@@ -12,7 +12,17 @@ export { getSetting, getSettings, insertSettingOnce, putSetting } from './settin
 export { DEFAULT_SECURITY, type SecuritySettings };
 
 /** Setting keys and their shapes. */
-export type Business = { name: string; template: TemplateKey; timezone: string; currency: string };
+export type Business = {
+  name: string;
+  template: TemplateKey;
+  timezone: string;
+  currency: string;
+  /** Contact details printed on documents (absent until first saved in Settings → Business). */
+  address?: string;
+  phone?: string;
+  email?: string;
+  taxId?: string;
+};
 
 export const SETTING = {
   business: 'business',

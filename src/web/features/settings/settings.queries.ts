@@ -1,6 +1,7 @@
 /** Settings' and security's data: queries and mutations, typed by the shared contracts. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { z } from 'zod';
+import { BusinessDetails, type BusinessDetailsBody } from '../../../shared/contracts/business.ts';
 import { InventorySettings } from '../../../shared/contracts/inventory.ts';
 import {
   ApiKey,
@@ -87,5 +88,26 @@ export function useSaveInventorySettings() {
   return useMutation({
     mutationFn: (next: InventorySettings) => sendParsed(InventorySettings, 'put', '/api/v1/settings/inventory', next),
     onSuccess: (v) => queryClient.setQueryData(keys.settings.inventory, v),
+  });
+}
+
+export function useBusinessDetails() {
+  return useQuery({
+    ...queryDefaults,
+    queryKey: keys.settings.business,
+    queryFn: () => getParsed(BusinessDetails, '/api/v1/settings/business'),
+  });
+}
+
+/** Saves the business details; every screen showing a time or the business name reads them from /me. */
+export function useSaveBusinessDetails() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: (next: BusinessDetailsBody) => sendParsed(BusinessDetails, 'put', '/api/v1/settings/business', next),
+    onSuccess: (v) => {
+      queryClient.setQueryData(keys.settings.business, v);
+      return queryClient.invalidateQueries({ queryKey: keys.me });
+    },
   });
 }
