@@ -534,7 +534,7 @@ function checkPdf(pdf: Buffer): { pages: number; text: string } {
   const pages = Number(/\/Type \/Pages .*?\/Count (\d+)/.exec(s)?.[1]);
   expect(pages).toBe((s.match(/\/Type \/Page\b(?!s)/g) ?? []).length);
   let text = '';
-  for (const m of s.matchAll(/<<([^]*?)>>\nstream\n/g)) {
+  for (const m of s.matchAll(/<<([\s\S]*?)>>\nstream\n/g)) {
     const length = Number(/\/Length (\d+)/.exec(m[1] ?? '')?.[1]);
     const start = (m.index ?? 0) + m[0].length;
     const raw = pdf.subarray(start, start + length);
