@@ -294,7 +294,13 @@ function ReceiveDialog({
       const quantity = found['lines.0.quantity'];
       const reason = found['lines.0.overDeliveryReason'];
       if (quantity) problems[`q${line.lineId}`] = quantity;
-      if (reason) problems[`r${line.lineId}`] = reason;
+      if (reason) {
+        const l = due.find((d) => d.id === line.lineId);
+        problems[`r${line.lineId}`] = l
+          ? `Only ${left(l)} ${left(l) === 1 ? 'is' : 'are'} due on this line; say why ${over(l)} more arrived.`
+          : reason;
+        if (line.overDeliveryReason) problems[`r${line.lineId}`] = reason; // too long: say so
+      }
       if (!quantity && !reason) problems[`q${line.lineId}`] = Object.values(found)[0] ?? 'Enter a whole number.';
     }
     setInvalid(problems);

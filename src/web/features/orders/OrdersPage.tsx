@@ -36,7 +36,7 @@ import { formatDate, formatMoney, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
-import { DataTable } from '../../components/DataTable.tsx';
+import { DataTable, TableBox } from '../../components/DataTable.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { useItemSearch, useSuppliers } from '../inventory/inventory.queries.ts';
 import { useOrders, useSaveOrder, useSupplySuggestions } from './orders.queries.ts';
@@ -230,7 +230,7 @@ function SuggestedOrders({ onDraft }: { onDraft: (d: Draft) => void }) {
                     Link these items to a supplier on their item page to draft an order for them.
                   </Text>
                 )}
-                <Table.ScrollContainer minWidth={360}>
+                <TableBox label={`Items to order from ${g.supplier?.name ?? 'no supplier'}`}>
                   <Table fz="sm">
                     <Table.Thead>
                       <Table.Tr>
@@ -256,7 +256,7 @@ function SuggestedOrders({ onDraft }: { onDraft: (d: Draft) => void }) {
                       ))}
                     </Table.Tbody>
                   </Table>
-                </Table.ScrollContainer>
+                </TableBox>
                 {g.more > 0 && (
                   <Text size="xs" c="dimmed">
                     and {plural(g.more, 'more item')} not listed
