@@ -240,7 +240,13 @@ function layout(doc: OrderDocument): Page[] {
   tableHeader();
 
   for (const l of doc.lines) {
-    if (y < BOTTOM) {
+    // A long item name takes a second line (and is cut after it); the row grows to hold it.
+    const nameColumn = COLUMNS[2];
+    const names = wrap(l.name, nameColumn.width - 3, BODY);
+    const nameLines =
+      names.length > 2 ? [names[0] ?? '', cut(names.slice(1).join(' '), nameColumn.width - 3, BODY)] : names;
+    const extra = (Math.max(1, nameLines.length) - 1) * (BODY + 2);
+    if (y - extra < BOTTOM) {
       page = newPage();
       y = PAGE.height - MARGIN - 14;
       page.text(MARGIN, y, `${doc.reference} (continued)`, 10, 'F2');
@@ -251,17 +257,18 @@ function layout(doc: OrderDocument): Page[] {
     const values: Record<(typeof COLUMNS)[number]['key'], string> = {
       sku: l.sku,
       supplierSku: l.supplierSku,
-      name: l.name,
+      name: '', // written above, on up to two lines
       quantity: `${l.quantity.toLocaleString('en')}${l.unit ? ` ${l.unit}` : ''}`,
       unitCost: doc.money(l.unitCost),
       lineTotal: doc.money(l.quantity * l.unitCost),
     };
     for (const c of COLUMNS) {
-      if (c.align === 'left') page.text(c.x, y, cut(values[c.key], c.width - 3, BODY), BODY);
+      if (c.key === 'name') nameLines.forEach((n, i) => page.text(c.x, y - i * (BODY + 2), n, BODY));
+      else if (c.align === 'left') page.text(c.x, y, cut(values[c.key], c.width - 3, BODY), BODY);
       else page.right(c.x + c.width, y, values[c.key], c.width - 2, BODY);
     }
-    page.line(MARGIN - 4, y - 4, RIGHT + 4, y - 4, 0.25);
-    y -= ROW;
+    page.line(MARGIN - 4, y - extra - 4, RIGHT + 4, y - extra - 4, 0.25);
+    y -= ROW + extra;
   }
 
   // The total (and the notes) after the last line, on a new page when there is no room left.
