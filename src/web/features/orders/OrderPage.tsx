@@ -122,7 +122,7 @@ export function OrderPage() {
           )}
         </Group>
       </Group>
-      <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} spacing="xs" component="dl" m={0}>
+      <SimpleGrid cols={{ base: 2, md: 4 }} spacing="xs" component="dl" m={0}>
         <Fact label="Expected delivery">
           {o.expectedAt ? (
             <Group gap={6} component="span">
