@@ -233,6 +233,8 @@ export type PurchaseOrdersTable = {
   status: PurchaseOrderStatus;
   notes: string;
   expected_at: string | null;
+  /** The supplier's own reference for the order (≤ 100 characters), or null. */
+  supplier_reference: string | null;
   ordered_at: string | null;
   closed_at: string | null;
   invoice_name: string | null;

@@ -360,8 +360,9 @@ export const PurchaseOrderLine = z.object({
   name: z.string(),
   unit: z.string(),
   quantity: z.number().int(),
-  received: z.number().int(),
+  received: z.number().int().describe('may exceed the quantity ordered when an over-delivery was recorded'),
   unitCost: z.number().int(),
+  supplierSku: z.string().describe('the SKU the order’s supplier uses for the item, or empty'),
 });
 
 export const PurchaseOrder = z
@@ -372,7 +373,13 @@ export const PurchaseOrder = z
     supplier: z.object({ id: z.string(), name: z.string() }),
     status: PurchaseOrderStatus,
     notes: z.string(),
-    expectedAt: z.string().nullable(),
+    expectedAt: z.string().nullable().describe('expected delivery, a calendar date (YYYY-MM-DD)'),
+    supplierReference: z.string().nullable().describe('the supplier’s own reference for the order'),
+    overdue: z
+      .boolean()
+      .describe(
+        'placed, not yet received in full, and its expected delivery date is before today (business time zone)',
+      ),
     orderedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
     total: z.number().int(),
@@ -385,10 +392,21 @@ export type PurchaseOrder = z.infer<typeof PurchaseOrder>;
 export const PurchaseOrderList = z.object({ items: z.array(PurchaseOrder) });
 export type PurchaseOrderList = z.infer<typeof PurchaseOrderList>;
 
+/** Bounds of an order's header and of an over-delivery's reason, shared by the server and the forms. */
+export const SUPPLIER_REFERENCE_MAX = 100;
+export const OVER_DELIVERY_REASON_MAX = 500;
+
 export const PurchaseOrderBody = z.strictObject({
   supplierId: z.string().min(1, 'Choose a supplier.').max(64),
   notes: Text(1000).default(''),
-  expectedAt: z.iso.date('Enter a date.').nullable().default(null),
+  expectedAt: z.iso.date('Enter a real calendar date (YYYY-MM-DD).').nullable().default(null),
+  supplierReference: z
+    .string()
+    .trim()
+    .max(SUPPLIER_REFERENCE_MAX, `Use at most ${SUPPLIER_REFERENCE_MAX} characters.`)
+    .nullable()
+    .default(null)
+    .transform((v) => v || null),
   lines: z
     .array(
       z.strictObject({
@@ -425,6 +443,13 @@ export const ReceiveBody = z.strictObject({
       z.strictObject({
         lineId: RowId,
         quantity: Count('the quantity received').refine((q) => q > 0, 'Receive at least 1.'),
+        overDeliveryReason: z
+          .string()
+          .trim()
+          .min(1, 'Say why more arrived than is due.')
+          .max(OVER_DELIVERY_REASON_MAX, `Use at most ${OVER_DELIVERY_REASON_MAX} characters.`)
+          .optional()
+          .describe('required to receive more than is still due on the line: the extra goes into stock'),
       }),
     )
     .min(1, 'Receive at least one line.')
@@ -447,5 +472,28 @@ export const SupplySuggestion = z.object({
     }),
   ),
 });
-export const SupplySuggestions = z.object({ groups: z.array(SupplySuggestion) });
+/** Suggested orders come a page of supplier groups at a time; a group lists at most this many items. */
+export const SUGGESTION_GROUPS_MAX = 50;
+export const SUGGESTION_LINES_MAX = 500;
+export const SupplySuggestionsQuery = z.object({
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(SUGGESTION_GROUPS_MAX, `Ask for at most ${SUGGESTION_GROUPS_MAX} groups.`)
+    .default(10),
+});
+export const SupplySuggestions = z.object({
+  groups: z.array(
+    SupplySuggestion.extend({
+      count: z.number().int().describe('how many low-stock items this supplier is suggested for'),
+      more: z.number().int().describe(`items of the group beyond the first ${SUGGESTION_LINES_MAX}, not listed`),
+    }),
+  ),
+  totalGroups: z.number().int(),
+  totalItems: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
 export type SupplySuggestions = z.infer<typeof SupplySuggestions>;

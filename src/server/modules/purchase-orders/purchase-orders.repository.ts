@@ -35,17 +35,35 @@ export function orderRows(db: Db, ids: readonly string[]) {
     .execute();
 }
 
-/** The lines of these orders with their item's SKU, name and unit, in the order they were written. */
+/**
+ * The lines of these orders with their item's SKU, name and unit, and the SKU the order's supplier
+ * uses for the item (null when the item is not linked to that supplier), in the order they were written.
+ */
 export function lineRows(db: Db, orderIds: readonly string[]) {
   return db
     .selectFrom('purchase_order_lines')
     .innerJoin('items', 'items.id', 'purchase_order_lines.item_id')
+    .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.order_id')
+    .leftJoin('item_suppliers', (j) =>
+      j
+        .onRef('item_suppliers.item_id', '=', 'purchase_order_lines.item_id')
+        .onRef('item_suppliers.supplier_id', '=', 'purchase_orders.supplier_id'),
+    )
     .selectAll('purchase_order_lines')
-    .select(['items.sku', 'items.name', 'items.unit'])
+    .select(['items.sku', 'items.name', 'items.unit', 'item_suppliers.supplier_sku'])
     .where('purchase_order_lines.order_id', 'in', orderIds)
     .orderBy('purchase_order_lines.id')
     .execute();
 }
+/** How to reach an order's supplier (printed on the order's PDF). */
+export function supplierContact(db: Db, supplierId: string) {
+  return db
+    .selectFrom('suppliers')
+    .select(['name', 'contact_name', 'email', 'phone', 'address'])
+    .where('id', '=', supplierId)
+    .executeTakeFirst();
+}
+
 export type OrderRow = Awaited<ReturnType<typeof orderRows>>[number];
 export type LineRow = Awaited<ReturnType<typeof lineRows>>[number];
 
@@ -89,7 +107,7 @@ export function lockOrder(trx: Trx, engine: Engine, id: string): Promise<void> {
 
 export type NewOrder = Pick<
   PurchaseOrdersTable,
-  'id' | 'number' | 'supplier_id' | 'notes' | 'expected_at' | 'created_by' | 'created_at'
+  'id' | 'number' | 'supplier_id' | 'notes' | 'expected_at' | 'supplier_reference' | 'created_by' | 'created_at'
 >;
 
 /** Inserts a draft order (no lines: `replaceLines` writes them). */
@@ -145,14 +163,28 @@ export async function replaceLines(
  * false when it would not (or the line is not on this order). The check and the addition are
  * one statement, so each unit is received exactly once however many receipts race: the second
  * of two receipts for the last unit finds the condition false and changes nothing.
+ *
+ * With `over` (an over-delivery whose reason the service has checked) the ordered quantity is no
+ * limit: `received` may pass it, up to `ceiling` (the largest quantity a line can hold). The
+ * addition is still the one statement, so a receipt is counted once however many race.
  */
-export async function receiveOnLine(trx: Trx, orderId: string, lineId: number, quantity: number): Promise<boolean> {
+export async function receiveOnLine(
+  trx: Trx,
+  orderId: string,
+  lineId: number,
+  quantity: number,
+  over: { ceiling: number } | null = null,
+): Promise<boolean> {
   const moved = await trx
     .updateTable('purchase_order_lines')
     .set((eb) => ({ received: eb('received', '+', quantity) }))
     .where('id', '=', lineId)
     .where('order_id', '=', orderId)
-    .where((eb) => eb(eb('received', '+', quantity), '<=', eb.ref('quantity')))
+    .where((eb) =>
+      over
+        ? eb(eb('received', '+', quantity), '<=', over.ceiling)
+        : eb(eb('received', '+', quantity), '<=', eb.ref('quantity')),
+    )
     .executeTakeFirst();
   return Number(moved.numUpdatedRows) === 1;
 }
@@ -176,14 +208,24 @@ export function lowStockItems(db: Db) {
     .execute();
 }
 
-/** Per item, the quantity still due on open orders (ordered minus received). */
+/** Per item, the quantity still due on open orders (ordered minus received; an over-delivered line owes nothing). */
 export function dueOnOpenOrders(db: Db) {
   return db
     .selectFrom('purchase_order_lines')
     .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.order_id')
     .select([
       'purchase_order_lines.item_id',
-      (eb) => eb.fn.sum<number>(eb('quantity', '-', eb.ref('received'))).as('due'),
+      (eb) =>
+        eb.fn
+          .sum<number>(
+            eb
+              .case()
+              .when('received', '<', eb.ref('quantity'))
+              .then(eb('quantity', '-', eb.ref('received')))
+              .else(0)
+              .end(),
+          )
+          .as('due'),
     ])
     .where('purchase_orders.status', 'in', OPEN_ORDER_STATUSES)
     .groupBy('purchase_order_lines.item_id')

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Ok } from '../../../shared/contracts/auth.ts';
@@ -8,6 +9,7 @@ import {
   PurchaseOrderStatus,
   ReceiveBody,
   SupplySuggestions,
+  SupplySuggestionsQuery,
 } from '../../../shared/contracts/inventory.ts';
 import { sendDownload } from '../../http/download.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
@@ -39,11 +41,12 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
       config: { permission: 'orders.create', resource: 'purchase_order' },
       schema: {
         tags,
-        summary: 'What to order: low-stock items grouped by supplier',
-        response: responses({ 200: SupplySuggestions }),
+        summary: 'What to order: low-stock items grouped by supplier, a page of groups at a time',
+        querystring: SupplySuggestionsQuery,
+        response: responses({ 200: SupplySuggestions }, 422),
       },
     },
-    async (request) => orders.suggestions(ctxOf(request)),
+    async (request) => orders.suggestions(ctxOf(request), request.query),
   );
   r.post(
     '/purchase-orders',
@@ -155,6 +158,26 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
     async (request) => {
       const file = await uploadedFile(request, INVOICE_MAX_BYTES);
       return orders.attachInvoice(ctxOf(request), request.params.id, file);
+    },
+  );
+  r.get(
+    '/purchase-orders/:id/pdf',
+    {
+      config: { permission: 'orders.view', resource: 'purchase_order' },
+      schema: {
+        tags,
+        summary: 'The order as a PDF to send to the supplier (attachment PO-000042.pdf)',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const file = await orders.pdf(ctxOf(request), request.params.id);
+      return sendDownload(reply, {
+        name: file.name,
+        type: 'pdf',
+        body: Readable.from([file.data]),
+        size: file.data.length,
+      });
     },
   );
   r.get(

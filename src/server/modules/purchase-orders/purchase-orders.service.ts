@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MAX_MONEY_MINOR, MAX_QUANTITY, storedMoney, storedQuantity } from '../../../shared/contracts/bounds.ts';
+import {
+  MAX_MONEY_MINOR,
+  MAX_QUANTITY,
+  MAX_STOCK,
+  storedMoney,
+  storedQuantity,
+} from '../../../shared/contracts/bounds.ts';
 import {
   isReceivable,
   OPEN_ORDER_STATUSES,
@@ -9,6 +15,7 @@ import {
   type PurchaseOrderBody,
   purchaseOrderReference,
   type ReceiveBody,
+  SUGGESTION_LINES_MAX,
   type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import type { Engine } from '../../db/dialect.ts';
@@ -18,6 +25,8 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { type Context, type Db, inTransaction, type TxContext } from '../context.ts';
 import type { CatalogService } from '../inventory/catalog.service.ts';
 import type { ItemsService } from '../inventory/items.service.ts';
+import { loadBusiness } from '../settings/settings.service.ts';
+import { isWinAnsi, type OrderDocument, orderPdf } from './purchase-order-pdf.ts';
 import * as repo from './purchase-orders.repository.ts';
 
 type Deps = {
@@ -83,7 +92,8 @@ export class PurchaseOrdersService {
     if (ids.length === 0) return [];
     const orders = await repo.orderRows(db, ids);
     const lines = await repo.lineRows(db, ids);
-    return orders.map((o) => toOrder(o, lines));
+    const today = calendarDate(this.deps.now(), (await loadBusiness(db))?.timezone ?? 'UTC');
+    return orders.map((o) => toOrder(o, lines, today));
   }
 
   // --- changing -----------------------------------------------------------------------------------
@@ -99,6 +109,7 @@ export class PurchaseOrdersService {
         supplier_id: body.supplierId,
         notes: body.notes ?? '',
         expected_at: body.expectedAt ?? null,
+        supplier_reference: body.supplierReference || null,
         created_by: tx.actor.user.id,
         created_at: this.iso(),
       });
@@ -124,6 +135,7 @@ export class PurchaseOrdersService {
         supplier_id: body.supplierId,
         notes: body.notes ?? '',
         expected_at: body.expectedAt ?? null,
+        supplier_reference: body.supplierReference || null,
         updated_at: this.iso(),
       });
       await repo.replaceLines(tx.db, id, lineValues(body));
@@ -132,6 +144,9 @@ export class PurchaseOrdersService {
         target: { type: 'purchase_order', id },
         before: {
           supplierId: before.supplier.id,
+          notes: before.notes,
+          expectedAt: before.expectedAt,
+          supplierReference: before.supplierReference,
           lines: before.lines.map((l) => ({ itemId: l.itemId, quantity: l.quantity, unitCost: l.unitCost })),
         },
         after: body,
@@ -202,18 +217,40 @@ export class PurchaseOrdersService {
             : `${order.reference} is ${said(order.status)}; nothing more can be received.`,
         );
       }
-      const received: { sku: string; quantity: number }[] = [];
-      for (const r of body.lines) {
+      const received: { sku: string; quantity: number; overDelivered?: number; overDeliveryReason?: string }[] = [];
+      for (const [i, r] of body.lines.entries()) {
         const line = order.lines.find((l) => l.id === r.lineId);
         if (!line)
           throw new ValidationError('A line is not part of this order.', [
             { path: 'lines', message: `No line ${r.lineId} on ${order.reference}.` },
           ]);
-        const due = line.quantity - line.received;
-        if (r.quantity > due || !(await repo.receiveOnLine(tx.db, id, r.lineId, r.quantity))) {
+        const due = Math.max(0, line.quantity - line.received);
+        // More than is due goes in only as an over-delivery, with a reason (the order is locked, so
+        // `due` stays true until this transaction ends; the conditional update checks it again).
+        const overDelivered = Math.max(0, r.quantity - due);
+        const reason = r.overDeliveryReason?.trim() || null;
+        if (overDelivered > 0 && !reason) {
           throw new ValidationError(
-            `Only ${due} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
-            [{ path: 'lines', message: `${line.sku}: at most ${due}.` }],
+            `Only ${due} ${line.unit} of ${line.name} ${due === 1 ? 'is' : 'are'} still due; to receive ${r.quantity}, record an over-delivery and say why.`,
+            [
+              {
+                path: `lines.${i}.overDeliveryReason`,
+                message: `${line.sku}: ${overDelivered} more than is due; say why more arrived.`,
+              },
+            ],
+          );
+        }
+        if (!(await repo.receiveOnLine(tx.db, id, r.lineId, r.quantity, reason ? { ceiling: MAX_STOCK } : null))) {
+          throw new ValidationError(
+            reason
+              ? `${line.name} cannot hold that many: a line receives at most ${MAX_STOCK.toLocaleString('en')} ${line.unit}.`
+              : `Only ${due} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
+            [
+              {
+                path: `lines.${i}.quantity`,
+                message: `${line.sku}: at most ${reason ? MAX_STOCK - line.received : due}.`,
+              },
+            ],
           );
         }
         await this.deps.items.changeStock(
@@ -222,12 +259,19 @@ export class PurchaseOrdersService {
           {
             delta: r.quantity,
             kind: 'receipt',
-            reason: body.note?.trim() || `Received on ${order.reference}`,
+            reason:
+              overDelivered > 0
+                ? `Over-delivery on ${order.reference} (${overDelivered} ${line.unit} more than ordered): ${reason}`
+                : body.note?.trim() || `Received on ${order.reference}`,
             reference: { type: 'purchase_order', id },
           },
           { audit: false }, // the order's one receive event below names every line
         );
-        received.push({ sku: line.sku, quantity: r.quantity });
+        received.push({
+          sku: line.sku,
+          quantity: r.quantity,
+          ...(overDelivered > 0 && reason ? { overDelivered, overDeliveryReason: reason } : {}),
+        });
       }
       const after = await this.get(tx, id);
       const complete = after.lines.every((l) => l.received >= l.quantity);
@@ -242,7 +286,13 @@ export class PurchaseOrdersService {
         target: { type: 'purchase_order', id },
         before: { status: order.status },
         after: { status, received },
-        reason: body.note ?? null,
+        reason:
+          [
+            body.note?.trim(),
+            ...received.map((r) => r.overDeliveryReason && `Over-delivery of ${r.sku}: ${r.overDeliveryReason}`),
+          ]
+            .filter(Boolean)
+            .join('; ') || null,
       });
       return this.get(tx, id);
     });
@@ -341,19 +391,67 @@ export class PurchaseOrdersService {
     };
   }
 
+  // --- the order as a document -------------------------------------------------------------------
+
+  /**
+   * The order as a PDF to send to the supplier (`PO-000042.pdf`): the business, the supplier and how
+   * to reach them, the order's dates and references, every line and the total, in the business's
+   * currency and time zone. Read in one transaction, so the lines and the total agree.
+   */
+  async pdf(ctx: Context, id: string): Promise<{ name: string; data: Buffer }> {
+    return inTransaction(ctx, async (tx) => {
+      const order = await this.get(tx, id);
+      const business = (await loadBusiness(tx.db)) ?? { name: 'Steward', timezone: 'UTC', currency: 'EUR' };
+      const supplier = await repo.supplierContact(tx.db, order.supplier.id);
+      const day = (iso: string, timeZone = business.timezone) =>
+        new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone }).format(new Date(iso));
+      const document: OrderDocument = {
+        business: { name: business.name },
+        reference: order.reference,
+        status: STATUS_LABEL[order.status],
+        supplier: {
+          name: order.supplier.name,
+          contactName: supplier?.contact_name ?? '',
+          email: supplier?.email ?? '',
+          phone: supplier?.phone ?? '',
+          address: supplier?.address ?? '',
+        },
+        created: day(order.createdAt),
+        ordered: order.orderedAt ? day(order.orderedAt) : null,
+        // A calendar date, not an instant: printed as written, whatever the time zone.
+        expected: order.expectedAt ? day(`${order.expectedAt}T00:00:00Z`, 'UTC') : null,
+        supplierReference: order.supplierReference,
+        notes: order.notes,
+        lines: order.lines,
+        total: order.total,
+        money: moneyFormatter(business.currency),
+        printed: day(this.iso()),
+      };
+      return { name: `${order.reference}.pdf`, data: orderPdf(document) };
+    });
+  }
+
   // --- what to order ------------------------------------------------------------------------------
 
-  /** Low-stock items grouped by their preferred (else cheapest) supplier, with a quantity to order. */
-  async suggestions(ctx: Context): Promise<SupplySuggestions> {
+  /**
+   * Low-stock items grouped by their preferred (else cheapest) supplier, with a quantity to order:
+   * a page of `limit` groups from `offset` (by supplier name, "no supplier" last), each group with
+   * its count and at most SUGGESTION_LINES_MAX of its items (by name; `more` says how many are left out).
+   */
+  async suggestions(ctx: Context, page: { offset: number; limit: number }): Promise<SupplySuggestions> {
     const low = await repo.lowStockItems(ctx.db);
-    const due = await repo.dueOnOpenOrders(ctx.db); // what is already on its way counts
-    const links = await repo.supplierOptions(
-      ctx.db,
-      low.map((l) => l.id),
+    // What is already on its way counts; both read once and looked up by item, not searched per item.
+    const due = new Map((await repo.dueOnOpenOrders(ctx.db)).map((d) => [d.item_id, d.due]));
+    const links = Map.groupBy(
+      await repo.supplierOptions(
+        ctx.db,
+        low.map((l) => l.id),
+      ),
+      (l) => l.item_id,
     );
-    const groups = new Map<string, SupplySuggestions['groups'][number]>();
+    const groups = new Map<string, Omit<SupplySuggestions['groups'][number], 'count' | 'more'>>();
     for (const item of low) {
-      const incoming = storedQuantity(due.find((d) => d.item_id === item.id)?.due ?? 0);
+      const incoming = storedQuantity(due.get(item.id) ?? 0);
       const target =
         storedQuantity(item.reorder_quantity) > 0
           ? storedQuantity(item.reorder_quantity)
@@ -361,9 +459,9 @@ export class PurchaseOrdersService {
       // A suggestion is something one can order: at most one line's quantity.
       const quantity = Math.min(MAX_QUANTITY, Math.max(0, target - incoming));
       if (quantity === 0) continue;
-      const options = links
-        .filter((l) => l.item_id === item.id)
-        .sort((a, b) => b.preferred - a.preferred || Number(a.supplier_price) - Number(b.supplier_price));
+      const options = (links.get(item.id) ?? []).sort(
+        (a, b) => b.preferred - a.preferred || Number(a.supplier_price) - Number(b.supplier_price),
+      );
       const best = options[0];
       const key = best?.id ?? '';
       if (!groups.has(key)) groups.set(key, { supplier: best ? { id: best.id, name: best.name } : null, lines: [] });
@@ -378,8 +476,23 @@ export class PurchaseOrdersService {
           best && storedMoney(best.supplier_price) > 0 ? storedMoney(best.supplier_price) : storedMoney(item.cost),
       });
     }
+    const all = [...groups.values()].sort(
+      (a, b) =>
+        Number(a.supplier === null) - Number(b.supplier === null) ||
+        (a.supplier?.name ?? '').localeCompare(b.supplier?.name ?? '') ||
+        (a.supplier?.id ?? '').localeCompare(b.supplier?.id ?? ''),
+    );
     return {
-      groups: [...groups.values()].sort((a, b) => (a.supplier?.name ?? '~').localeCompare(b.supplier?.name ?? '~')),
+      groups: all.slice(page.offset, page.offset + page.limit).map((g) => ({
+        supplier: g.supplier,
+        lines: g.lines.slice(0, SUGGESTION_LINES_MAX),
+        count: g.lines.length,
+        more: Math.max(0, g.lines.length - SUGGESTION_LINES_MAX),
+      })),
+      totalGroups: all.length,
+      totalItems: all.reduce((n, g) => n + g.lines.length, 0),
+      offset: page.offset,
+      limit: page.limit,
     };
   }
 
@@ -416,7 +529,7 @@ const lineValues = (body: PurchaseOrderBody) =>
   body.lines.map((l) => ({ itemId: l.itemId, quantity: l.quantity, unitCost: l.unitCost }));
 
 /** The API's view of one stored order, given the lines of it (and of others) as read. */
-function toOrder(o: repo.OrderRow, allLines: repo.LineRow[]): PurchaseOrder {
+function toOrder(o: repo.OrderRow, allLines: repo.LineRow[], today: string): PurchaseOrder {
   const lines = allLines
     .filter((l) => l.order_id === o.id)
     .map((l) => ({
@@ -428,6 +541,7 @@ function toOrder(o: repo.OrderRow, allLines: repo.LineRow[]): PurchaseOrder {
       quantity: storedQuantity(l.quantity),
       received: storedQuantity(l.received),
       unitCost: storedMoney(l.unit_cost),
+      supplierSku: l.supplier_sku ?? '',
     }));
   return {
     id: o.id,
@@ -437,6 +551,8 @@ function toOrder(o: repo.OrderRow, allLines: repo.LineRow[]): PurchaseOrder {
     status: o.status,
     notes: o.notes,
     expectedAt: o.expected_at,
+    supplierReference: o.supplier_reference,
+    overdue: isReceivable(o.status) && o.expected_at !== null && o.expected_at < today,
     orderedAt: o.ordered_at,
     closedAt: o.closed_at,
     // Bounded by the schema when written; a stored row past the bounds reads as the limit, never a 500.
@@ -451,4 +567,35 @@ function toOrder(o: repo.OrderRow, allLines: repo.LineRow[]): PurchaseOrder {
     lines,
     createdAt: o.created_at,
   };
+}
+
+/** The calendar date (YYYY-MM-DD) at `epochMs` in `timeZone`. */
+export function calendarDate(epochMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(epochMs);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+const STATUS_LABEL: Record<PurchaseOrderStatus, string> = {
+  draft: 'Draft (not yet placed)',
+  ordered: 'Ordered',
+  partially_received: 'Partly received',
+  received: 'Received',
+  cancelled: 'Cancelled',
+};
+
+/**
+ * Amounts in minor units as the business's currency ("€1,234.50"), as the web app shows them
+ * (minor units are hundredths); a currency whose symbol the PDF's fonts lack prints its code.
+ */
+function moneyFormatter(currency: string): (minor: number) => string {
+  const withSymbol = new Intl.NumberFormat('en', { style: 'currency', currency });
+  const withCode = new Intl.NumberFormat('en', { style: 'currency', currency, currencyDisplay: 'code' });
+  const format = isWinAnsi(withSymbol.format(1)) ? withSymbol : withCode;
+  return (minor) => format.format(minor / 100);
 }

@@ -5,18 +5,25 @@ import {
   FileButton,
   Group,
   NumberInput,
+  SimpleGrid,
   Stack,
   Table,
   Text,
+  Textarea,
   TextInput,
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconFileTypePdf } from '@tabler/icons-react';
-import { useState } from 'react';
+import { IconDownload, IconFileTypePdf } from '@tabler/icons-react';
+import { type ReactNode, useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import { isReceivable, type PurchaseOrder, ReceiveBody } from '../../../shared/contracts/inventory.ts';
+import {
+  isReceivable,
+  OVER_DELIVERY_REASON_MAX,
+  type PurchaseOrder,
+  ReceiveBody,
+} from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { formatDateTime, formatMoney } from '../../app/format.ts';
@@ -26,7 +33,7 @@ import { fieldErrors } from '../../app/validate.ts';
 import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { BackLink, ErrorState, TableLoader } from '../../components/states.tsx';
-import { OrderForm, STATUS } from './OrdersPage.tsx';
+import { formatCalendarDate, OrderForm, OverdueBadge, STATUS } from './OrdersPage.tsx';
 import { useAttachInvoice, useOrder, useOrderAction, useReceiveOrder } from './orders.queries.ts';
 
 export function OrderPage() {
@@ -85,6 +92,15 @@ export function OrderPage() {
           </Text>
         </div>
         <Group>
+          <Button
+            component="a"
+            href={`/api/v1/purchase-orders/${o.id}/pdf`}
+            download={`${o.reference}.pdf`}
+            variant="default"
+            leftSection={<IconDownload size={16} />}
+          >
+            Download PDF
+          </Button>
           {o.status === 'draft' && can('orders.create') && (
             <Button onClick={() => setDialog('place')}>Place order…</Button>
           )}
@@ -106,6 +122,23 @@ export function OrderPage() {
           )}
         </Group>
       </Group>
+      <SimpleGrid cols={{ base: 2, md: 4 }} spacing="xs" component="dl" m={0}>
+        <Fact label="Expected delivery">
+          {o.expectedAt ? (
+            <Group gap={6} component="span">
+              {formatCalendarDate(o.expectedAt)}
+              {o.overdue && <OverdueBadge />}
+            </Group>
+          ) : (
+            'Not set'
+          )}
+        </Fact>
+        <Fact label="Supplier reference">{o.supplierReference ?? 'None'}</Fact>
+        <Fact label="Ordered">
+          {o.orderedAt ? formatDateTime(o.orderedAt, me.business.timezone) : 'Not yet placed'}
+        </Fact>
+        <Fact label="Closed">{o.closedAt ? formatDateTime(o.closedAt, me.business.timezone) : '—'}</Fact>
+      </SimpleGrid>
       <TableBox label="Order lines">
         <Table>
           <Table.Thead>
@@ -130,6 +163,11 @@ export function OrderPage() {
                 </Table.Td>
                 <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
                   {l.received}
+                  {l.received > l.quantity && (
+                    <Badge ml={6} color="orange" variant="light">
+                      {l.received - l.quantity} over
+                    </Badge>
+                  )}
                 </Table.Td>
                 <Table.Td ta="right">{money(l.unitCost)}</Table.Td>
                 <Table.Td ta="right">{money(l.unitCost * l.quantity)}</Table.Td>
@@ -207,6 +245,19 @@ export function OrderPage() {
   );
 }
 
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <Text component="dt" size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text component="dd" size="sm" m={0}>
+        {children}
+      </Text>
+    </div>
+  );
+}
+
 function ReceiveDialog({
   order,
   onClose,
@@ -220,27 +271,44 @@ function ReceiveDialog({
   const left = (l: PurchaseOrder['lines'][number]) => l.quantity - l.received;
   // Every line starts at 0: what arrived is counted, not assumed.
   const [qty, setQty] = useState<Record<number, number | string>>(Object.fromEntries(due.map((l) => [l.id, 0])));
-  const [invalid, setInvalid] = useState<Record<number, string>>({});
+  // More than is due on a line is an over-delivery: it asks why, on the line.
+  const [reasons, setReasons] = useState<Record<number, string>>({});
+  const [invalid, setInvalid] = useState<Record<string, string>>({});
   const [note, setNote] = useState('');
   const receive = useReceiveOrder(order.id);
+  const amount = (l: PurchaseOrder['lines'][number]) => (qty[l.id] === '' ? 0 : Number(qty[l.id] ?? 0));
+  const over = (l: PurchaseOrder['lines'][number]) => Math.max(0, amount(l) - left(l));
+  const serverErrors = receive.error instanceof ApiError ? receive.error.fieldErrors() : {};
   const submit = () => {
-    const problems: Record<number, string> = {};
-    for (const l of due) {
-      const q = qty[l.id] === '' ? 0 : Number(qty[l.id]);
-      const line = fieldErrors(ReceiveBody, { lines: [{ lineId: l.id, quantity: q }] });
-      if (q !== 0 && line) problems[l.id] = Object.values(line)[0] ?? 'Enter a whole number.';
-      else if (q > left(l)) problems[l.id] = `Only ${left(l)} ${left(l) === 1 ? 'is' : 'are'} due on this line.`;
+    const problems: Record<string, string> = {};
+    const lines = due
+      .filter((l) => amount(l) !== 0)
+      .map((l) => ({
+        lineId: l.id,
+        quantity: amount(l),
+        ...(over(l) > 0 ? { overDeliveryReason: (reasons[l.id] ?? '').trim() } : {}),
+      }));
+    for (const line of lines) {
+      const found = fieldErrors(ReceiveBody, { lines: [line] });
+      if (!found) continue;
+      const quantity = found['lines.0.quantity'];
+      const reason = found['lines.0.overDeliveryReason'];
+      if (quantity) problems[`q${line.lineId}`] = quantity;
+      if (reason) {
+        const l = due.find((d) => d.id === line.lineId);
+        problems[`r${line.lineId}`] = l
+          ? `Only ${left(l)} ${left(l) === 1 ? 'is' : 'are'} due on this line; say why ${over(l)} more arrived.`
+          : reason;
+        if (line.overDeliveryReason) problems[`r${line.lineId}`] = reason; // too long: say so
+      }
+      if (!quantity && !reason) problems[`q${line.lineId}`] = Object.values(found)[0] ?? 'Enter a whole number.';
     }
     setInvalid(problems);
     if (Object.keys(problems).length > 0) return;
-    receive.mutate(
-      {
-        lines: due.filter((l) => Number(qty[l.id]) > 0).map((l) => ({ lineId: l.id, quantity: Number(qty[l.id]) })),
-        ...(note.trim() ? { note: note.trim() } : {}),
-      },
-      { onSuccess: onDone },
-    );
+    receive.mutate({ lines, ...(note.trim() ? { note: note.trim() } : {}) }, { onSuccess: onDone });
   };
+  /** A server error about line `i` of what was sent, shown on that line. */
+  const sentIndex = (l: PurchaseOrder['lines'][number]) => due.filter((d) => amount(d) !== 0).indexOf(l);
 
   return (
     <FormDialog
@@ -248,16 +316,15 @@ function ReceiveDialog({
       size="lg"
       submitLabel="Receive"
       loading={receive.isPending}
-      disabled={
-        !due.some((l) => Number(qty[l.id]) !== 0 && qty[l.id] !== '') && 'Enter what arrived on at least one line.'
-      }
+      disabled={!due.some((l) => amount(l) !== 0) && 'Enter what arrived on at least one line.'}
       error={generalError(receive.error)}
       onClose={onClose}
       onSubmit={submit}
     >
       <Group justify="space-between" wrap="wrap">
         <Text size="sm" c="dimmed" style={{ flex: '1 1 16rem' }}>
-          Enter what arrived. Each line adds to the item’s stock as a receipt; what is still due stays open.
+          Enter what arrived. Each line adds to the item’s stock as a receipt; what is still due stays open. More than
+          is due is recorded as an over-delivery, with a reason.
         </Text>
         <Button
           variant="light"
@@ -267,33 +334,50 @@ function ReceiveDialog({
             setInvalid({});
           }}
         >
-          Receive all
+          Receive all that is due
         </Button>
       </Group>
       {due.map((l, i) => (
-        <Group key={l.id} justify="space-between" wrap="wrap" align="flex-start">
-          <Text size="sm" style={{ flex: '1 1 12rem' }} pt={6}>
-            {l.sku} · {l.name}{' '}
-            <Text span c="dimmed">
-              ({left(l)} of {l.quantity} due)
+        <Stack key={l.id} gap={6}>
+          <Group justify="space-between" wrap="wrap" align="flex-start">
+            <Text size="sm" style={{ flex: '1 1 12rem' }} pt={6}>
+              {l.sku} · {l.name}{' '}
+              <Text span c="dimmed">
+                ({left(l)} of {l.quantity} due)
+              </Text>
             </Text>
-          </Text>
-          <NumberInput
-            aria-label={`Received ${l.name}`}
-            w={140}
-            clampBehavior="none"
-            min={0}
-            max={left(l)}
-            allowDecimal={false}
-            data-autofocus={i === 0 ? true : undefined}
-            value={qty[l.id] ?? 0}
-            error={invalid[l.id]}
-            onChange={(v) => {
-              setQty({ ...qty, [l.id]: v });
-              setInvalid({});
-            }}
-          />
-        </Group>
+            <NumberInput
+              aria-label={`Received ${l.name}`}
+              w={140}
+              clampBehavior="none"
+              min={0}
+              allowDecimal={false}
+              data-autofocus={i === 0 ? true : undefined}
+              value={qty[l.id] ?? 0}
+              error={invalid[`q${l.id}`] ?? serverErrors[`lines.${sentIndex(l)}.quantity`]}
+              onChange={(v) => {
+                setQty({ ...qty, [l.id]: v });
+                setInvalid({});
+              }}
+            />
+          </Group>
+          {over(l) > 0 && (
+            <Textarea
+              label={`Why did ${over(l)} more ${l.unit} arrive than is due?`}
+              description="Recorded as an over-delivery: the extra goes into stock, and the reason goes into the ledger and the audit log."
+              required
+              autosize
+              minRows={1}
+              maxLength={OVER_DELIVERY_REASON_MAX + 50}
+              value={reasons[l.id] ?? ''}
+              error={invalid[`r${l.id}`] ?? serverErrors[`lines.${sentIndex(l)}.overDeliveryReason`]}
+              onChange={(e) => {
+                setReasons({ ...reasons, [l.id]: e.currentTarget.value });
+                setInvalid({});
+              }}
+            />
+          )}
+        </Stack>
       ))}
       <TextInput
         label="Note"

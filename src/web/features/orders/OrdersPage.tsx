@@ -1,15 +1,21 @@
 import {
+  Accordion,
   ActionIcon,
+  Alert,
   Badge,
   Button,
   Card,
   Group,
   NumberInput,
+  Pagination,
   SegmentedControl,
   Select,
+  Skeleton,
   Stack,
+  Table,
   Text,
   Textarea,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
@@ -22,13 +28,15 @@ import {
   type PurchaseOrder,
   PurchaseOrderBody,
   type PurchaseOrderStatus,
+  SUPPLIER_REFERENCE_MAX,
+  type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
 import { ApiError, generalError } from '../../app/api.ts';
-import { formatDate, formatMoney } from '../../app/format.ts';
+import { formatDate, formatMoney, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
-import { DataTable } from '../../components/DataTable.tsx';
+import { DataTable, TableBox } from '../../components/DataTable.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { useItemSearch, useSuppliers } from '../inventory/inventory.queries.ts';
 import { useOrders, useSaveOrder, useSupplySuggestions } from './orders.queries.ts';
@@ -48,7 +56,6 @@ export function OrdersPage() {
   usePageTitle('Purchase orders');
   const [creating, setCreating] = useState<{ supplierId: string | null; lines: Line[] } | null>(null);
   const orders = useOrders(status);
-  const suggestions = useSupplySuggestions(hasPermission(me, 'orders.create'));
   const money = (v: number) => formatMoney(v, me.business.currency);
   return (
     <Stack>
@@ -62,40 +69,7 @@ export function OrdersPage() {
           </Button>
         )}
       </Group>
-      {(suggestions.data?.groups.length ?? 0) > 0 && (
-        <Card withBorder>
-          <Stack gap="xs">
-            <Text fw={600}>Low on stock: suggested orders</Text>
-            {suggestions.data?.groups.map((g) => (
-              <Group key={g.supplier?.id ?? 'none'} justify="space-between">
-                <Text size="sm">
-                  <b>{g.supplier?.name ?? 'No supplier linked'}</b>:{' '}
-                  {g.lines.map((l) => `${l.name} × ${l.quantity}`).join(', ')}
-                </Text>
-                {g.supplier && (
-                  <Button
-                    size="xs"
-                    variant="light"
-                    onClick={() =>
-                      setCreating({
-                        supplierId: g.supplier?.id ?? null,
-                        lines: g.lines.map((l) => ({
-                          itemId: l.itemId,
-                          label: `${l.sku} · ${l.name}`,
-                          quantity: l.quantity,
-                          unitCost: l.unitCost / 100,
-                        })),
-                      })
-                    }
-                  >
-                    Draft this order
-                  </Button>
-                )}
-              </Group>
-            ))}
-          </Stack>
-        </Card>
-      )}
+      {hasPermission(me, 'orders.create') && <SuggestedOrders onDraft={setCreating} />}
       <SegmentedControl
         w="fit-content"
         value={status}
@@ -127,7 +101,17 @@ export function OrdersPage() {
             key: 'expected',
             header: 'Expected',
             sortValue: (o) => o.expectedAt ?? '',
-            cell: (o) => (o.expectedAt ? formatDate(o.expectedAt, me.business.timezone) : '—'),
+            cell: (o) =>
+              o.expectedAt ? (
+                <Group gap={6} wrap="nowrap">
+                  <Text span size="sm" style={{ whiteSpace: 'nowrap' }}>
+                    {formatCalendarDate(o.expectedAt)}
+                  </Text>
+                  {o.overdue && <OverdueBadge />}
+                </Group>
+              ) : (
+                '—'
+              ),
           },
           {
             key: 'status',
@@ -151,6 +135,150 @@ export function OrdersPage() {
         <OrderForm initial={creating} onClose={() => setCreating(null)} onSaved={(o) => navigate(`/orders/${o.id}`)} />
       )}
     </Stack>
+  );
+}
+
+/** A calendar date (YYYY-MM-DD) as the reader's locale writes it, never shifted by a time zone. */
+export function formatCalendarDate(date: string): string {
+  return formatDate(`${date}T12:00:00Z`, 'UTC');
+}
+
+export function OverdueBadge() {
+  return (
+    <Badge color="red" variant="light" data-testid="overdue">
+      Overdue
+    </Badge>
+  );
+}
+
+const SUGGESTION_PAGE = 5;
+type Draft = { supplierId: string | null; lines: Line[] };
+
+/**
+ * Low-stock items to order, one group per supplier with its count, a page of groups at a time:
+ * each group opens to its items and drafts an order for them.
+ */
+function SuggestedOrders({ onDraft }: { onDraft: (d: Draft) => void }) {
+  const [page, setPage] = useState(1);
+  const suggestions = useSupplySuggestions(true, (page - 1) * SUGGESTION_PAGE, SUGGESTION_PAGE);
+  if (suggestions.isPending) return <Skeleton h={96} aria-label="Loading suggested orders" />;
+  if (suggestions.isError) {
+    return (
+      <Alert color="red" title="Suggested orders could not be loaded" role="alert">
+        <Stack gap="xs" align="flex-start">
+          <Text size="sm">{suggestions.error.message}</Text>
+          <Button size="xs" variant="light" color="red" onClick={() => suggestions.refetch()}>
+            Try again
+          </Button>
+        </Stack>
+      </Alert>
+    );
+  }
+  const data = suggestions.data;
+  if (data.totalItems === 0) return null;
+  const pages = Math.ceil(data.totalGroups / SUGGESTION_PAGE);
+  const draft = (g: SupplySuggestions['groups'][number]) =>
+    onDraft({
+      supplierId: g.supplier?.id ?? null,
+      lines: g.lines.map((l) => ({
+        itemId: l.itemId,
+        label: `${l.sku} · ${l.name}`,
+        quantity: l.quantity,
+        unitCost: l.unitCost / 100,
+      })),
+    });
+  return (
+    <Card withBorder component="section" aria-labelledby="suggested-orders">
+      <Stack gap="xs">
+        <Group justify="space-between" wrap="wrap">
+          <Text fw={600} id="suggested-orders">
+            Low on stock: suggested orders
+          </Text>
+          <Text size="sm" c="dimmed">
+            {plural(data.totalItems, 'item')} from {plural(data.totalGroups, 'supplier group')}
+          </Text>
+        </Group>
+        <Accordion variant="separated" chevronPosition="left">
+          {data.groups.map((g) => (
+            <Accordion.Item key={g.supplier?.id ?? 'none'} value={g.supplier?.id ?? 'none'}>
+              <Group gap="xs" wrap="nowrap" pr="sm">
+                <Accordion.Control>
+                  <Group gap="xs" wrap="wrap">
+                    <Text fw={600} size="sm">
+                      {g.supplier?.name ?? 'No supplier linked'}
+                    </Text>
+                    <Badge variant="light" color="gray">
+                      {plural(g.count, 'item')}
+                    </Badge>
+                  </Group>
+                </Accordion.Control>
+                {g.supplier && (
+                  <Button
+                    size="xs"
+                    variant="light"
+                    onClick={() => draft(g)}
+                    style={{ flexShrink: 0 }}
+                    aria-label={`Draft order from ${g.supplier.name}`}
+                  >
+                    Draft order
+                  </Button>
+                )}
+              </Group>
+              <Accordion.Panel>
+                {!g.supplier && (
+                  <Text size="sm" c="dimmed" mb="xs">
+                    Link these items to a supplier on their item page to draft an order for them.
+                  </Text>
+                )}
+                <TableBox label={`Items to order from ${g.supplier?.name ?? 'no supplier'}`}>
+                  <Table fz="sm">
+                    <Table.Thead>
+                      <Table.Tr>
+                        <Table.Th>Item</Table.Th>
+                        <Table.Th ta="right">On hand</Table.Th>
+                        <Table.Th ta="right">To order</Table.Th>
+                      </Table.Tr>
+                    </Table.Thead>
+                    <Table.Tbody>
+                      {g.lines.map((l) => (
+                        <Table.Tr key={l.itemId}>
+                          <Table.Td>
+                            <Text span ff="monospace" size="xs">
+                              {l.sku}
+                            </Text>{' '}
+                            {l.name}
+                          </Table.Td>
+                          <Table.Td ta="right">
+                            {l.onHand} / {l.reorderLevel}
+                          </Table.Td>
+                          <Table.Td ta="right">{l.quantity}</Table.Td>
+                        </Table.Tr>
+                      ))}
+                    </Table.Tbody>
+                  </Table>
+                </TableBox>
+                {g.more > 0 && (
+                  <Text size="xs" c="dimmed">
+                    and {plural(g.more, 'more item')} not listed
+                  </Text>
+                )}
+              </Accordion.Panel>
+            </Accordion.Item>
+          ))}
+        </Accordion>
+        {pages > 1 && (
+          <Pagination
+            total={pages}
+            value={page}
+            onChange={setPage}
+            size="sm"
+            aria-label="Pages of suggested orders"
+            getControlProps={(control) => ({ 'aria-label': `${control} page` })}
+            getItemProps={(p) => ({ 'aria-label': `Suggested orders, page ${p}` })}
+          />
+        )}
+      </Stack>
+    </Card>
   );
 }
 
@@ -178,6 +306,8 @@ export function OrderForm(props: {
       [],
   );
   const [notes, setNotes] = useState(props.order?.notes ?? '');
+  const [expectedAt, setExpectedAt] = useState(props.order?.expectedAt ?? '');
+  const [supplierReference, setSupplierReference] = useState(props.order?.supplierReference ?? '');
   const [search, setSearch] = useState('');
   const found = useItemSearch(search.trim());
   const save = useSaveOrder(props.order?.id ?? null);
@@ -192,6 +322,8 @@ export function OrderForm(props: {
     const body = {
       supplierId: supplierId ?? '',
       notes,
+      expectedAt: expectedAt || null,
+      supplierReference: supplierReference.trim() || null,
       lines: lines.map((l) => ({
         itemId: l.itemId,
         quantity: l.quantity === '' ? Number.NaN : Number(l.quantity),
@@ -302,6 +434,37 @@ export function OrderForm(props: {
           </ActionIcon>
         </Group>
       ))}
+      <Group grow align="flex-start" wrap="wrap">
+        <TextInput
+          label="Expected delivery"
+          type="date"
+          value={expectedAt}
+          error={errors.expectedAt}
+          style={{ minWidth: '11rem' }}
+          onChange={(e) => {
+            setExpectedAt(e.currentTarget.value);
+            setInvalid({});
+          }}
+        />
+        <TextInput
+          label="Supplier reference"
+          description="Their quote or confirmation number"
+          value={supplierReference}
+          error={errors.supplierReference}
+          style={{ minWidth: '11rem' }}
+          onChange={(e) => {
+            setSupplierReference(e.currentTarget.value);
+            setInvalid({});
+          }}
+          rightSection={
+            supplierReference.length > SUPPLIER_REFERENCE_MAX * 0.8 ? (
+              <Text size="xs" c={supplierReference.length > SUPPLIER_REFERENCE_MAX ? 'red' : 'dimmed'}>
+                {SUPPLIER_REFERENCE_MAX - supplierReference.length}
+              </Text>
+            ) : null
+          }
+        />
+      </Group>
       <Textarea label="Notes" autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
     </FormDialog>
   );

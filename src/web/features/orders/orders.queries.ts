@@ -13,12 +13,15 @@ export function useOrders(status: string) {
   });
 }
 
-export function useSupplySuggestions(enabled: boolean) {
+/** One page of suggested orders: `limit` supplier groups from `offset`. */
+export function useSupplySuggestions(enabled: boolean, offset: number, limit: number) {
   return useQuery({
     ...queryDefaults,
-    queryKey: keys.orders.suggestions,
-    queryFn: () => getParsed(SupplySuggestions, '/api/v1/purchase-orders/suggestions'),
+    queryKey: [...keys.orders.suggestions, offset, limit],
+    queryFn: () =>
+      getParsed(SupplySuggestions, `/api/v1/purchase-orders/suggestions${searchParams({ offset, limit })}`),
     enabled,
+    placeholderData: (previous) => previous,
   });
 }
 
@@ -42,6 +45,8 @@ function useOrderChanged() {
 export type OrderBody = {
   supplierId: string | null;
   notes: string;
+  expectedAt: string | null;
+  supplierReference: string | null;
   lines: { itemId: string; quantity: number; unitCost: number }[];
 };
 
@@ -87,7 +92,7 @@ export function useReceiveOrder(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
     meta: { silent: true },
-    mutationFn: (body: { lines: { lineId: number; quantity: number }[]; note?: string }) =>
+    mutationFn: (body: { lines: { lineId: number; quantity: number; overDeliveryReason?: string }[]; note?: string }) =>
       sendParsed(PurchaseOrder, 'post', `/api/v1/purchase-orders/${id}/receive`, body),
     onSuccess: (o) => {
       changed(o);
