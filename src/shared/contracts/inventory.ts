@@ -233,6 +233,7 @@ export const Movement = z
     reason: z.string().nullable(),
     reference: z.object({ type: z.string(), id: z.string() }).nullable(),
     actor: z.object({ id: z.string(), name: z.string() }).nullable(),
+    elevated: z.boolean().describe('Booked in a session elevated by the master code'),
     at: z.string(),
   })
   .meta({ id: 'StockMovement' });

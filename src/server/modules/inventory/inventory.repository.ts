@@ -372,6 +372,8 @@ export type StockChange = {
   reason: string | null;
   reference: { type: string; id: string } | null;
   actorId: string | null;
+  /** Booked in a session elevated by the master code: the ledger marks it. */
+  elevated: boolean;
   allowNegative: boolean;
   now: string;
 };
@@ -409,6 +411,7 @@ export async function applyStockChange(
       reference_type: c.reference?.type ?? null,
       reference_id: c.reference?.id ?? null,
       actor_user_id: c.actorId,
+      elevated: c.elevated ? 1 : 0,
       created_at: c.now,
     })
     .returning('id')

@@ -117,6 +117,7 @@ export class ItemsService {
       reason: m.reason,
       reference: m.reference_type && m.reference_id ? { type: m.reference_type, id: m.reference_id } : null,
       actor: m.actor_user_id ? { id: m.actor_user_id, name: m.actor_name ?? '' } : null,
+      elevated: m.elevated === 1,
       at: m.created_at,
     }));
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
@@ -204,6 +205,7 @@ export class ItemsService {
             reason: 'Opening stock',
             reference: null,
             actorId: tx.actor.user.id,
+            elevated: tx.actor.elevated,
             allowNegative: true,
             now,
           });
@@ -315,6 +317,7 @@ export class ItemsService {
       itemId,
       ...change,
       actorId: tx.actor.user.id,
+      elevated: tx.actor.elevated,
       allowNegative: allowNegativeStock,
       now,
     });
@@ -358,6 +361,7 @@ export class ItemsService {
         reason,
         reference: null,
         actor: { id: tx.actor.user.id, name: tx.actor.user.name },
+        elevated: tx.actor.elevated,
         at: result.at,
       };
       return { item: await this.get(tx, itemId), movement };
@@ -624,6 +628,7 @@ export class ItemsService {
         reason: `Imported from ${filename}`,
         reference: null,
         actorId: tx.actor.user.id,
+        elevated: tx.actor.elevated,
         allowNegative: true,
         now,
       });
