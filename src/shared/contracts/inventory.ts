@@ -123,6 +123,8 @@ const ItemRules = {
   reorderLevel: Count('the reorder level'),
   reorderQuantity: Count('the reorder quantity'),
   openingStock: Count('the opening stock'),
+  supplierSku: Text(64),
+  supplierPrice: Money('supplier price'),
 };
 
 const ItemFields = {
@@ -142,8 +144,8 @@ const ItemFields = {
     .array(
       z.strictObject({
         supplierId: z.string().max(64),
-        supplierSku: Text(64).default(''),
-        supplierPrice: Money('supplier price').default(0),
+        supplierSku: ItemRules.supplierSku.default(''),
+        supplierPrice: ItemRules.supplierPrice.default(0),
         preferred: z.boolean().default(false),
       }),
     )
@@ -168,6 +170,9 @@ export const ItemImportRow = z.strictObject({
   reorderLevel: ItemRules.reorderLevel.optional(),
   reorderQuantity: ItemRules.reorderQuantity.optional(),
   openingStock: ItemRules.openingStock.optional(),
+  /** The preferred supplier's SKU and price (the supplier itself is named in its own column). */
+  supplierSku: ItemRules.supplierSku.optional(),
+  supplierPrice: ItemRules.supplierPrice.optional(),
 });
 export type ItemImportRow = z.infer<typeof ItemImportRow>;
 

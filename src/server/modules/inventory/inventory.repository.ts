@@ -357,6 +357,11 @@ export function activeCategories(db: Db) {
   return db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute();
 }
 
+/** Every supplier's id and name, and whether it is archived (what an import's supplier column may name). */
+export function supplierNames(db: Db) {
+  return db.selectFrom('suppliers').select(['id', 'name', 'archived_at']).execute();
+}
+
 /** The items with these SKUs, with their on-hand figure. */
 export function itemsBySku(db: Db, skus: readonly string[]) {
   if (skus.length === 0) return Promise.resolve([]);

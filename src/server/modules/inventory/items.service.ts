@@ -26,7 +26,7 @@ import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';
 import { dataVersion, itemVersions } from './item-counts.repository.ts';
-import { itemsOf } from './item-view.ts';
+import { itemsOf, type SupplierLinkRow } from './item-view.ts';
 
 type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
@@ -406,7 +406,16 @@ export class ItemsService {
     for (;;) {
       // Keyset over the SKU, a page at a time: memory stays flat.
       const page = await repo.exportPage(db, this.deps.engine, filter, after, 1000);
+      // Each item's preferred supplier (the first by name, should several be marked preferred).
+      const preferred = new Map<string, SupplierLinkRow>();
+      for (const l of await repo.supplierLinks(
+        db,
+        page.map((r) => r.id),
+      )) {
+        if (l.preferred === 1 && !preferred.has(l.item_id)) preferred.set(l.item_id, l);
+      }
       for (const r of page) {
+        const link = preferred.get(r.id);
         yield [
           r.sku,
           r.name,
@@ -421,6 +430,9 @@ export class ItemsService {
           Number(r.reorder_level),
           Number(r.reorder_quantity),
           Number(r.on_hand),
+          link?.supplier_name ?? '',
+          link?.supplier_sku ?? '',
+          link ? cents(Number(link.supplier_price)) : '',
         ];
       }
       if (page.length < 1000) return;
@@ -461,6 +473,7 @@ export class ItemsService {
     }
     const errors = [...read.errors];
     const categories = new Map((await repo.activeCategories(ctx.db)).map((c) => [c.name.toLowerCase(), c.id]));
+    const suppliers = supplierFinder(await repo.supplierNames(ctx.db));
     const existing = new Map<string, { id: string; onHand: number }>();
     const skus = read.rows.map((r) => r.sku).filter(Boolean);
     for (let i = 0; i < skus.length; i += 500) {
@@ -489,6 +502,20 @@ export class ItemsService {
           bad('category', `No category is named "${r.category}". Create it first, or leave the cell empty.`);
         values.category_id = category ?? null;
       }
+      let supplier: PreferredSupplier | null = null;
+      if (r.supplier !== null) {
+        const found = suppliers(r.supplier);
+        if (!found) {
+          bad(
+            'supplier',
+            `No supplier is named "${r.supplier}". Add it under Suppliers first, or leave the cell empty.`,
+          );
+        } else if (found.archived_at !== null) {
+          bad('supplier', `The supplier "${found.name}" is archived. Restore it first, or leave the cell empty.`);
+        } else {
+          supplier = { id: found.id, name: found.name, sku: f.supplierSku, price: f.supplierPrice };
+        }
+      }
       let openingStock = 0;
       if (r.onHand !== null && !id) {
         // A new item's on-hand is its opening stock: the API's rule for it applies.
@@ -505,7 +532,7 @@ export class ItemsService {
       }
       // The figure an existing item's row repeats: checked again when the row is written.
       const onHand = current && r.onHand !== null ? r.onHand : null;
-      return { rowNo: r.rowNo, id, values, openingStock, onHand };
+      return { rowNo: r.rowNo, id, values, openingStock, onHand, supplier };
     });
     const order = new Map(read.columns.map((c, i) => [c, i] as const));
     errors.sort((x, y) => x.row - y.row || (order.get(x.column) ?? 999) - (order.get(y.column) ?? 999));
@@ -610,11 +637,15 @@ export class ItemsService {
           `${before.sku} has ${Number(before.on_hand)} on hand now, not ${r.onHand} as in the file (stock moved after the file was checked).`,
         );
       }
+      const link = r.supplier ? await this.setPreferredSupplier(tx, r.id, r.supplier) : null;
       await this.deps.audit.record(tx, {
         action: 'inventory.import',
         target: { type: 'item', id: r.id },
-        before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
-        after: values,
+        before: {
+          ...Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+          ...(link ? { preferredSupplier: link.before } : {}),
+        },
+        after: { ...values, ...(link ? { preferredSupplier: link.after } : {}) },
       });
       return 'updated';
     }
@@ -633,12 +664,66 @@ export class ItemsService {
         now,
       });
     }
+    const link = r.supplier ? await this.setPreferredSupplier(tx, id, r.supplier) : null;
     await this.deps.audit.record(tx, {
       action: 'inventory.import',
       target: { type: 'item', id },
-      after: { ...values, on_hand: openingStock ?? 0, file: filename },
+      after: {
+        ...values,
+        on_hand: openingStock ?? 0,
+        ...(link ? { preferredSupplier: link.after } : {}),
+        file: filename,
+      },
     });
     return 'created';
+  }
+
+  /**
+   * Makes `supplier` the item's preferred supplier: its link is added (or kept), with the SKU and
+   * price given (what is not given stays as the link had it: empty and 0 for a new link); the
+   * other links stay, no longer preferred. Returns the preferred link before and after.
+   */
+  private async setPreferredSupplier(tx: TxContext, itemId: string, supplier: PreferredSupplier) {
+    const links = await repo.supplierLinks(tx.db, [itemId]);
+    const shown = (l: {
+      supplier_id: string;
+      supplier_name: string;
+      supplier_sku: string;
+      supplier_price: number;
+    }) => ({
+      supplierId: l.supplier_id,
+      supplierName: l.supplier_name,
+      supplierSku: l.supplier_sku,
+      supplierPrice: Number(l.supplier_price),
+    });
+    const was = links.find((l) => l.preferred === 1);
+    const had = links.find((l) => l.supplier_id === supplier.id);
+    const chosen = {
+      supplierId: supplier.id,
+      supplierSku: supplier.sku ?? had?.supplier_sku ?? '',
+      supplierPrice: supplier.price ?? (had ? Number(had.supplier_price) : 0),
+      preferred: true,
+    };
+    await repo.replaceSupplierLinks(tx.db, itemId, [
+      ...links
+        .filter((l) => l.supplier_id !== supplier.id)
+        .map((l) => ({
+          supplierId: l.supplier_id,
+          supplierSku: l.supplier_sku,
+          supplierPrice: Number(l.supplier_price),
+          preferred: false,
+        })),
+      chosen,
+    ]);
+    return {
+      before: was ? shown(was) : null,
+      after: {
+        supplierId: supplier.id,
+        supplierName: supplier.name,
+        supplierSku: chosen.supplierSku,
+        supplierPrice: chosen.supplierPrice,
+      },
+    };
   }
 }
 
@@ -652,6 +737,23 @@ class StockMovedError extends ConflictError {
 }
 
 type ImportRow = Awaited<ReturnType<ItemsService['analyse']>>['rows'][number];
+
+/** The supplier an import row names, with the supplier SKU and price its cells give (if any). */
+type PreferredSupplier = { id: string; name: string; sku: string | undefined; price: number | undefined };
+
+/**
+ * Finds a supplier by the name a file gives: the exact name first, else the one name that matches
+ * ignoring case and surrounding spaces (none when two do).
+ */
+function supplierFinder<S extends { name: string }>(all: readonly S[]): (name: string) => S | undefined {
+  const exact = new Map(all.map((s) => [s.name, s] as const));
+  const folded = new Map<string, S | null>();
+  for (const s of all) {
+    const key = s.name.trim().toLowerCase();
+    folded.set(key, folded.has(key) ? null : s);
+  }
+  return (name) => exact.get(name) ?? folded.get(name.trim().toLowerCase()) ?? undefined;
+}
 
 /** About how long one transaction of an import writes rows before it commits and lets others in. */
 const IMPORT_SLICE_MS = 40;
