@@ -287,6 +287,14 @@ export const BulkEditBody = z.strictObject({
       categoryId: z.string().max(64).nullable().optional(),
       reorderLevel: Count('the reorder level').optional(),
       active: z.boolean().optional(),
+      preferredSupplierId: z
+        .string()
+        .max(64)
+        .nullable()
+        .optional()
+        .describe(
+          'The preferred supplier (null: none). A link the item already has keeps its supplier SKU and price; a new link has none (orders then use the item’s cost). Other links stay, no longer preferred.',
+        ),
     })
     .refine((s) => Object.keys(s).length > 0, 'Choose at least one thing to change.'),
 });

@@ -357,6 +357,16 @@ export function activeCategories(db: Db) {
   return db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute();
 }
 
+/** The supplier's id and name when it exists and is not archived. */
+export function activeSupplier(db: Db, id: string) {
+  return db
+    .selectFrom('suppliers')
+    .select(['id', 'name'])
+    .where('id', '=', id)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+}
+
 /** Every supplier's id and name, and whether it is archived (what an import's supplier column may name). */
 export function supplierNames(db: Db) {
   return db.selectFrom('suppliers').select(['id', 'name', 'archived_at']).execute();

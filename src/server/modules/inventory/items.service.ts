@@ -375,6 +375,16 @@ export class ItemsService {
     const set = body.set;
     return inTransaction(ctx, async (tx) => {
       if (set.categoryId) await this.checkRefs(tx, set.categoryId, []);
+      let supplier: PreferredSupplier | null = null;
+      if (set.preferredSupplierId) {
+        const found = await repo.activeSupplier(tx.db, set.preferredSupplierId);
+        if (!found) {
+          throw new ValidationError('That supplier does not exist or is archived.', [
+            { path: 'set.preferredSupplierId', message: 'Choose an active supplier.' },
+          ]);
+        }
+        supplier = { ...found, sku: undefined, price: undefined };
+      }
       const rows = await repo.matchingItems(tx.db, this.deps.engine, body.filter ?? {}, body.itemIds);
       const now = this.iso();
       let changed = 0;
@@ -385,13 +395,17 @@ export class ItemsService {
         if (set.reorderLevel !== undefined && Number(r.reorder_level) !== set.reorderLevel)
           patch.reorder_level = set.reorderLevel;
         if (set.active !== undefined && (r.active === 1) !== set.active) patch.active = set.active ? 1 : 0;
-        if (Object.keys(patch).length === 0) continue;
+        const link = set.preferredSupplierId !== undefined ? await this.setPreferredSupplier(tx, r.id, supplier) : null;
+        if (Object.keys(patch).length === 0 && !link) continue;
         await repo.updateItem(tx.db, r.id, patch, now);
         await this.deps.audit.record(tx, {
           action: 'inventory.bulk_edit',
           target: { type: 'item', id: r.id },
-          before: Object.fromEntries(Object.keys(patch).map((k) => [k, r[k as keyof typeof r]])),
-          after: patch,
+          before: {
+            ...Object.fromEntries(Object.keys(patch).map((k) => [k, r[k as keyof typeof r]])),
+            ...(link ? { preferredSupplier: link.before } : {}),
+          },
+          after: { ...patch, ...(link ? { preferredSupplier: link.after } : {}) },
         });
         changed++;
       }
@@ -679,51 +693,60 @@ export class ItemsService {
   }
 
   /**
-   * Makes `supplier` the item's preferred supplier: its link is added (or kept), with the SKU and
-   * price given (what is not given stays as the link had it: empty and 0 for a new link); the
-   * other links stay, no longer preferred. Returns the preferred link before and after.
+   * Makes `supplier` the item's preferred supplier (null: none): its link is added (or kept), with
+   * the SKU and price given (what is not given stays as the link had it: empty and 0 for a new
+   * link); the other links stay, no longer preferred. Returns the preferred link before and after,
+   * or null when nothing changed.
    */
-  private async setPreferredSupplier(tx: TxContext, itemId: string, supplier: PreferredSupplier) {
+  private async setPreferredSupplier(tx: TxContext, itemId: string, supplier: PreferredSupplier | null) {
     const links = await repo.supplierLinks(tx.db, [itemId]);
-    const shown = (l: {
-      supplier_id: string;
-      supplier_name: string;
-      supplier_sku: string;
-      supplier_price: number;
-    }) => ({
+    const shown = (l: { supplierId: string; supplierName: string; supplierSku: string; supplierPrice: number }) => ({
+      supplierId: l.supplierId,
+      supplierName: l.supplierName,
+      supplierSku: l.supplierSku,
+      supplierPrice: l.supplierPrice,
+    });
+    const current = links.map((l) => ({
       supplierId: l.supplier_id,
       supplierName: l.supplier_name,
       supplierSku: l.supplier_sku,
       supplierPrice: Number(l.supplier_price),
-    });
-    const was = links.find((l) => l.preferred === 1);
-    const had = links.find((l) => l.supplier_id === supplier.id);
-    const chosen = {
-      supplierId: supplier.id,
-      supplierSku: supplier.sku ?? had?.supplier_sku ?? '',
-      supplierPrice: supplier.price ?? (had ? Number(had.supplier_price) : 0),
-      preferred: true,
-    };
-    await repo.replaceSupplierLinks(tx.db, itemId, [
-      ...links
-        .filter((l) => l.supplier_id !== supplier.id)
-        .map((l) => ({
-          supplierId: l.supplier_id,
-          supplierSku: l.supplier_sku,
-          supplierPrice: Number(l.supplier_price),
-          preferred: false,
-        })),
-      chosen,
-    ]);
-    return {
-      before: was ? shown(was) : null,
-      after: {
+      preferred: l.preferred === 1,
+    }));
+    const next = current.map((l) => ({ ...l, preferred: l.supplierId === supplier?.id }));
+    let chosen = next.find((l) => l.supplierId === supplier?.id);
+    if (supplier && !chosen) {
+      chosen = {
         supplierId: supplier.id,
         supplierName: supplier.name,
-        supplierSku: chosen.supplierSku,
-        supplierPrice: chosen.supplierPrice,
-      },
-    };
+        supplierSku: '',
+        supplierPrice: 0,
+        preferred: true,
+      };
+      next.push(chosen);
+    }
+    if (chosen && supplier) {
+      chosen.supplierSku = supplier.sku ?? chosen.supplierSku;
+      chosen.supplierPrice = supplier.price ?? chosen.supplierPrice;
+    }
+    const same = (a: (typeof next)[number], b: (typeof next)[number] | undefined) =>
+      b !== undefined &&
+      a.preferred === b.preferred &&
+      a.supplierSku === b.supplierSku &&
+      a.supplierPrice === b.supplierPrice;
+    if (
+      next.length === current.length &&
+      next.every((l) =>
+        same(
+          l,
+          current.find((c) => c.supplierId === l.supplierId),
+        ),
+      )
+    )
+      return null;
+    await repo.replaceSupplierLinks(tx.db, itemId, next);
+    const was = current.find((l) => l.preferred);
+    return { before: was ? shown(was) : null, after: chosen ? shown(chosen) : null };
   }
 }
 
