@@ -19,7 +19,7 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import { isReceivable, type PurchaseOrder, ReceiveBody } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, generalError } from '../../app/api.ts';
-import { formatDateTime, formatMoney } from '../../app/format.ts';
+import { formatDateTime, formatMoney, quantity } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
@@ -125,9 +125,7 @@ export function OrderPage() {
                   {l.sku}
                 </Table.Td>
                 <Table.Td>{l.name}</Table.Td>
-                <Table.Td ta="right">
-                  {l.quantity} {l.unit}
-                </Table.Td>
+                <Table.Td ta="right">{quantity(l.quantity, l.unit)}</Table.Td>
                 <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
                   {l.received}
                 </Table.Td>
