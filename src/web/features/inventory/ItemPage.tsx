@@ -154,7 +154,7 @@ export function ItemPage() {
                   .flatMap((p) => p.items)
                   .map((m) => (
                     <Table.Tr key={m.id}>
-                      <Table.Td>{formatDateTime(m.at, tz)}</Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(m.at, tz)}</Table.Td>
                       <Table.Td>
                         {KIND[m.kind] ?? m.kind}
                         {m.reference?.type === 'purchase_order' && (
