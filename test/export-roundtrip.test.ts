@@ -2,7 +2,8 @@
  * Items exported as CSV and XLSX import back unchanged (issue 18, part 5): every exported field of
  * every item is compared, (a) imported into a fresh business (every row a create, on-hand as
  * opening stock) and (b) imported over the same items after each was edited (every row an update
- * that restores the exported values; supplier links, which are not exported, are kept). On every
+ * that restores the exported values). The preferred supplier (by name), its supplier SKU and its
+ * price are exported (issue 19); other supplier links are not, and an import keeps them. On every
  * engine.
  */
 import ExcelJS from 'exceljs';
@@ -34,7 +35,14 @@ function exported(i: Item) {
     reorderLevel: i.reorderLevel,
     reorderQuantity: i.reorderQuantity,
     onHand: i.onHand,
+    supplier: preferredOf(i),
   };
+}
+
+/** The preferred supplier link, as an export carries it: by the supplier's name. */
+function preferredOf(i: Item) {
+  const l = i.suppliers.find((s) => s.preferred);
+  return l ? { name: l.supplierName, sku: l.supplierSku, price: l.supplierPrice } : null;
 }
 
 async function allItems(admin: Session): Promise<Item[]> {
@@ -48,11 +56,13 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
   let admin: Session;
   let original: Item[];
   const categories = ['Reagents', 'Glassware, lab'];
+  const suppliers = ['LabSupply Co', 'Glas & Co, "Nord"'];
 
   beforeAll(async () => {
     ({ t, admin } = await createBusinessApp(engine, 'stores'));
     const [reagents, glass] = await Promise.all(categories.map((name) => createCategory(admin, { name })));
-    const supplier = await createSupplier(admin, { name: 'LabSupply Co' });
+    const supplier = await createSupplier(admin, { name: suppliers[0] });
+    const other = await createSupplier(admin, { name: suppliers[1] });
     await createItem(admin, {
       sku: 'RT-FULL',
       name: 'Pipette tips "200" µl, sterile',
@@ -83,6 +93,10 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
       reorderLevel: 1,
       reorderQuantity: 0,
       openingStock: 1,
+      suppliers: [
+        { supplierId: supplier.id, supplierSku: '', supplierPrice: 0, preferred: false },
+        { supplierId: other.id, supplierSku: 'GN/7', supplierPrice: 123_456_700, preferred: true },
+      ],
     });
     await createItem(admin, { sku: 'RT-ZERO', name: 'Free sample', price: 1050, vatRateBp: 10_000, reorderLevel: 3 });
     original = await allItems(admin);
@@ -112,7 +126,7 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
     if (format === 'csv') {
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect(res.body.split('\r\n')[0]).toBe(
-        'sku,name,description,category,unit,cost,price,vat_rate,price_includes_vat,location,reorder_level,reorder_quantity,on_hand',
+        'sku,name,description,category,unit,cost,price,vat_rate,price_includes_vat,location,reorder_level,reorder_quantity,on_hand,supplier,supplier_sku,supplier_price',
       );
     } else {
       expect(res.headers['content-type']).toBe(XLSX);
@@ -128,6 +142,7 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
     const other = await createBusinessApp(engine, 'stores');
     try {
       for (const name of categories) await createCategory(other.admin, { name });
+      for (const name of suppliers) await createSupplier(other.admin, { name });
       const res = await other.admin.inject({
         method: 'POST',
         url: '/api/v1/items/import',
@@ -136,6 +151,8 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json()).toEqual({ created: original.length, updated: 0 });
       expect((await allItems(other.admin)).map(exported)).toEqual(original.map(exported));
+      // The preferred supplier links travel (other links are not exported).
+      expect(original.map((i) => preferredOf(i)?.name ?? null)).toEqual([suppliers[0], null, suppliers[1], null]);
       expect(await stockDiscrepancies(other.t.app.services.database.db)).toEqual([]);
     } finally {
       await other.t.close();
@@ -162,6 +179,17 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
           ...(i.description ? { description: 'edited' } : {}),
           ...(i.location ? { location: 'Edited shelf' } : {}),
           ...(i.category ? { categoryId: elsewhere.id } : {}),
+          // The preferred link's SKU and price are exported: edited here, restored by the import.
+          ...(i.suppliers.length > 0
+            ? {
+                suppliers: i.suppliers.map((l) => ({
+                  supplierId: l.supplierId,
+                  supplierSku: l.preferred ? `${l.supplierSku}-edited` : l.supplierSku,
+                  supplierPrice: l.preferred ? l.supplierPrice + 1 : l.supplierPrice,
+                  preferred: l.preferred,
+                })),
+              }
+            : {}),
         },
       });
       expect(res.statusCode, res.body).toBe(200);
@@ -177,7 +205,7 @@ describe.each(ENGINES)('export and import round trip on %s', (engine) => {
     expect(res.json()).toEqual({ created: 0, updated: original.length });
     const after = await allItems(admin);
     expect(after.map(exported)).toEqual(original.map(exported));
-    // Supplier links are not exported; an import leaves them as they were.
+    // An import leaves the links it does not name as they were.
     expect(after.map((i) => i.suppliers)).toEqual(original.map((i) => i.suppliers));
   });
 });

@@ -209,6 +209,8 @@ export type StockMovementsTable = {
   reference_type: string | null;
   reference_id: string | null;
   actor_user_id: string | null;
+  /** 1 when booked in a session elevated by the master code. */
+  elevated: Generated<Flag>;
   created_at: string;
 };
 

@@ -123,6 +123,8 @@ const ItemRules = {
   reorderLevel: Count('the reorder level'),
   reorderQuantity: Count('the reorder quantity'),
   openingStock: Count('the opening stock'),
+  supplierSku: Text(64),
+  supplierPrice: Money('supplier price'),
 };
 
 const ItemFields = {
@@ -142,8 +144,8 @@ const ItemFields = {
     .array(
       z.strictObject({
         supplierId: z.string().max(64),
-        supplierSku: Text(64).default(''),
-        supplierPrice: Money('supplier price').default(0),
+        supplierSku: ItemRules.supplierSku.default(''),
+        supplierPrice: ItemRules.supplierPrice.default(0),
         preferred: z.boolean().default(false),
       }),
     )
@@ -168,6 +170,9 @@ export const ItemImportRow = z.strictObject({
   reorderLevel: ItemRules.reorderLevel.optional(),
   reorderQuantity: ItemRules.reorderQuantity.optional(),
   openingStock: ItemRules.openingStock.optional(),
+  /** The preferred supplier's SKU and price (the supplier itself is named in its own column). */
+  supplierSku: ItemRules.supplierSku.optional(),
+  supplierPrice: ItemRules.supplierPrice.optional(),
 });
 export type ItemImportRow = z.infer<typeof ItemImportRow>;
 
@@ -233,6 +238,7 @@ export const Movement = z
     reason: z.string().nullable(),
     reference: z.object({ type: z.string(), id: z.string() }).nullable(),
     actor: z.object({ id: z.string(), name: z.string() }).nullable(),
+    elevated: z.boolean().describe('Booked in a session elevated by the master code'),
     at: z.string(),
   })
   .meta({ id: 'StockMovement' });
@@ -281,6 +287,14 @@ export const BulkEditBody = z.strictObject({
       categoryId: z.string().max(64).nullable().optional(),
       reorderLevel: Count('the reorder level').optional(),
       active: z.boolean().optional(),
+      preferredSupplierId: z
+        .string()
+        .max(64)
+        .nullable()
+        .optional()
+        .describe(
+          'The preferred supplier (null: none). A link the item already has keeps its supplier SKU and price; a new link has none (orders then use the item’s cost). Other links stay, no longer preferred.',
+        ),
     })
     .refine((s) => Object.keys(s).length > 0, 'Choose at least one thing to change.'),
 });

@@ -20,6 +20,9 @@ export const ITEM_COLUMNS = [
   'reorder_level',
   'reorder_quantity',
   'on_hand',
+  'supplier',
+  'supplier_sku',
+  'supplier_price',
 ] as const;
 
 /** At most this many data rows per import. */
@@ -31,13 +34,17 @@ export const MAX_IMPORT_CELL = 10_000;
 
 export type ImportProblem = { row: number; column: string; message: string };
 
-/** One row as read: the fields it sets (API names), its category's name, and its on-hand figure. */
+/**
+ * One row as read: the fields it sets (API names), its category's name, its on-hand figure, and
+ * the name of its preferred supplier (whose SKU and price are `fields.supplierSku`/`supplierPrice`).
+ */
 export type ImportedRow = {
   rowNo: number;
   sku: string;
   fields: Partial<ItemImportRow>;
   category: string | null;
   onHand: number | null;
+  supplier: string | null;
 };
 
 export type ImportAnalysis = {
@@ -98,6 +105,8 @@ const FIELDS: Record<string, { key: keyof ItemImportRow; read: (s: string) => un
     read: parseWhole,
     bad: (s) => `"${s}" is not a whole number of 0 or more.`,
   },
+  supplier_sku: { key: 'supplierSku', read: (s) => s, bad: () => '' },
+  supplier_price: { key: 'supplierPrice', read: parseMoney, bad: (s) => `"${s}" is not an amount such as 12.50.` },
 };
 const COLUMN_OF: Record<string, string> = {
   sku: 'sku',
@@ -176,6 +185,12 @@ export function analyseTable(table: string[][]): ImportAnalysis {
         bad(COLUMN_OF[key] ?? key, issue.message);
       }
     }
+    const supplier = cell('supplier') || null;
+    if (!supplier) {
+      for (const column of ['supplier_sku', 'supplier_price']) {
+        if (cell(column) !== '') bad(column, 'Name the supplier in the "supplier" column, or leave this cell empty.');
+      }
+    }
     const sku = cell('sku');
     if (checked.success || !checked.error.issues.some((e) => e.path[0] === 'sku')) {
       if (seen.has(sku)) bad('sku', `This SKU is also on row ${seen.get(sku)}.`);
@@ -187,6 +202,7 @@ export function analyseTable(table: string[][]): ImportAnalysis {
       fields: checked.success ? checked.data : {},
       category: cell('category') || null,
       onHand,
+      supplier,
     });
   });
   return { columns, rows: parsed, errors, sample: rows.slice(0, 5) };

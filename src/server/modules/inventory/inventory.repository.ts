@@ -357,6 +357,21 @@ export function activeCategories(db: Db) {
   return db.selectFrom('categories').select(['id', 'name']).where('archived_at', 'is', null).execute();
 }
 
+/** The supplier's id and name when it exists and is not archived. */
+export function activeSupplier(db: Db, id: string) {
+  return db
+    .selectFrom('suppliers')
+    .select(['id', 'name'])
+    .where('id', '=', id)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Every supplier's id and name, and whether it is archived (what an import's supplier column may name). */
+export function supplierNames(db: Db) {
+  return db.selectFrom('suppliers').select(['id', 'name', 'archived_at']).execute();
+}
+
 /** The items with these SKUs, with their on-hand figure. */
 export function itemsBySku(db: Db, skus: readonly string[]) {
   if (skus.length === 0) return Promise.resolve([]);
@@ -372,6 +387,8 @@ export type StockChange = {
   reason: string | null;
   reference: { type: string; id: string } | null;
   actorId: string | null;
+  /** Booked in a session elevated by the master code: the ledger marks it. */
+  elevated: boolean;
   allowNegative: boolean;
   now: string;
 };
@@ -409,6 +426,7 @@ export async function applyStockChange(
       reference_type: c.reference?.type ?? null,
       reference_id: c.reference?.id ?? null,
       actor_user_id: c.actorId,
+      elevated: c.elevated ? 1 : 0,
       created_at: c.now,
     })
     .returning('id')

@@ -47,6 +47,7 @@ const BULK_FIELD_PERMISSIONS: Record<keyof BulkEditBody['set'], Permission> = {
   vatRateBp: 'inventory.edit',
   categoryId: 'inventory.edit',
   reorderLevel: 'inventory.edit',
+  preferredSupplierId: 'inventory.edit',
   active: 'inventory.delete',
 };
 export const IMPORT_MAX_BYTES = 20 * 1024 * 1024;
@@ -264,7 +265,8 @@ export async function inventoryRoutes(
       config: { permission: 'inventory.bulk_edit', resource: 'item' },
       schema: {
         tags: ['inventory'],
-        summary: 'Set VAT rate, category, reorder level or active for a filtered set, in one transaction',
+        summary:
+          'Set VAT rate, category, reorder level, preferred supplier or active for a filtered set, in one transaction',
         body: BulkEditBody,
         response: responses({ 200: BulkEditResult }, 422),
       },

@@ -26,7 +26,7 @@ import { ITEM_COLUMNS } from './import-rows.ts';
 import type { ItemPatch, ItemRow } from './inventory.repository.ts';
 import * as repo from './inventory.repository.ts';
 import { dataVersion, itemVersions } from './item-counts.repository.ts';
-import { itemsOf } from './item-view.ts';
+import { itemsOf, type SupplierLinkRow } from './item-view.ts';
 
 type Deps = { engine: Engine; audit: AuditService; now: () => number };
 
@@ -117,6 +117,7 @@ export class ItemsService {
       reason: m.reason,
       reference: m.reference_type && m.reference_id ? { type: m.reference_type, id: m.reference_id } : null,
       actor: m.actor_user_id ? { id: m.actor_user_id, name: m.actor_name ?? '' } : null,
+      elevated: m.elevated === 1,
       at: m.created_at,
     }));
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
@@ -204,6 +205,7 @@ export class ItemsService {
             reason: 'Opening stock',
             reference: null,
             actorId: tx.actor.user.id,
+            elevated: tx.actor.elevated,
             allowNegative: true,
             now,
           });
@@ -315,6 +317,7 @@ export class ItemsService {
       itemId,
       ...change,
       actorId: tx.actor.user.id,
+      elevated: tx.actor.elevated,
       allowNegative: allowNegativeStock,
       now,
     });
@@ -358,6 +361,7 @@ export class ItemsService {
         reason,
         reference: null,
         actor: { id: tx.actor.user.id, name: tx.actor.user.name },
+        elevated: tx.actor.elevated,
         at: result.at,
       };
       return { item: await this.get(tx, itemId), movement };
@@ -371,6 +375,16 @@ export class ItemsService {
     const set = body.set;
     return inTransaction(ctx, async (tx) => {
       if (set.categoryId) await this.checkRefs(tx, set.categoryId, []);
+      let supplier: PreferredSupplier | null = null;
+      if (set.preferredSupplierId) {
+        const found = await repo.activeSupplier(tx.db, set.preferredSupplierId);
+        if (!found) {
+          throw new ValidationError('That supplier does not exist or is archived.', [
+            { path: 'set.preferredSupplierId', message: 'Choose an active supplier.' },
+          ]);
+        }
+        supplier = { ...found, sku: undefined, price: undefined };
+      }
       const rows = await repo.matchingItems(tx.db, this.deps.engine, body.filter ?? {}, body.itemIds);
       const now = this.iso();
       let changed = 0;
@@ -381,13 +395,17 @@ export class ItemsService {
         if (set.reorderLevel !== undefined && Number(r.reorder_level) !== set.reorderLevel)
           patch.reorder_level = set.reorderLevel;
         if (set.active !== undefined && (r.active === 1) !== set.active) patch.active = set.active ? 1 : 0;
-        if (Object.keys(patch).length === 0) continue;
+        const link = set.preferredSupplierId !== undefined ? await this.setPreferredSupplier(tx, r.id, supplier) : null;
+        if (Object.keys(patch).length === 0 && !link) continue;
         await repo.updateItem(tx.db, r.id, patch, now);
         await this.deps.audit.record(tx, {
           action: 'inventory.bulk_edit',
           target: { type: 'item', id: r.id },
-          before: Object.fromEntries(Object.keys(patch).map((k) => [k, r[k as keyof typeof r]])),
-          after: patch,
+          before: {
+            ...Object.fromEntries(Object.keys(patch).map((k) => [k, r[k as keyof typeof r]])),
+            ...(link ? { preferredSupplier: link.before } : {}),
+          },
+          after: { ...patch, ...(link ? { preferredSupplier: link.after } : {}) },
         });
         changed++;
       }
@@ -402,7 +420,16 @@ export class ItemsService {
     for (;;) {
       // Keyset over the SKU, a page at a time: memory stays flat.
       const page = await repo.exportPage(db, this.deps.engine, filter, after, 1000);
+      // Each item's preferred supplier (the first by name, should several be marked preferred).
+      const preferred = new Map<string, SupplierLinkRow>();
+      for (const l of await repo.supplierLinks(
+        db,
+        page.map((r) => r.id),
+      )) {
+        if (l.preferred === 1 && !preferred.has(l.item_id)) preferred.set(l.item_id, l);
+      }
       for (const r of page) {
+        const link = preferred.get(r.id);
         yield [
           r.sku,
           r.name,
@@ -417,6 +444,9 @@ export class ItemsService {
           Number(r.reorder_level),
           Number(r.reorder_quantity),
           Number(r.on_hand),
+          link?.supplier_name ?? '',
+          link?.supplier_sku ?? '',
+          link ? cents(Number(link.supplier_price)) : '',
         ];
       }
       if (page.length < 1000) return;
@@ -457,6 +487,7 @@ export class ItemsService {
     }
     const errors = [...read.errors];
     const categories = new Map((await repo.activeCategories(ctx.db)).map((c) => [c.name.toLowerCase(), c.id]));
+    const suppliers = supplierFinder(await repo.supplierNames(ctx.db));
     const existing = new Map<string, { id: string; onHand: number }>();
     const skus = read.rows.map((r) => r.sku).filter(Boolean);
     for (let i = 0; i < skus.length; i += 500) {
@@ -485,6 +516,20 @@ export class ItemsService {
           bad('category', `No category is named "${r.category}". Create it first, or leave the cell empty.`);
         values.category_id = category ?? null;
       }
+      let supplier: PreferredSupplier | null = null;
+      if (r.supplier !== null) {
+        const found = suppliers(r.supplier);
+        if (!found) {
+          bad(
+            'supplier',
+            `No supplier is named "${r.supplier}". Add it under Suppliers first, or leave the cell empty.`,
+          );
+        } else if (found.archived_at !== null) {
+          bad('supplier', `The supplier "${found.name}" is archived. Restore it first, or leave the cell empty.`);
+        } else {
+          supplier = { id: found.id, name: found.name, sku: f.supplierSku, price: f.supplierPrice };
+        }
+      }
       let openingStock = 0;
       if (r.onHand !== null && !id) {
         // A new item's on-hand is its opening stock: the API's rule for it applies.
@@ -501,7 +546,7 @@ export class ItemsService {
       }
       // The figure an existing item's row repeats: checked again when the row is written.
       const onHand = current && r.onHand !== null ? r.onHand : null;
-      return { rowNo: r.rowNo, id, values, openingStock, onHand };
+      return { rowNo: r.rowNo, id, values, openingStock, onHand, supplier };
     });
     const order = new Map(read.columns.map((c, i) => [c, i] as const));
     errors.sort((x, y) => x.row - y.row || (order.get(x.column) ?? 999) - (order.get(y.column) ?? 999));
@@ -606,11 +651,15 @@ export class ItemsService {
           `${before.sku} has ${Number(before.on_hand)} on hand now, not ${r.onHand} as in the file (stock moved after the file was checked).`,
         );
       }
+      const link = r.supplier ? await this.setPreferredSupplier(tx, r.id, r.supplier) : null;
       await this.deps.audit.record(tx, {
         action: 'inventory.import',
         target: { type: 'item', id: r.id },
-        before: Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
-        after: values,
+        before: {
+          ...Object.fromEntries(Object.keys(values).map((k) => [k, before[k as keyof ItemsTable]])),
+          ...(link ? { preferredSupplier: link.before } : {}),
+        },
+        after: { ...values, ...(link ? { preferredSupplier: link.after } : {}) },
       });
       return 'updated';
     }
@@ -624,16 +673,80 @@ export class ItemsService {
         reason: `Imported from ${filename}`,
         reference: null,
         actorId: tx.actor.user.id,
+        elevated: tx.actor.elevated,
         allowNegative: true,
         now,
       });
     }
+    const link = r.supplier ? await this.setPreferredSupplier(tx, id, r.supplier) : null;
     await this.deps.audit.record(tx, {
       action: 'inventory.import',
       target: { type: 'item', id },
-      after: { ...values, on_hand: openingStock ?? 0, file: filename },
+      after: {
+        ...values,
+        on_hand: openingStock ?? 0,
+        ...(link ? { preferredSupplier: link.after } : {}),
+        file: filename,
+      },
     });
     return 'created';
+  }
+
+  /**
+   * Makes `supplier` the item's preferred supplier (null: none): its link is added (or kept), with
+   * the SKU and price given (what is not given stays as the link had it: empty and 0 for a new
+   * link); the other links stay, no longer preferred. Returns the preferred link before and after,
+   * or null when nothing changed.
+   */
+  private async setPreferredSupplier(tx: TxContext, itemId: string, supplier: PreferredSupplier | null) {
+    const links = await repo.supplierLinks(tx.db, [itemId]);
+    const shown = (l: { supplierId: string; supplierName: string; supplierSku: string; supplierPrice: number }) => ({
+      supplierId: l.supplierId,
+      supplierName: l.supplierName,
+      supplierSku: l.supplierSku,
+      supplierPrice: l.supplierPrice,
+    });
+    const current = links.map((l) => ({
+      supplierId: l.supplier_id,
+      supplierName: l.supplier_name,
+      supplierSku: l.supplier_sku,
+      supplierPrice: Number(l.supplier_price),
+      preferred: l.preferred === 1,
+    }));
+    const next = current.map((l) => ({ ...l, preferred: l.supplierId === supplier?.id }));
+    let chosen = next.find((l) => l.supplierId === supplier?.id);
+    if (supplier && !chosen) {
+      chosen = {
+        supplierId: supplier.id,
+        supplierName: supplier.name,
+        supplierSku: '',
+        supplierPrice: 0,
+        preferred: true,
+      };
+      next.push(chosen);
+    }
+    if (chosen && supplier) {
+      chosen.supplierSku = supplier.sku ?? chosen.supplierSku;
+      chosen.supplierPrice = supplier.price ?? chosen.supplierPrice;
+    }
+    const same = (a: (typeof next)[number], b: (typeof next)[number] | undefined) =>
+      b !== undefined &&
+      a.preferred === b.preferred &&
+      a.supplierSku === b.supplierSku &&
+      a.supplierPrice === b.supplierPrice;
+    if (
+      next.length === current.length &&
+      next.every((l) =>
+        same(
+          l,
+          current.find((c) => c.supplierId === l.supplierId),
+        ),
+      )
+    )
+      return null;
+    await repo.replaceSupplierLinks(tx.db, itemId, next);
+    const was = current.find((l) => l.preferred);
+    return { before: was ? shown(was) : null, after: chosen ? shown(chosen) : null };
   }
 }
 
@@ -647,6 +760,23 @@ class StockMovedError extends ConflictError {
 }
 
 type ImportRow = Awaited<ReturnType<ItemsService['analyse']>>['rows'][number];
+
+/** The supplier an import row names, with the supplier SKU and price its cells give (if any). */
+type PreferredSupplier = { id: string; name: string; sku: string | undefined; price: number | undefined };
+
+/**
+ * Finds a supplier by the name a file gives: the exact name first, else the one name that matches
+ * ignoring case and surrounding spaces (none when two do).
+ */
+function supplierFinder<S extends { name: string }>(all: readonly S[]): (name: string) => S | undefined {
+  const exact = new Map(all.map((s) => [s.name, s] as const));
+  const folded = new Map<string, S | null>();
+  for (const s of all) {
+    const key = s.name.trim().toLowerCase();
+    folded.set(key, folded.has(key) ? null : s);
+  }
+  return (name) => exact.get(name) ?? folded.get(name.trim().toLowerCase()) ?? undefined;
+}
 
 /** About how long one transaction of an import writes rows before it commits and lets others in. */
 const IMPORT_SLICE_MS = 40;

@@ -21,7 +21,7 @@ import { useOutletContext } from 'react-router';
 import { actorName, auditSentence } from '../../../shared/audit-sentences.ts';
 import type { AuditEvent } from '../../../shared/contracts/audit.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
-import { formatDateTime } from '../../app/format.ts';
+import { formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { DataTable } from '../../components/DataTable.tsx';
@@ -174,7 +174,8 @@ export function AuditPage() {
       {verify.data &&
         (verify.data.ok ? (
           <Alert color="teal" icon={<IconShieldCheck size={18} />} title="The audit log verifies" role="status">
-            All {verify.data.events.toLocaleString()} events are intact and in order
+            {verify.data.events === 1 ? 'The only event is' : `All ${plural(verify.data.events, 'event')} are`} intact
+            and in order
             {verify.data.checkpoint
               ? `, and match the signed checkpoint of ${formatDateTime(verify.data.checkpoint.at, tz)} (event ${verify.data.checkpoint.seq}).`
               : '. No signed checkpoint yet.'}

@@ -5,7 +5,7 @@ import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import { generalError } from '../../app/api.ts';
-import { formatDateTime, plural } from '../../app/format.ts';
+import { formatDateTime, plural, quantity } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { ExplainedButton } from '../../components/buttons.tsx';
@@ -217,9 +217,7 @@ export function CountPage() {
                   {l.sku}
                 </Table.Td>
                 <Table.Td>{l.name}</Table.Td>
-                <Table.Td ta="right">
-                  {l.expected} {l.unit}
-                </Table.Td>
+                <Table.Td ta="right">{quantity(l.expected, l.unit)}</Table.Td>
                 <Table.Td>
                   {open ? (
                     <NumberInput
@@ -246,7 +244,7 @@ export function CountPage() {
       <ConfirmDialog
         opened={confirm !== null}
         title={confirm === 'post' ? 'Post the differences?' : 'Cancel this stocktake?'}
-        confirmLabel={confirm === 'post' ? `Post ${diffs.length} adjustments` : 'Cancel stocktake'}
+        confirmLabel={confirm === 'post' ? `Post ${plural(diffs.length, 'adjustment')}` : 'Cancel stocktake'}
         danger={confirm === 'cancel'}
         loading={close.isPending}
         error={close.error instanceof Error ? close.error.message : null}
@@ -260,7 +258,8 @@ export function CountPage() {
             <Stack gap={4}>
               {diffs.map((l) => (
                 <Text size="sm" key={l.itemId}>
-                  {l.name}: {l.difference && l.difference > 0 ? `+${l.difference}` : l.difference} {l.unit}
+                  {l.name}: {l.difference && l.difference > 0 ? '+' : ''}
+                  {quantity(l.difference ?? 0, l.unit)}
                 </Text>
               ))}
               <Alert color="yellow" mt="xs">

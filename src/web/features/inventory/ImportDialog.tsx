@@ -73,7 +73,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
       <Text size="sm" c="dimmed">
         A CSV or Excel file with a header row. Columns: sku and name (required), description, category, unit, cost,
         price, vat_rate, price_includes_vat, location, reorder_level, reorder_quantity, on_hand (opening stock of new
-        items). Rows with a known SKU update that item. An export from Steward imports back as it is.
+        items), supplier (the preferred supplier, by name: add it under Suppliers first), supplier_sku and
+        supplier_price. Rows with a known SKU update that item. An export from Steward imports back as it is.
       </Text>
       <FileInput
         label="File"
@@ -89,8 +90,8 @@ export function ImportDialog({ onClose }: { onClose: () => void }) {
         <Stack gap="xs">
           <Group gap="xs">
             <Badge color="teal">{preview.creates} new</Badge>
-            <Badge color="blue">{preview.updates} updates</Badge>
-            <Badge color={preview.errors.length ? 'red' : 'gray'}>{preview.errors.length} problems</Badge>
+            <Badge color="blue">{plural(preview.updates, 'update')}</Badge>
+            <Badge color={preview.errors.length ? 'red' : 'gray'}>{plural(preview.errors.length, 'problem')}</Badge>
           </Group>
           {preview.errors.length > 0 ? (
             <>

@@ -1,10 +1,10 @@
-import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
-import { formatDateTime, formatMoney, formatRate } from '../../app/format.ts';
+import { formatDateTime, formatMoney, formatRate, quantity } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { TableBox } from '../../components/DataTable.tsx';
@@ -105,10 +105,10 @@ export function ItemPage() {
               On hand
             </Text>
             <Text size="xl" fw={700} data-testid="on-hand">
-              {it.onHand} {it.unit}
+              {quantity(it.onHand, it.unit)}
             </Text>
           </div>
-          {fact('Reorder level', `${it.reorderLevel} ${it.unit}`)}
+          {fact('Reorder level', quantity(it.reorderLevel, it.unit))}
           {fact(
             'Price',
             `${money(it.price)} ${it.priceIncludesVat ? 'incl.' : 'excl.'} VAT ${formatRate(it.vatRateBp)}`,
@@ -154,7 +154,7 @@ export function ItemPage() {
                   .flatMap((p) => p.items)
                   .map((m) => (
                     <Table.Tr key={m.id}>
-                      <Table.Td>{formatDateTime(m.at, tz)}</Table.Td>
+                      <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(m.at, tz)}</Table.Td>
                       <Table.Td>
                         {KIND[m.kind] ?? m.kind}
                         {m.reference?.type === 'purchase_order' && (
@@ -173,7 +173,21 @@ export function ItemPage() {
                       <Table.Td ta="right">
                         {m.before} → {m.after}
                       </Table.Td>
-                      <Table.Td>{m.actor?.name ?? '—'}</Table.Td>
+                      <Table.Td>
+                        {m.actor?.name ?? '—'}
+                        {m.elevated && (
+                          <Badge
+                            size="xs"
+                            color="violet"
+                            variant="light"
+                            ml={6}
+                            data-testid="master-code-mark"
+                            title="Booked in a session unlocked with the master code"
+                          >
+                            <VisuallyHidden>booked under the </VisuallyHidden>master code
+                          </Badge>
+                        )}
+                      </Table.Td>
                       <Table.Td>{m.reason ?? ''}</Table.Td>
                     </Table.Tr>
                   ))}

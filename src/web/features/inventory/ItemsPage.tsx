@@ -21,7 +21,7 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import { BulkEditBody, type Item } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { generalError } from '../../app/api.ts';
-import { formatMoney, plural } from '../../app/format.ts';
+import { formatMoney, plural, quantity } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
@@ -133,7 +133,7 @@ export function ItemsPage() {
       cell: (r) => (
         <Group gap={6}>
           <Text size="sm" fw={500}>
-            {r.onHand} {r.unit}
+            {quantity(r.onHand, r.unit)}
           </Text>
           {r.lowStock && (
             <Badge size="xs" color="orange">
@@ -311,6 +311,9 @@ export function ItemsPage() {
   );
 }
 
+/** The bulk edit's choice that leaves no supplier preferred. */
+const NO_SUPPLIER = '__none__';
+
 function BulkEditDialog(props: {
   count: number;
   filter: Record<string, string>;
@@ -319,6 +322,10 @@ function BulkEditDialog(props: {
 }) {
   const me = useOutletContext<Me>();
   const categories = useCategories(hasPermission(me, 'categories.view'));
+  // Choosing the preferred supplier needs what the item form needs to change suppliers.
+  const canSupplier = hasPermission(me, 'suppliers.view') && hasPermission(me, 'inventory.edit');
+  const suppliers = useSuppliers(canSupplier);
+  const [supplier, setSupplier] = useState<string | null>(null);
   const [vat, setVat] = useState<number | string>('');
   const [categoryId, setCategoryId] = useState<string | null>(null);
   const [reorder, setReorder] = useState<number | string>('');
@@ -329,6 +336,7 @@ function BulkEditDialog(props: {
     ...(categoryId ? { categoryId } : {}),
     ...(reorder !== '' ? { reorderLevel: Number(reorder) } : {}),
     ...(active ? { active: active === 'active' } : {}),
+    ...(supplier ? { preferredSupplierId: supplier === NO_SUPPLIER ? null : supplier } : {}),
   };
   const { lowStock, ...rest } = props.filter;
   const bulk = useBulkEdit();
@@ -404,6 +412,23 @@ function BulkEditDialog(props: {
           setInvalid({});
         }}
       />
+      {canSupplier && (
+        <Select
+          label="Preferred supplier"
+          placeholder="Keep"
+          description="A supplier an item already has keeps its supplier SKU and price; a new one starts without (orders use the item’s cost). Other suppliers stay linked."
+          clearable
+          searchable
+          nothingFoundMessage={suppliers.isError ? 'Suppliers could not be loaded' : 'No supplier by that name'}
+          disabled={suppliers.isPending}
+          data={[
+            { value: NO_SUPPLIER, label: 'No preferred supplier' },
+            ...(suppliers.data?.items ?? []).map((s) => ({ value: s.id, label: s.name })),
+          ]}
+          value={supplier}
+          onChange={setSupplier}
+        />
+      )}
       <Select
         label="Status"
         placeholder="Keep"

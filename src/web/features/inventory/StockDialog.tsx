@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import { type Item, StockChangeBody } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
+import { quantity as formatQuantity, unitFor } from '../../app/format.ts';
 import { keys } from '../../app/query-keys.ts';
 import { fieldErrors } from '../../app/validate.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
@@ -22,7 +23,10 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
     meta: { silent: true },
     mutationFn: (body: StockChangeBody) => api.post<{ item: Item }>(`/api/v1/items/${item.id}/stock`, body),
     onSuccess: (r) => {
-      notifications.show({ color: 'teal', message: `${item.name}: ${r.item.onHand} ${item.unit} on hand now.` });
+      notifications.show({
+        color: 'teal',
+        message: `${item.name}: ${formatQuantity(r.item.onHand, item.unit)} on hand now.`,
+      });
       void queryClient.invalidateQueries({ queryKey: keys.items.all });
       onClose();
     },
@@ -67,7 +71,7 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
         min={kind === 'adjustment' ? -MAX_QUANTITY : 0}
         max={MAX_QUANTITY}
         data-autofocus
-        suffix={` ${item.unit}`}
+        suffix={` ${unitFor(quantity === '' ? 2 : Number(quantity), item.unit)}`}
         value={quantity}
         onChange={(v) => {
           setQuantity(v);
@@ -89,8 +93,8 @@ export function StockDialog({ item, initial, onClose }: { item: Item; initial: K
         error={errors.reason}
       />
       <Text size="sm" c={q && after < 0 ? 'red' : 'dimmed'}>
-        On hand: {item.onHand} {item.unit}
-        {q ? ` → ${after} ${item.unit}` : ''}
+        On hand: {formatQuantity(item.onHand, item.unit)}
+        {q ? ` → ${formatQuantity(after, item.unit)}` : ''}
       </Text>
     </FormDialog>
   );

@@ -26,7 +26,7 @@ import {
 } from '../../../shared/contracts/inventory.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { ApiError, generalError } from '../../app/api.ts';
-import { formatDateTime, formatMoney } from '../../app/format.ts';
+import { formatDateTime, formatMoney, quantity } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
@@ -158,9 +158,7 @@ export function OrderPage() {
                   {l.sku}
                 </Table.Td>
                 <Table.Td>{l.name}</Table.Td>
-                <Table.Td ta="right">
-                  {l.quantity} {l.unit}
-                </Table.Td>
+                <Table.Td ta="right">{quantity(l.quantity, l.unit)}</Table.Td>
                 <Table.Td ta="right" c={l.received >= l.quantity ? 'teal' : undefined}>
                   {l.received}
                   {l.received > l.quantity && (
