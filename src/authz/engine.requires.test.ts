@@ -55,6 +55,14 @@ describe('prerequisites in the engine', () => {
     expect(row.access).toBe('none');
   });
 
+  it('given() reports what roles and grants give before prerequisites: the gap itself', () => {
+    expect(engine.given(who(['exporter']), 'a.export')).toBe(true);
+    expect(engine.given(who(['exporter']), 'a.view')).toBe(false);
+    expect(engine.given(who(['exporter'], { active: false }), 'a.export')).toBe(false);
+    expect(engine.given(who(['exporter'], { overrides: [entry('a.export', 'deny')] }), 'a.export')).toBe(false);
+    expect(engine.given(who(['exporter'], { limitTo: new Set(['a.view']) }), 'a.export')).toBe(false);
+  });
+
   it('a deny of view takes export with it; lifting the deny gives it back', () => {
     const denied = who(['both'], { overrides: [entry('a.view', 'deny')] });
     expect(engine.can(denied, 'a.export')).toBe(false);

@@ -90,12 +90,12 @@ export class Authz<P extends string = string> {
   private readonly now: () => number;
   private readonly formatDate: (epochMs: number) => string;
   private readonly requires: (readonly number[] | undefined)[];
-  private readonly labelOf: (permission: P) => string;
+  private readonly labelOf: (permission: string) => string;
 
   constructor(options: EngineOptions<P>) {
     this.permissions = options.permissions;
     this.index = new Map(options.permissions.map((p, i) => [p, i]));
-    this.labelOf = options.labelOf ?? ((p) => p);
+    this.labelOf = (options.labelOf as ((permission: string) => string) | undefined) ?? ((p) => p);
     this.requires = options.permissions.map(() => undefined);
     for (const [permission, needs] of Object.entries(options.requires ?? {}) as [P, readonly P[]][]) {
       const i = this.indexOf(permission);
@@ -267,6 +267,15 @@ export class Authz<P extends string = string> {
     const bits = this.bitsFor(subject, this.indexOf(permission), permission, this.now());
     if (bits <= 0) return null;
     return { allow: (bits & ALLOW) !== 0, own: (bits & OWN) !== 0, elevated: (bits & ELEVATED) !== 0 };
+  }
+
+  /**
+   * Whether roles and unexpired overrides give the permission at any breadth, before prerequisites
+   * are applied. What a "gap" check compares:
+   * a permission given without its prerequisite is a gap, even though `can` refuses it.
+   */
+  given(subject: Subject, permission: P): boolean {
+    return this.heldBits(subject, this.indexOf(permission), permission, this.now(), true) > 0;
   }
 
   /** Every catalog permission with its state and provenance: what the permissions page shows. */
