@@ -6,13 +6,19 @@
  *
  * The rule for this catalog: in every area that has a `view` permission, each other action of the
  * area needs `<area>.view` — you cannot export, edit, delete, receive, refund… what you may not
- * see. Areas without `view` (security, system, migration) have no prerequisites.
+ * see. Areas without `view` (security, system, migration) have no prerequisites, and neither has
+ * `backup`: backups are made and restored from the server's shell (`steward` CLI) in this build,
+ * with no backup list in the app to view, so "restore without view" is not a gap there.
  */
 import { AREAS, PERMISSIONS, type Permission, permissionDef } from './catalog.ts';
+
+/** Areas whose `view` the other actions do not need (see above). */
+const INDEPENDENT: ReadonlySet<string> = new Set(['backup']);
 
 function build(): Readonly<Partial<Record<Permission, readonly Permission[]>>> {
   const out: Partial<Record<Permission, readonly Permission[]>> = {};
   for (const area of AREAS) {
+    if (INDEPENDENT.has(area.key)) continue;
     const view = `${area.key}.view` as Permission;
     if (!PERMISSIONS.some((p) => p.key === view)) continue;
     for (const p of PERMISSIONS) if (p.area === area.key && p.key !== view) out[p.key] = [view];
