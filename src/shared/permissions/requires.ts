@@ -73,3 +73,26 @@ export function describeGaps(gaps: readonly Gap[]): string {
     })
     .join('; ');
 }
+
+/**
+ * What a role gives at any breadth, its own entries and every inherited role's (for the roles
+ * editor's warning; the server judges the same with the engine).
+ */
+export function roleGives(
+  roles: readonly { key: string; inherits: readonly string[]; entries: Readonly<Record<string, string>> }[],
+  start: { inherits: readonly string[]; entries: Readonly<Record<string, string>> },
+): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (r: { inherits: readonly string[]; entries: Readonly<Record<string, string>> }) => {
+    for (const [p, policy] of Object.entries(r.entries)) if (policy !== 'none') out.add(p);
+    for (const key of r.inherits) {
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const parent = roles.find((x) => x.key === key);
+      if (parent) visit(parent);
+    }
+  };
+  visit(start);
+  return out;
+}

@@ -28,7 +28,8 @@ import { useMemo, useState } from 'react';
 import { useOutletContext, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PermissionState } from '../../../shared/contracts/permissions.ts';
-import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
+import { AREAS, PERMISSIONS, permissionDef } from '../../../shared/permissions/catalog.ts';
+import { describeGaps, gapsIn, newGaps } from '../../../shared/permissions/requires.ts';
 import { generalError } from '../../app/api.ts';
 import { endOfDay, formatDate, formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -40,8 +41,10 @@ import {
   type Effect,
   useBulkPermissions,
   useDecideRequest,
+  useDecideRoleRequest,
   useExplanation,
   usePermissionRequests,
+  useRoleRequests,
   useSavePermissions,
   useUserPermissions,
 } from './permissions.queries.ts';
@@ -324,9 +327,37 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
     return AREAS.map((a) => ({ area: a, items: items.filter((i) => i.area === a.key) })).filter((g) => g.items.length);
   }, [data.data, filter]);
 
+  // The rule the server applies (shared/permissions/requires.ts), before saving: a grant that
+  // would give a permission without one it needs is refused; a deny that leaves some without
+  // effect is allowed, and the dependents can be denied too in one click.
+  const gaps = useMemo(() => {
+    const byKey = new Map((data.data?.items ?? []).map((i) => [i.permission, i]));
+    const givenNow = (p: string) => {
+      const i = byKey.get(p);
+      return i !== undefined && (i.state === 'grant' || i.state === 'inherited');
+    };
+    const givenAfter = (p: string) => {
+      const c = changes.get(p);
+      if (c === undefined) return givenNow(p);
+      if (c === 'grant') return true;
+      if (c === 'deny') return false;
+      return byKey.get(p)?.policy != null; // back to the role
+    };
+    const opened = newGaps(gapsIn(givenNow), gapsIn(givenAfter));
+    return {
+      refused: opened.filter((g) => changes.get(g.permission) === 'grant'),
+      useless: opened.filter((g) => changes.get(g.permission) !== 'grant'),
+    };
+  }, [data.data, changes]);
+
   if (data.isPending) return <TableLoader rows={8} />;
   if (data.isError) return <ErrorState error={data.error} onRetry={() => data.refetch()} />;
   const { user } = data.data;
+  const denyDependents = () => {
+    const next = new Map(changes);
+    for (const g of gaps.useless) next.set(g.permission, 'deny');
+    setChanges(next);
+  };
   const current = (i: PermissionState): Effect => (i.override ? i.override.effect : 'inherit');
   return (
     <Stack>
@@ -356,7 +387,11 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
               </Button>
               <ExplainedButton
                 size="xs"
-                why={changes.size === 0 && 'Change a permission first.'}
+                why={
+                  changes.size === 0
+                    ? 'Change a permission first.'
+                    : gaps.refused.length > 0 && `${describeGaps(gaps.refused)}: grant that too first.`
+                }
                 onClick={() => setSaving(true)}
               >
                 Save{changes.size > 0 ? ` (${changes.size})` : ''}
@@ -391,6 +426,27 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
           <Text size="xs">not granted</Text>
         </Group>
       </Group>
+      {gaps.refused.length > 0 && (
+        <Alert color="red" icon={<IconAlertTriangle size={16} />} title="A permission it needs is missing">
+          {describeGaps(gaps.refused)}, which {user.name} would not hold. Grant that too, or leave the grant out.
+        </Alert>
+      )}
+      {gaps.useless.length > 0 && (
+        <Alert color="yellow" icon={<IconAlertTriangle size={16} />} title="Some permissions would stay without effect">
+          <Stack gap="xs">
+            <Text size="sm">
+              {describeGaps(gaps.useless)}: {user.name} keeps{' '}
+              {[...new Set(gaps.useless.map((g) => permissionDef(g.permission).label))].join(', ')} on paper, but it
+              does nothing without what it needs.
+            </Text>
+            <Group>
+              <Button size="xs" variant="light" color="yellow" onClick={denyDependents}>
+                Deny {gaps.useless.length > 1 ? 'them' : 'it'} too
+              </Button>
+            </Group>
+          </Stack>
+        </Alert>
+      )}
       {byArea.length === 0 ? (
         <EmptyState title="No permission matches the filter" />
       ) : (
@@ -583,6 +639,78 @@ function PendingRequests() {
   );
 }
 
+const KIND_TEXT = { assign: 'Give', create: 'Create the role', update: 'Change the role' } as const;
+
+/** Role changes (create, edit, assign) adding a critical permission, waiting for a second admin. */
+function PendingRoleRequests() {
+  const me = useOutletContext<Me>();
+  const requests = useRoleRequests();
+  const decision = useDecideRoleRequest();
+  const decide = (id: string, approve: boolean) =>
+    decision.mutate(
+      { id, approve },
+      {
+        onSuccess: () =>
+          notifications.show({
+            color: 'teal',
+            message: approve ? 'Role change approved and applied.' : 'Role change rejected.',
+          }),
+      },
+    );
+  const items = requests.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <Alert color="violet" title={`${plural(items.length, 'role change')} awaiting a second admin`}>
+      <Stack gap="xs">
+        {items.map((r) => {
+          const mine = r.requestedBy.id === me.user.id;
+          const forMe = r.user?.id === me.user.id;
+          return (
+            <Group key={r.id} justify="space-between" wrap="wrap">
+              <Text size="sm" style={{ flex: '1 1 320px' }}>
+                {r.kind === 'assign' ? (
+                  <>
+                    Give <b>{r.user?.name}</b> the role <b>{r.role.name}</b>
+                  </>
+                ) : (
+                  <>
+                    {KIND_TEXT[r.kind]} <b>{r.role.name}</b>
+                  </>
+                )}{' '}
+                — adds {r.critical.map((c) => c.label).join(', ')}; asked by {r.requestedBy.name} on{' '}
+                {formatDateTime(r.requestedAt, me.business.timezone)}
+                {r.reason ? `: “${r.reason}”` : ''}
+              </Text>
+              <Group gap="xs">
+                <ExplainedButton
+                  size="xs"
+                  why={
+                    mine
+                      ? 'Another admin must approve your own request.'
+                      : forMe && 'Another admin must approve a role given to you.'
+                  }
+                  loading={decision.isPending && decision.variables?.id === r.id && decision.variables.approve}
+                  onClick={() => decide(r.id, true)}
+                >
+                  Approve
+                </ExplainedButton>
+                <Button size="xs" variant="default" onClick={() => decide(r.id, false)}>
+                  Reject
+                </Button>
+              </Group>
+            </Group>
+          );
+        })}
+        {decision.error && (
+          <Text size="sm" c="red" role="alert">
+            {decision.error.message}
+          </Text>
+        )}
+      </Stack>
+    </Alert>
+  );
+}
+
 export function PermissionsPage() {
   const me = useOutletContext<Me>();
   const [params, setParams] = useSearchParams();
@@ -601,6 +729,7 @@ export function PermissionsPage() {
         Permissions
       </Title>
       {canManage && <PendingRequests />}
+      {canManage && <PendingRoleRequests />}
       <Grid>
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Paper withBorder p="xs">
