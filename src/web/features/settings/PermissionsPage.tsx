@@ -28,7 +28,7 @@ import { useMemo, useState } from 'react';
 import { useOutletContext, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PermissionState } from '../../../shared/contracts/permissions.ts';
-import { AREAS, PERMISSIONS, permissionDef } from '../../../shared/permissions/catalog.ts';
+import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
 import { describeGaps, gapsIn, newGaps } from '../../../shared/permissions/requires.ts';
 import { generalError } from '../../app/api.ts';
 import { endOfDay, formatDate, formatDateTime, plural } from '../../app/format.ts';
@@ -134,6 +134,8 @@ function PermissionRow(props: {
   const { item } = props;
   const notes: string[] = [];
   if (item.access === 'own') notes.push('own records only');
+  // Given by a role or grant but missing what it needs (shared/permissions/requires.ts).
+  if (item.access === 'none' && (item.state === 'grant' || item.state === 'inherited')) notes.push(item.summary);
   if (item.access === 'elevation-required' || item.elevatable) notes.push('needs the master code');
   if (item.override?.expiresAt) notes.push(`until ${formatDate(item.override.expiresAt, props.timeZone)}`);
   if (item.expired?.expiresAt)
@@ -141,13 +143,15 @@ function PermissionRow(props: {
   return (
     <Group
       justify="space-between"
-      wrap="nowrap"
+      // On a phone the controls go under the name rather than squeezing it.
+      wrap="wrap"
+      gap="xs"
       py={6}
       data-permission={item.permission}
       style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}
       bg={props.changed ? 'yellow.0' : undefined}
     >
-      <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+      <Group gap="sm" wrap="nowrap" style={{ minWidth: 0, flex: '1 1 260px' }}>
         <StateMark item={item} roleName={props.roleName} />
         <div style={{ minWidth: 0 }}>
           <Group gap={6}>
@@ -176,7 +180,7 @@ function PermissionRow(props: {
           </Text>
         </div>
       </Group>
-      <Group gap={4} wrap="nowrap">
+      <Group gap={4} wrap="nowrap" ml="auto">
         <Why userId={props.userId} permission={item.permission} />
         <SegmentedControl
           size="xs"
@@ -435,9 +439,9 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
         <Alert color="yellow" icon={<IconAlertTriangle size={16} />} title="Some permissions would stay without effect">
           <Stack gap="xs">
             <Text size="sm">
-              {describeGaps(gaps.useless)}: {user.name} keeps{' '}
-              {[...new Set(gaps.useless.map((g) => permissionDef(g.permission).label))].join(', ')} on paper, but it
-              does nothing without what it needs.
+              {describeGaps(gaps.useless)}. {user.name} would keep{' '}
+              {new Set(gaps.useless.map((g) => g.permission)).size > 1 ? 'them' : 'it'} on paper, without effect, until
+              that is back.
             </Text>
             <Group>
               <Button size="xs" variant="light" color="yellow" onClick={denyDependents}>
