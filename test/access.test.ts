@@ -371,7 +371,7 @@ describe.each(ENGINES)('permissions and roles on %s', (engine) => {
       url: '/api/v1/permissions/bulk',
       payload: { userIds: [a.id, b.id], permission: 'reports.export', effect: 'grant', reason: 'month end' },
     });
-    expect(res.json()).toEqual({ applied: 2, unchanged: 0, pendingApproval: 0 });
+    expect(res.json()).toEqual({ applied: 2, unchanged: 0, pendingApproval: 0, dependents: [], alsoDenied: 0 });
     expect(await auditActions(t, since)).toEqual(['permissions.change', 'permissions.change']);
     // One unknown user: nothing is written.
     const bad = await admin.inject({

@@ -251,6 +251,18 @@ export const SCENARIOS: Record<string, Scenario> = {
     action: 'permissions.grant_rejected',
     call: async (c) => ({ method: 'POST', url: `/api/v1/permission-requests/${await pendingRequest(c)}/reject` }),
   },
+  'POST /api/v1/role-requests/:id/approve': {
+    action: ['roles.assigned', 'roles.request_approved'],
+    call: async (c) => ({
+      session: c.secondAdmin,
+      method: 'POST',
+      url: `/api/v1/role-requests/${await pendingRoleRequest(c)}/approve`,
+    }),
+  },
+  'POST /api/v1/role-requests/:id/reject': {
+    action: 'roles.request_rejected',
+    call: async (c) => ({ method: 'POST', url: `/api/v1/role-requests/${await pendingRoleRequest(c)}/reject` }),
+  },
   'POST /api/v1/roles': {
     action: 'roles.create',
     status: 201,
@@ -261,7 +273,17 @@ export const SCENARIOS: Record<string, Scenario> = {
     call: async () => ({
       method: 'PUT',
       url: '/api/v1/roles/user',
-      payload: { name: 'Counter user', inherits: [], entries: { 'inventory.view': 'allow' } },
+      // Every view the Superuser (which inherits User) needs for its other entries stays.
+      payload: {
+        name: 'Counter user',
+        inherits: [],
+        entries: Object.fromEntries(
+          ['inventory', 'categories', 'suppliers', 'orders', 'quotes', 'sales', 'reports', 'settings'].map((a) => [
+            `${a}.view`,
+            'allow',
+          ]),
+        ),
+      },
     }),
   },
   'DELETE /api/v1/roles/:key': {
@@ -570,6 +592,24 @@ async function pendingRequest(c: Ctx): Promise<string> {
     url: `/api/v1/users/${s.id}/permissions/backup.restore`,
     payload: { effect: 'grant', reason: 'drill' },
   });
+  await c.admin.inject({
+    method: 'PUT',
+    url: '/api/v1/settings/security',
+    payload: { ...settings, criticalGrantsNeedApproval: false },
+  });
+  return r.json().requestId;
+}
+
+/** A pending role assignment (a Superuser made Admin while the second-admin setting is on). */
+async function pendingRoleRequest(c: Ctx): Promise<string> {
+  const settings = (await c.admin.inject({ method: 'GET', url: '/api/v1/settings/security' })).json();
+  await c.admin.inject({
+    method: 'PUT',
+    url: '/api/v1/settings/security',
+    payload: { ...settings, criticalGrantsNeedApproval: true },
+  });
+  const s = await c.staff('superuser');
+  const r = await c.admin.inject({ method: 'PUT', url: `/api/v1/users/${s.id}/role`, payload: { roleKey: 'admin' } });
   await c.admin.inject({
     method: 'PUT',
     url: '/api/v1/settings/security',

@@ -34,6 +34,14 @@ export type EngineOptions<P extends string = string> = {
   readonly now?: () => number;
   /** How dates appear in explanations; defaults to the UTC date (YYYY-MM-DD). */
   readonly formatDate?: (epochMs: number) => string;
+  /**
+   * Prerequisites: permission → the permissions it needs. A permission whose prerequisite is not
+   * held (at any breadth: all, own or elevated records) is not in effect, whatever grants it.
+   * One level: a prerequisite has no prerequisites of its own.
+   */
+  readonly requires?: Readonly<Partial<Record<P, readonly P[]>>>;
+  /** How a permission is named in explanations (its label); defaults to its key. */
+  readonly labelOf?: (permission: P) => string;
 };
 
 type CompiledRole = { readonly def: RoleDef; readonly bits: Uint8Array };
@@ -81,10 +89,23 @@ export class Authz<P extends string = string> {
   private readonly comboCache = new Map<string, Uint8Array>();
   private readonly now: () => number;
   private readonly formatDate: (epochMs: number) => string;
+  private readonly requires: (readonly number[] | undefined)[];
+  private readonly labelOf: (permission: string) => string;
 
   constructor(options: EngineOptions<P>) {
     this.permissions = options.permissions;
     this.index = new Map(options.permissions.map((p, i) => [p, i]));
+    this.labelOf = (options.labelOf as ((permission: string) => string) | undefined) ?? ((p) => p);
+    this.requires = options.permissions.map(() => undefined);
+    for (const [permission, needs] of Object.entries(options.requires ?? {}) as [P, readonly P[]][]) {
+      const i = this.indexOf(permission);
+      for (const need of needs) {
+        if ((options.requires?.[need]?.length ?? 0) > 0) {
+          throw new RangeError(`"${permission}" needs "${need}", which has prerequisites itself (one level only).`);
+        }
+      }
+      this.requires[i] = needs.map((need) => this.indexOf(need));
+    }
     this.now = options.now ?? Date.now;
     this.formatDate = options.formatDate ?? ((ms) => new Date(ms).toISOString().slice(0, 10));
     const defs = resolveInheritance(options.roles);
@@ -161,8 +182,27 @@ export class Authz<P extends string = string> {
    * or a check that cannot pass (inactive, outside an API key's scope).
    */
   private bitsFor(subject: Subject, i: number, permission: string, now: number): number {
+    const bits = this.heldBits(subject, i, permission, now, true);
+    if (bits <= 0 || this.requires[i] === undefined) return bits;
+    return this.missingAt(subject, i, now) === null ? bits : 0;
+  }
+
+  /**
+   * The first prerequisite of permission `i` the subject does not hold, or null. Judged on the
+   * user's own rights: an API key scoped to an export still needs its user to hold the view, but
+   * need not list the view itself.
+   */
+  private missingAt(subject: Subject, i: number, now: number): P | null {
+    for (const j of this.requires[i] ?? []) {
+      const need = this.permissions[j] as P;
+      if (this.heldBits(subject, j, need, now, false) <= 0) return need;
+    }
+    return null;
+  }
+
+  private heldBits(subject: Subject, i: number, permission: string, now: number, keyScope: boolean): number {
     if (!subject.active) return -1;
-    if (subject.limitTo && !subject.limitTo.has(permission)) return -1;
+    if (keyScope && subject.limitTo && !subject.limitTo.has(permission)) return -1;
     let bits = this.roleBits(subject.roles)?.[i] ?? 0;
     const overrides = subject.overrides;
     for (let k = 0; k < overrides.length; k++) {
@@ -227,6 +267,15 @@ export class Authz<P extends string = string> {
     const bits = this.bitsFor(subject, this.indexOf(permission), permission, this.now());
     if (bits <= 0) return null;
     return { allow: (bits & ALLOW) !== 0, own: (bits & OWN) !== 0, elevated: (bits & ELEVATED) !== 0 };
+  }
+
+  /**
+   * Whether roles and unexpired overrides give the permission at any breadth, before prerequisites
+   * are applied. What a "gap" check compares:
+   * a permission given without its prerequisite is a gap, even though `can` refuses it.
+   */
+  given(subject: Subject, permission: P): boolean {
+    return this.heldBits(subject, this.indexOf(permission), permission, this.now(), true) > 0;
   }
 
   /** Every catalog permission with its state and provenance: what the permissions page shows. */
@@ -339,6 +388,13 @@ export class Authz<P extends string = string> {
     };
     if (entry.override?.effect === 'deny') {
       return done('denied-explicitly', `${this.describeOverride(entry.override, 'Denied explicitly')}.`);
+    }
+    const missing = this.missingAt(subject, i, now);
+    if (missing !== null && this.heldBits(subject, i, permission, now, true) > 0) {
+      return done(
+        'missing-prerequisite',
+        `Not in effect: “${this.labelOf(permission)}” needs “${this.labelOf(missing)}”, which is not held.`,
+      );
     }
     const rt = roleText();
     if (rt) {

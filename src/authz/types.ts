@@ -66,6 +66,7 @@ export type DecisionCode =
   | 'granted-own'
   | 'needs-elevation'
   | 'only-own'
+  | 'missing-prerequisite'
   | 'not-granted';
 
 export type Explanation<P extends string = string> = {

@@ -108,6 +108,25 @@ export type PermissionRequestsTable = {
   decided_at: string | null;
 };
 
+/** A role change waiting for a second admin (migration 2026-12-02-0801). */
+export type RoleRequestsTable = {
+  id: string;
+  kind: 'assign' | 'create' | 'update';
+  role_key: string;
+  /** Set for `assign`: whose role changes. */
+  user_id: string | null;
+  /** JSON: `{ roleKey, from }` for assign; the role's name, description, inherits and entries otherwise. */
+  payload: string;
+  /** JSON list of the critical permissions the change adds. */
+  critical: string;
+  reason: string | null;
+  requested_by: string;
+  requested_at: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decided_by: string | null;
+  decided_at: string | null;
+};
+
 export type AuditEventsTable = {
   seq: number;
   at: string;
@@ -297,6 +316,7 @@ export type DB = {
   throttles: ThrottlesTable;
   master_codes: MasterCodesTable;
   permission_requests: PermissionRequestsTable;
+  role_requests: RoleRequestsTable;
   audit_checkpoints: AuditCheckpointsTable;
   categories: CategoriesTable;
   suppliers: SuppliersTable;

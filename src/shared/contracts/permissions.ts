@@ -53,12 +53,21 @@ export const SetPermissionBody = z.strictObject({
   scope: z.enum(['any', 'own']).default('any'),
   expiresAt: Future.nullable().default(null),
   reason: Reason.min(3, 'Say why (at least 3 characters): it goes into the audit log.'),
+  alsoDenyDependents: z
+    .boolean()
+    .default(false)
+    .describe('With a deny: deny too every permission the user has that needs this one (e.g. export with view)'),
 });
 export type SetPermissionBody = z.input<typeof SetPermissionBody>;
 
 export const SetPermissionResult = z.object({
   status: z.enum(['applied', 'pending-approval', 'unchanged']),
   requestId: z.string().nullable(),
+  dependents: z
+    .array(z.string())
+    .describe('Permissions the user still has that need this one and are therefore not in effect'),
+  alsoDenied: z.array(z.string()).describe('Permissions denied along with this one (alsoDenyDependents)'),
+  warning: z.string().nullable().describe('What the admin should know, naming permissions by label'),
   item: PermissionState,
 });
 export type SetPermissionResult = z.infer<typeof SetPermissionResult>;
@@ -73,6 +82,8 @@ export const BulkPermissionResult = z.object({
   applied: z.number().int(),
   unchanged: z.number().int(),
   pendingApproval: z.number().int(),
+  dependents: z.array(z.string()).describe('Permissions some of the users have that are no longer in effect'),
+  alsoDenied: z.number().int().describe('Denies written along with the change (alsoDenyDependents)'),
 });
 
 export const Explanation = z
@@ -148,3 +159,40 @@ export const UpdateRoleBody = z.strictObject({
   description: z.string().trim().max(300, 'Use at most 300 characters.').optional().describe('Unchanged when left out'),
 });
 export type UpdateRoleBody = z.input<typeof UpdateRoleBody>;
+
+/** A role change waiting for a second admin: a role created or edited, or a role given to a user. */
+export const RoleRequest = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['assign', 'create', 'update']),
+    role: z.object({ key: z.string(), name: z.string() }),
+    user: z.object({ id: z.string(), name: z.string() }).nullable().describe('Whose role changes (assign)'),
+    from: z.string().nullable().describe('The role the user had when asked (assign)'),
+    entries: z
+      .record(z.string(), z.enum(POLICIES))
+      .nullable()
+      .describe('The role’s entries asked for (create, update)'),
+    inherits: z.array(z.string()).nullable(),
+    critical: z.array(z.object({ permission: z.string(), label: z.string() })),
+    reason: z.string().nullable(),
+    requestedBy: z.object({ id: z.string(), name: z.string() }),
+    requestedAt: z.string(),
+    status: z.enum(['pending', 'approved', 'rejected']),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+  })
+  .meta({ id: 'RoleRequest' });
+export type RoleRequest = z.infer<typeof RoleRequest>;
+
+export const RoleRequestList = z.object({ items: z.array(RoleRequest) });
+export type RoleRequestList = z.infer<typeof RoleRequestList>;
+
+/** The answer (202) when a role change waits for a second admin instead of applying. */
+export const RoleChangePending = z
+  .object({
+    status: z.literal('pending-approval'),
+    requestId: z.string(),
+    detail: z.string().describe('What waits and why, naming the critical permissions by label'),
+  })
+  .meta({ id: 'RoleChangePending' });
+export type RoleChangePending = z.infer<typeof RoleChangePending>;

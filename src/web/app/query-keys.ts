@@ -28,6 +28,8 @@ export const keys = {
     ofUser: (userId: string) => ['user-permissions', userId] as const,
     explain: (userId: string, permission: string) => ['user-permissions', userId, 'explain', permission] as const,
     requests: ['permission-requests'] as const,
+    /** Under `requests`, so invalidating those refreshes these too. */
+    roleRequests: ['permission-requests', 'roles'] as const,
   },
   audit: { all: ['audit'] as const, list: (query: string) => ['audit', query] as const },
   sessions: { mine: ['my-sessions'] as const },

@@ -6,6 +6,7 @@
  */
 import type { Authz, Breadth, Subject } from '../../../authz/index.ts';
 import { type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
+import { describeGaps, type Gap, gapsIn, newGaps } from '../../../shared/permissions/requires.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
 import type { Actor } from '../../http/actor.ts';
 import { ConflictError, HttpError, NotFoundError } from '../../http/errors.ts';
@@ -64,6 +65,35 @@ export async function holdingsOf(db: Db, roles: RolesService, actor: Actor): Pro
   if (!row) return { engine, subject: { ...actor.subject, active: false } };
   const subject = await loadSubject(db, row, actor.subject.elevatedUntil, actor.subject.limitTo ?? null);
   return { engine, subject };
+}
+
+/**
+ * What another user holds (e.g. whoever asked for a change a second admin now approves), read
+ * inside the transaction; a missing or deactivated account holds nothing.
+ */
+export async function holdingsOfUser(db: Db, roles: RolesService, userId: string): Promise<Holdings> {
+  const engine = await roles.engine(db);
+  const row = await accountFacts(db, userId);
+  const subject: Subject = row
+    ? await loadSubject(db, row)
+    : { id: userId, active: false, roles: [], overrides: [], elevatedUntil: null, ownerIds: [] };
+  return { engine, subject };
+}
+
+/**
+ * Reach as `requireReach` judges it, for any holder (not only the request's actor): refuses when
+ * `holdings` do not cover everything the target account holds. `holderId` acting on themself passes.
+ */
+export async function assertReachOver(db: Db, holdings: Holdings, holderId: string, target: AccountFacts) {
+  if (target.id === holderId) return;
+  const subject = await loadSubject(db, { ...target, active: 1 });
+  const missing = uncovered(holdings, (p) => holdings.engine.breadth(subject, p));
+  if (missing.length > 0) throw new OutOfReachError(target.name, missing);
+}
+
+/** The critical permissions among `permissions`. */
+export function criticalOf(permissions: Iterable<string>): Permission[] {
+  return [...permissions].filter((p) => permissionDef(p).risk === 'critical') as Permission[];
 }
 
 /** What `engine` gives someone with only `roleKey` (no overrides), permission by permission. */
@@ -168,9 +198,7 @@ export async function requireReach(
   const row = typeof target === 'string' ? await accountFacts(db, target) : target;
   if (!row) throw new NotFoundError('There is no user with that id.');
   // A deactivated account is judged by what it would hold again once reactivated.
-  const subject = await loadSubject(db, { ...row, active: 1 });
-  const missing = uncovered(mine, (p) => mine.engine.breadth(subject, p));
-  if (missing.length > 0) throw new OutOfReachError(row.name, missing);
+  await assertReachOver(db, mine, actor.user.id, row);
   return mine;
 }
 
@@ -206,17 +234,18 @@ export class SecondAdminRequiredError extends HttpError {
 }
 
 /**
- * "Critical grants need a second admin" (security setting) applies to roles as well: with it on,
- * a role change or assignment that gives someone a critical permission is refused, pointing to
- * the per-user grant, which waits for a second admin's approval.
+ * "Critical grants need a second admin" (security setting) for a new account: an account cannot
+ * wait for approval before it exists, so creating one with a role that gives a critical permission
+ * is refused, pointing to the way that works — create it with another role, then change its role
+ * (that change waits for a second admin, like role edits and per-user grants).
  */
 export function assertNoCriticalWithoutApproval(permissions: Iterable<string>, what: string, on: boolean): void {
   if (!on) return;
-  const critical = [...permissions].filter((p) => permissionDef(p).risk === 'critical');
+  const critical = criticalOf(permissions);
   if (critical.length === 0) return;
   throw new SecondAdminRequiredError(
     `${what} would give ${describe(critical)}, which are critical, and critical grants need a second admin. ` +
-      'Grant them per user on the Permissions page instead (a second admin approves each one), or leave them out.',
+      'Create the account with another role, then change its role: a second admin approves that change.',
     critical,
   );
 }
@@ -250,6 +279,78 @@ export async function assertManagerRemains(trx: Trx, engine: Authz<Permission>):
       'This change would leave no active user who can run the accounts (view and edit users, manage permissions, ' +
         'open the permission settings) without an end date. Give another active user all of that first — ' +
         'or, if you are locked out already, run `steward admin recover` on the server.',
+    );
+  }
+}
+
+export class MissingPrerequisiteError extends HttpError {
+  constructor(detail: string, gaps: readonly Gap[]) {
+    super(422, 'missing-prerequisite', 'A permission it needs is missing', detail, {
+      extra: { gaps: gaps.map((g) => ({ permission: g.permission, missing: g.missing })) },
+    });
+  }
+}
+
+/**
+ * The gaps (a permission given without one it needs, see shared/permissions/requires.ts) a subject
+ * has now or will have once one of its time-limited grants or denies ends: a grant of export that
+ * outlasts the grant of view is a gap waiting to happen.
+ */
+export function gapsOf(engine: Authz<Permission>, subject: Subject, now: number): Gap[] {
+  const ends = [
+    ...new Set(subject.overrides.map((o) => o.expiresAt).filter((t): t is number => t !== null && t > now)),
+  ];
+  const seen = new Map<string, Gap>();
+  for (const t of [null, ...ends]) {
+    const at: Subject =
+      t === null
+        ? subject
+        : { ...subject, overrides: subject.overrides.filter((o) => o.expiresAt === null || o.expiresAt > t) };
+    for (const g of gapsIn((p) => engine.given(at, p))) seen.set(`${g.permission}>${g.missing}`, g);
+  }
+  return [...seen.values()];
+}
+
+/** The gaps a change from `before` to `after` opens (gaps already there are not this change's doing). */
+export function gapsOpened(engine: Authz<Permission>, before: Subject, after: Subject, now: number): Gap[] {
+  return newGaps(gapsOf(engine, before, now), gapsOf(engine, after, now));
+}
+
+/** Refuses a grant that gives `name` a permission without one it needs (now or when a grant ends). */
+export function assertGrantLeavesNoGap(
+  engine: Authz<Permission>,
+  before: Subject,
+  after: Subject,
+  name: string,
+  now: number,
+): void {
+  const gaps = gapsOpened(engine, before, after, now);
+  if (gaps.length === 0) return;
+  const missing = [...new Set(gaps.map((g) => g.missing))];
+  throw new MissingPrerequisiteError(
+    `${describeGaps(gaps)}, which ${name} would not hold (now, or once a time-limited grant ends). ` +
+      `Grant ${describe(missing)} first — for at least as long — or lift its deny.`,
+    gaps,
+  );
+}
+
+/**
+ * Refuses a role change after which some role (the one changed, or one inheriting it) gives a
+ * permission without one it needs. `before` is null for a new role.
+ */
+export function assertRolesLeaveNoGap(before: Authz<Permission> | null, after: Authz<Permission>): void {
+  for (const def of after.roleDefs()) {
+    const probe = roleProbe(def.key);
+    const was = before?.hasRole(def.key) ? gapsIn((p) => before.given(probe, p)) : [];
+    const gaps = newGaps(
+      was,
+      gapsIn((p) => after.given(probe, p)),
+    );
+    if (gaps.length === 0) continue;
+    throw new MissingPrerequisiteError(
+      `In the role “${def.name}”, ${describeGaps(gaps)}, which the role would not give. ` +
+        `Give it ${describe([...new Set(gaps.map((g) => g.missing))])} too (for all records, own records or with the master code), or leave the others out.`,
+      gaps,
     );
   }
 }

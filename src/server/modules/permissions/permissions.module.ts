@@ -10,6 +10,7 @@ export const permissionsModule = defineModule({
   resources: {
     role: { table: 'roles', owner: null },
     permission_request: { table: 'permission_requests', owner: null },
+    role_request: { table: 'role_requests', owner: null },
   },
   services: (core): { permissions: PermissionsService } => ({
     permissions: new PermissionsService({
@@ -28,6 +29,10 @@ export const permissionsModule = defineModule({
     'roles.create',
     'roles.update',
     'roles.delete',
+    'roles.change_requested',
+    'roles.request_approved',
+    'roles.request_rejected',
+    'roles.assigned',
   ],
   web: WEB_MODULES.permissions,
 });

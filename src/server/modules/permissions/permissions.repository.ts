@@ -1,11 +1,13 @@
 /**
  * The SQL of the permissions module: per-user overrides (`user_overrides`), requests for critical
- * grants (`permission_requests`), and the account facts the permission engine judges a user by
- * (`users.role_key`, `artist_id`, `active`: read here, never written; the users module writes
- * accounts). Functions take the database or an open transaction; writes take a transaction.
+ * grants (`permission_requests`) and role changes (`role_requests`), and the account facts the
+ * permission engine judges a user by (`users.role_key`, `artist_id`, `active`: read here; the users
+ * module writes accounts — with one exception, `assignApprovedRole`, which applies a role change a
+ * second admin approved). Functions take the database or an open transaction; writes take a
+ * transaction.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, PermissionRequestsTable, UserOverridesTable } from '../../db/schema.ts';
+import type { DB, PermissionRequestsTable, RoleRequestsTable, UserOverridesTable } from '../../db/schema.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
 
@@ -198,4 +200,62 @@ export async function subjectUser(db: Kysely<DB>, scope: Scope<'user'>, id: stri
   )
     .where('users.id', '=', id)
     .executeTakeFirst();
+}
+
+export async function insertRoleRequest(trx: Trx, row: RoleRequestsTable): Promise<void> {
+  await trx.insertInto('role_requests').values(row).execute();
+}
+
+export function getRoleRequest(db: Db, id: string) {
+  return db.selectFrom('role_requests').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Decides a role request that is still pending; false when it was decided already (a guarded update). */
+export async function decideRoleRequest(
+  trx: Trx,
+  id: string,
+  decision: { status: 'approved' | 'rejected'; by: string; at: string },
+): Promise<boolean> {
+  const r = await trx
+    .updateTable('role_requests')
+    .set({ status: decision.status, decided_by: decision.by, decided_at: decision.at })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The newest 200 role requests with the names of whom they are for, who asked and who decided. */
+export function listRoleRequests(db: Db, status: 'pending' | 'approved' | 'rejected' | 'all') {
+  let q = db
+    .selectFrom('role_requests as r')
+    .leftJoin('users as u', 'u.id', 'r.user_id')
+    .innerJoin('users as by', 'by.id', 'r.requested_by')
+    .leftJoin('users as dec', 'dec.id', 'r.decided_by')
+    .select([
+      'r.id',
+      'r.kind',
+      'r.role_key',
+      'r.payload',
+      'r.critical',
+      'r.reason',
+      'r.requested_at',
+      'r.status',
+      'r.decided_at',
+      'u.id as user_id',
+      'u.name as user_name',
+      'by.id as by_id',
+      'by.name as by_name',
+      'dec.name as decided_by_name',
+    ]);
+  if (status !== 'all') q = q.where('r.status', '=', status);
+  return q.orderBy('r.requested_at', 'desc').limit(200).execute();
+}
+
+/**
+ * Applies a role assignment a second admin approved: the one account write of this module (the
+ * users module requested it and writes every other account change).
+ */
+export async function assignApprovedRole(trx: Trx, userId: string, roleKey: string, now: string): Promise<void> {
+  await trx.updateTable('users').set({ role_key: roleKey, updated_at: now }).where('id', '=', userId).execute();
 }

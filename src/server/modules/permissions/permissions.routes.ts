@@ -8,7 +8,9 @@ import {
   Explanation,
   PermissionRequestList,
   Role,
+  RoleChangePending,
   RoleList,
+  RoleRequestList,
   SetPermissionBody,
   SetPermissionResult,
   UpdateRoleBody,
@@ -151,10 +153,13 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         tags: ['roles'],
         summary: 'Create a custom role, optionally copied from another',
         body: CreateRoleBody,
-        response: responses({ 201: Role }, 409, 422),
+        response: responses({ 201: Role, 202: RoleChangePending }, 409, 422),
       },
     },
-    async (request, reply) => reply.status(201).send(await permissions.createRole(ctxOf(request), request.body)),
+    async (request, reply) => {
+      const result = await permissions.createRole(ctxOf(request), request.body);
+      return 'requestId' in result ? reply.status(202).send(result) : reply.status(201).send(result);
+    },
   );
   r.put(
     '/roles/:key',
@@ -165,11 +170,48 @@ export async function permissionsRoutes(app: FastifyInstance, opts: { permission
         summary: 'Replace a role’s name, parents and entries',
         params: RoleParams,
         body: UpdateRoleBody,
-        response: responses({ 200: Role }, 404, 409, 422),
+        response: responses({ 200: Role, 202: RoleChangePending }, 404, 409, 422),
       },
     },
-    async (request) => permissions.updateRole(ctxOf(request), request.params.key, request.body),
+    async (request, reply) => {
+      const result = await permissions.updateRole(ctxOf(request), request.params.key, request.body);
+      return 'requestId' in result ? reply.status(202).send(result) : reply.status(200).send(result);
+    },
   );
+  r.get(
+    '/role-requests',
+    {
+      config: { permission: 'users.manage_permissions', resource: 'role_request' },
+      schema: {
+        tags: ['roles'],
+        summary: 'Role changes (create, edit, assign) that add a critical permission, waiting for a second admin',
+        querystring: z.object({ status: z.enum(['pending', 'approved', 'rejected', 'all']).default('pending') }),
+        response: responses({ 200: RoleRequestList }),
+      },
+    },
+    async (request) => ({ items: await permissions.roleRequests(ctxOf(request), request.query.status) }),
+  );
+  for (const [verb, approve] of [
+    ['approve', true],
+    ['reject', false],
+  ] as const) {
+    r.post(
+      `/role-requests/:id/${verb}`,
+      {
+        config: { permission: 'users.manage_permissions', resource: 'role_request' },
+        schema: {
+          tags: ['roles'],
+          summary: approve ? 'Approve (and apply, re-checked) a waiting role change' : 'Reject a waiting role change',
+          params: UserParams,
+          response: responses({ 200: Ok }, 403, 404, 409, 422),
+        },
+      },
+      async (request) => {
+        await permissions.decideRole(ctxOf(request), request.params.id, approve);
+        return { ok: true as const };
+      },
+    );
+  }
   r.delete(
     '/roles/:key',
     {

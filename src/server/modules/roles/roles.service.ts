@@ -1,6 +1,7 @@
-import { Authz } from '../../../authz/index.ts';
-import { PERMISSION_KEYS, type Permission } from '../../../shared/permissions/catalog.ts';
+import { Authz, type RoleDef } from '../../../authz/index.ts';
+import { PERMISSION_KEYS, type Permission, permissionDef } from '../../../shared/permissions/catalog.ts';
 import type { Policy } from '../../../shared/permissions/policy.ts';
+import { REQUIRES } from '../../../shared/permissions/requires.ts';
 import type { Db, Trx } from '../context.ts';
 import { getSetting, putSetting, SETTING } from '../settings/settings.service.ts';
 import {
@@ -41,9 +42,23 @@ export class RolesService {
   /** The engine for a roles version the caller has just read through `db` (saves reading it twice per request). */
   async engineAt(version: number, db: Db): Promise<Authz<Permission>> {
     if (this.current?.version === version) return this.current.engine;
-    const engine = new Authz({ permissions: PERMISSION_KEYS, roles: await loadRoleDefs(db), now: this.now });
+    const engine = this.engineFor(await loadRoleDefs(db));
     if (!db.isTransaction) this.current = { version, engine };
     return engine;
+  }
+
+  /**
+   * An engine for the given role definitions (never cached): how roles would judge after a change
+   * not yet written. Throws RoleGraphError for a cycle, an unknown parent or permission.
+   */
+  engineFor(roles: readonly RoleDef[]): Authz<Permission> {
+    return new Authz({
+      permissions: PERMISSION_KEYS,
+      roles,
+      now: this.now,
+      requires: REQUIRES,
+      labelOf: (p) => permissionDef(p).label,
+    });
   }
 
   /** Marks the roles as changed; call inside the transaction that changed them. */

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Ok, SessionList } from '../../../shared/contracts/auth.ts';
+import { RoleChangePending } from '../../../shared/contracts/permissions.ts';
 import {
   ChangeRoleBody,
   CreateUserBody,
@@ -78,17 +79,19 @@ export async function usersRoutes(app: FastifyInstance, opts: { users: UsersServ
         summary: 'Change the user’s role (only to roles whose permissions you hold)',
         params: Params,
         body: ChangeRoleBody,
-        response: responses({ 200: User }, 404, 409, 422),
+        response: responses({ 200: User, 202: RoleChangePending }, 403, 404, 409, 422),
       },
     },
-    async (request) =>
-      users.changeRole(
+    async (request, reply) => {
+      const result = await users.changeRole(
         ctxOf(request),
         scopeOf(request, 'user'),
         request.params.id,
         request.body.roleKey,
         request.body.reason,
-      ),
+      );
+      return 'requestId' in result ? reply.status(202).send(result) : reply.status(200).send(result);
+    },
   );
   r.post(
     '/users/:id/deactivate',

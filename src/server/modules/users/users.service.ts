@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Authz, Subject } from '../../../authz/index.ts';
+import type { RoleChangePending } from '../../../shared/contracts/permissions.ts';
 import type { CreateUserBody, User } from '../../../shared/contracts/users.ts';
 import type { PasswordPolicy } from '../../../shared/password-policy.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
@@ -16,11 +17,13 @@ import {
   assertNoCriticalWithoutApproval,
   assertRoleWithinReach,
   coversBreadth,
+  criticalOf,
   type Holdings,
   holdingsOf,
   lockAccessChanges,
   requireReach,
 } from '../permissions/guard-rails.ts';
+import { requestRoleChange } from '../permissions/role-requests.ts';
 import { loadSubject } from '../permissions/subjects.ts';
 import type { RolesService } from '../roles/roles.service.ts';
 import type { SecurityService } from '../security/security.service.ts';
@@ -120,28 +123,26 @@ export class UsersService {
   }
 
   /**
-   * "Critical grants need a second admin" covers roles too: giving a user a role that adds a
-   * critical permission they did not hold is refused while the setting is on (per-user grants,
-   * which wait for a second admin, are the way).
+   * The critical permissions giving `user` (null: a new account) the role `roleKey` adds, when the
+   * "critical grants need a second admin" setting is on; empty otherwise.
    */
-  private async assertCriticalRoleChange(
+  private async criticalGained(
     trx: Trx,
     engine: Authz<Permission>,
     user: { id: string; role_key: string; artist_id: string | null } | null,
     roleKey: string,
-    name: string,
-  ): Promise<void> {
+  ): Promise<Permission[]> {
     const { criticalGrantsNeedApproval } = await loadSecurity(trx);
-    if (!criticalGrantsNeedApproval) return;
+    if (!criticalGrantsNeedApproval) return [];
     const before: Subject | null = user ? await loadSubject(trx, { ...user, active: 1 }) : null;
     const after: Subject = before
       ? { ...before, roles: [roleKey] }
       : { id: '', active: true, roles: [roleKey], overrides: [], elevatedUntil: null, ownerIds: [] };
-    const gained = engine.permissions.filter(
-      (p) => !coversBreadth(before ? engine.breadth(before, p) : null, engine.breadth(after, p)),
+    return criticalOf(
+      engine.permissions.filter(
+        (p) => !coversBreadth(before ? engine.breadth(before, p) : null, engine.breadth(after, p)),
+      ),
     );
-    const role = engine.roleDefs().find((r) => r.key === roleKey)?.name ?? roleKey;
-    assertNoCriticalWithoutApproval(gained, `Giving ${name} the role “${role}”`, true);
   }
 
   /**
@@ -170,7 +171,12 @@ export class UsersService {
         await lockAccessChanges(tx.db, this.deps.database.engine);
         const holdings = await holdingsOf(tx.db, this.deps.roles, tx.actor);
         this.assertRoleAssignable(holdings, body.roleKey);
-        await this.assertCriticalRoleChange(tx.db, holdings.engine, null, body.roleKey, body.name);
+        const role = holdings.engine.roleDefs().find((r) => r.key === body.roleKey)?.name ?? body.roleKey;
+        assertNoCriticalWithoutApproval(
+          await this.criticalGained(tx.db, holdings.engine, null, body.roleKey),
+          `Giving ${body.name} the role “${role}”`,
+          true,
+        );
         await this.deps.auth.createAccount(tx, {
           id,
           email: body.email,
@@ -223,16 +229,43 @@ export class UsersService {
     return this.get(ctx, scope, id);
   }
 
-  async changeRole(ctx: Context, scope: Scope<'user'>, id: string, roleKey: string, reason: string | undefined) {
-    await inTransaction(ctx, async (tx) => {
+  /**
+   * Changes a user's role; with "critical grants need a second admin" on, a role that adds a
+   * critical permission waits for another admin instead (the answer is then the pending request).
+   */
+  async changeRole(
+    ctx: Context,
+    scope: Scope<'user'>,
+    id: string,
+    roleKey: string,
+    reason: string | undefined,
+  ): Promise<User | RoleChangePending> {
+    const pending = await inTransaction(ctx, async (tx) => {
       await lockAccessChanges(tx.db, this.deps.database.engine);
       const before = await this.row(tx.db, scope, id);
-      if (before.role_key === roleKey) return;
+      if (before.role_key === roleKey) return null;
       const holdings = await requireReach(tx.db, this.deps.roles, tx.actor, before);
       this.assertRoleAssignable(holdings, roleKey);
       // Taking a role away needs the same reach as giving it.
       assertRoleWithinReach(holdings, before.role_key, 'take away');
-      await this.assertCriticalRoleChange(tx.db, holdings.engine, before, roleKey, before.name);
+      const critical = await this.criticalGained(tx.db, holdings.engine, before, roleKey);
+      if (critical.length > 0) {
+        const roleName = holdings.engine.roleDefs().find((r) => r.key === roleKey)?.name ?? roleKey;
+        return requestRoleChange(
+          tx,
+          this.deps.audit,
+          {
+            kind: 'assign',
+            roleKey,
+            roleName,
+            user: { id, name: before.name },
+            payload: { roleKey, from: before.role_key },
+          },
+          critical,
+          reason ?? null,
+          this.iso(),
+        );
+      }
       await updateUser(tx.db, id, { role_key: roleKey }, this.iso());
       await assertManagerRemains(tx.db, holdings.engine);
       await this.deps.audit.record(tx, {
@@ -242,8 +275,9 @@ export class UsersService {
         after: { role: roleKey },
         reason: reason ?? null,
       });
+      return null;
     });
-    return this.get(ctx, scope, id);
+    return pending ?? this.get(ctx, scope, id);
   }
 
   /** Deactivates: every session and API key of the user stops working at once. */

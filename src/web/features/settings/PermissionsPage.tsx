@@ -29,6 +29,7 @@ import { useOutletContext, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { PermissionState } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
+import { describeGaps, gapsIn, newGaps } from '../../../shared/permissions/requires.ts';
 import { generalError } from '../../app/api.ts';
 import { endOfDay, formatDate, formatDateTime, plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -40,8 +41,10 @@ import {
   type Effect,
   useBulkPermissions,
   useDecideRequest,
+  useDecideRoleRequest,
   useExplanation,
   usePermissionRequests,
+  useRoleRequests,
   useSavePermissions,
   useUserPermissions,
 } from './permissions.queries.ts';
@@ -131,6 +134,8 @@ function PermissionRow(props: {
   const { item } = props;
   const notes: string[] = [];
   if (item.access === 'own') notes.push('own records only');
+  // Given by a role or grant but missing what it needs (shared/permissions/requires.ts).
+  if (item.access === 'none' && (item.state === 'grant' || item.state === 'inherited')) notes.push(item.summary);
   if (item.access === 'elevation-required' || item.elevatable) notes.push('needs the master code');
   if (item.override?.expiresAt) notes.push(`until ${formatDate(item.override.expiresAt, props.timeZone)}`);
   if (item.expired?.expiresAt)
@@ -138,13 +143,15 @@ function PermissionRow(props: {
   return (
     <Group
       justify="space-between"
-      wrap="nowrap"
+      // On a phone the controls go under the name rather than squeezing it.
+      wrap="wrap"
+      gap="xs"
       py={6}
       data-permission={item.permission}
       style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}
       bg={props.changed ? 'yellow.0' : undefined}
     >
-      <Group gap="sm" wrap="nowrap" style={{ minWidth: 0 }}>
+      <Group gap="sm" wrap="nowrap" style={{ minWidth: 0, flex: '1 1 260px' }}>
         <StateMark item={item} roleName={props.roleName} />
         <div style={{ minWidth: 0 }}>
           <Group gap={6}>
@@ -173,7 +180,7 @@ function PermissionRow(props: {
           </Text>
         </div>
       </Group>
-      <Group gap={4} wrap="nowrap">
+      <Group gap={4} wrap="nowrap" ml="auto">
         <Why userId={props.userId} permission={item.permission} />
         <SegmentedControl
           size="xs"
@@ -324,9 +331,37 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
     return AREAS.map((a) => ({ area: a, items: items.filter((i) => i.area === a.key) })).filter((g) => g.items.length);
   }, [data.data, filter]);
 
+  // The rule the server applies (shared/permissions/requires.ts), before saving: a grant that
+  // would give a permission without one it needs is refused; a deny that leaves some without
+  // effect is allowed, and the dependents can be denied too in one click.
+  const gaps = useMemo(() => {
+    const byKey = new Map((data.data?.items ?? []).map((i) => [i.permission, i]));
+    const givenNow = (p: string) => {
+      const i = byKey.get(p);
+      return i !== undefined && (i.state === 'grant' || i.state === 'inherited');
+    };
+    const givenAfter = (p: string) => {
+      const c = changes.get(p);
+      if (c === undefined) return givenNow(p);
+      if (c === 'grant') return true;
+      if (c === 'deny') return false;
+      return byKey.get(p)?.policy != null; // back to the role
+    };
+    const opened = newGaps(gapsIn(givenNow), gapsIn(givenAfter));
+    return {
+      refused: opened.filter((g) => changes.get(g.permission) === 'grant'),
+      useless: opened.filter((g) => changes.get(g.permission) !== 'grant'),
+    };
+  }, [data.data, changes]);
+
   if (data.isPending) return <TableLoader rows={8} />;
   if (data.isError) return <ErrorState error={data.error} onRetry={() => data.refetch()} />;
   const { user } = data.data;
+  const denyDependents = () => {
+    const next = new Map(changes);
+    for (const g of gaps.useless) next.set(g.permission, 'deny');
+    setChanges(next);
+  };
   const current = (i: PermissionState): Effect => (i.override ? i.override.effect : 'inherit');
   return (
     <Stack>
@@ -356,7 +391,11 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
               </Button>
               <ExplainedButton
                 size="xs"
-                why={changes.size === 0 && 'Change a permission first.'}
+                why={
+                  changes.size === 0
+                    ? 'Change a permission first.'
+                    : gaps.refused.length > 0 && `${describeGaps(gaps.refused)}: grant that too first.`
+                }
                 onClick={() => setSaving(true)}
               >
                 Save{changes.size > 0 ? ` (${changes.size})` : ''}
@@ -391,6 +430,27 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
           <Text size="xs">not granted</Text>
         </Group>
       </Group>
+      {gaps.refused.length > 0 && (
+        <Alert color="red" icon={<IconAlertTriangle size={16} />} title="A permission it needs is missing">
+          {describeGaps(gaps.refused)}, which {user.name} would not hold. Grant that too, or leave the grant out.
+        </Alert>
+      )}
+      {gaps.useless.length > 0 && (
+        <Alert color="yellow" icon={<IconAlertTriangle size={16} />} title="Some permissions would stay without effect">
+          <Stack gap="xs">
+            <Text size="sm">
+              {describeGaps(gaps.useless)}. {user.name} would keep{' '}
+              {new Set(gaps.useless.map((g) => g.permission)).size > 1 ? 'them' : 'it'} on paper, without effect, until
+              that is back.
+            </Text>
+            <Group>
+              <Button size="xs" variant="light" color="yellow" onClick={denyDependents}>
+                Deny {gaps.useless.length > 1 ? 'them' : 'it'} too
+              </Button>
+            </Group>
+          </Stack>
+        </Alert>
+      )}
       {byArea.length === 0 ? (
         <EmptyState title="No permission matches the filter" />
       ) : (
@@ -583,6 +643,78 @@ function PendingRequests() {
   );
 }
 
+const KIND_TEXT = { assign: 'Give', create: 'Create the role', update: 'Change the role' } as const;
+
+/** Role changes (create, edit, assign) adding a critical permission, waiting for a second admin. */
+function PendingRoleRequests() {
+  const me = useOutletContext<Me>();
+  const requests = useRoleRequests();
+  const decision = useDecideRoleRequest();
+  const decide = (id: string, approve: boolean) =>
+    decision.mutate(
+      { id, approve },
+      {
+        onSuccess: () =>
+          notifications.show({
+            color: 'teal',
+            message: approve ? 'Role change approved and applied.' : 'Role change rejected.',
+          }),
+      },
+    );
+  const items = requests.data?.items ?? [];
+  if (items.length === 0) return null;
+  return (
+    <Alert color="violet" title={`${plural(items.length, 'role change')} awaiting a second admin`}>
+      <Stack gap="xs">
+        {items.map((r) => {
+          const mine = r.requestedBy.id === me.user.id;
+          const forMe = r.user?.id === me.user.id;
+          return (
+            <Group key={r.id} justify="space-between" wrap="wrap">
+              <Text size="sm" style={{ flex: '1 1 320px' }}>
+                {r.kind === 'assign' ? (
+                  <>
+                    Give <b>{r.user?.name}</b> the role <b>{r.role.name}</b>
+                  </>
+                ) : (
+                  <>
+                    {KIND_TEXT[r.kind]} <b>{r.role.name}</b>
+                  </>
+                )}{' '}
+                — adds {r.critical.map((c) => c.label).join(', ')}; asked by {r.requestedBy.name} on{' '}
+                {formatDateTime(r.requestedAt, me.business.timezone)}
+                {r.reason ? `: “${r.reason}”` : ''}
+              </Text>
+              <Group gap="xs">
+                <ExplainedButton
+                  size="xs"
+                  why={
+                    mine
+                      ? 'Another admin must approve your own request.'
+                      : forMe && 'Another admin must approve a role given to you.'
+                  }
+                  loading={decision.isPending && decision.variables?.id === r.id && decision.variables.approve}
+                  onClick={() => decide(r.id, true)}
+                >
+                  Approve
+                </ExplainedButton>
+                <Button size="xs" variant="default" onClick={() => decide(r.id, false)}>
+                  Reject
+                </Button>
+              </Group>
+            </Group>
+          );
+        })}
+        {decision.error && (
+          <Text size="sm" c="red" role="alert">
+            {decision.error.message}
+          </Text>
+        )}
+      </Stack>
+    </Alert>
+  );
+}
+
 export function PermissionsPage() {
   const me = useOutletContext<Me>();
   const [params, setParams] = useSearchParams();
@@ -601,6 +733,7 @@ export function PermissionsPage() {
         Permissions
       </Title>
       {canManage && <PendingRequests />}
+      {canManage && <PendingRoleRequests />}
       <Grid>
         <Grid.Col span={{ base: 12, md: 4 }}>
           <Paper withBorder p="xs">

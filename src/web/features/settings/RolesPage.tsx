@@ -19,12 +19,13 @@ import {
 } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconLock, IconPlus } from '@tabler/icons-react';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Link, useBlocker, useOutletContext, useSearchParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Role } from '../../../shared/contracts/permissions.ts';
 import { AREAS, PERMISSIONS } from '../../../shared/permissions/catalog.ts';
 import type { Policy } from '../../../shared/permissions/policy.ts';
+import { describeGaps, gapsIn, newGaps, roleGives } from '../../../shared/permissions/requires.ts';
 import { ApiError, generalError } from '../../app/api.ts';
 import { plural } from '../../app/format.ts';
 import { hasPermission } from '../../app/session.ts';
@@ -84,6 +85,16 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
         .sort(),
     ) !== JSON.stringify(Object.entries(role.entries).sort());
   const leaving = useUnsavedGuard(dirty && !readOnly);
+  // The rule the server applies (shared/permissions/requires.ts): warn before saving a role that
+  // would give a permission without one it needs.
+  const gaps = useMemo(() => {
+    const was = roleGives(roles, role);
+    const will = roleGives(roles, { inherits, entries });
+    return newGaps(
+      gapsIn((p) => was.has(p)),
+      gapsIn((p) => will.has(p)),
+    );
+  }, [roles, role, inherits, entries]);
   const save = useSaveRole(role.key);
   const saveRole = () =>
     save.mutate(
@@ -94,11 +105,13 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
         entries: Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== 'none')),
       },
       {
-        onSuccess: () =>
-          notifications.show({
-            color: 'teal',
-            message: `Role ${name} saved. Everyone with it has the new rights now.`,
-          }),
+        onSuccess: (r) =>
+          'requestId' in r
+            ? notifications.show({ color: 'violet', title: 'Waiting for a second admin', message: r.detail })
+            : notifications.show({
+                color: 'teal',
+                message: `Role ${name} saved. Everyone with it has the new rights now.`,
+              }),
       },
     );
   const remove = useDeleteRole(role.key);
@@ -148,7 +161,13 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
                 </Button>
               )}
               <ExplainedButton
-                why={!dirty ? 'No changes to save yet.' : name.trim() === '' && 'Enter a name.'}
+                why={
+                  !dirty
+                    ? 'No changes to save yet.'
+                    : name.trim() === ''
+                      ? 'Enter a name.'
+                      : gaps.length > 0 && `${describeGaps(gaps)}: give the role that too.`
+                }
                 loading={save.isPending}
                 onClick={saveRole}
               >
@@ -161,6 +180,12 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
       {role.locked && (
         <Alert color="gray">
           The {role.name} role always holds every permission, so somebody can always run Steward.
+        </Alert>
+      )}
+      {!readOnly && gaps.length > 0 && (
+        <Alert color="orange" title="A permission it needs is missing" data-testid="role-gaps">
+          {describeGaps(gaps)}. Give the role {gaps.length > 1 ? 'those' : 'that'} too (Allow, Own records or Master
+          code), or take the others out.
         </Alert>
       )}
       {save.error && (
@@ -277,7 +302,8 @@ function NewRoleDialog({
 }: {
   roles: Role[];
   onClose: () => void;
-  onCreated: (key: string) => void;
+  /** The new role's key, or null when its creation waits for a second admin. */
+  onCreated: (key: string | null) => void;
 }) {
   const [name, setName] = useState('');
   const [key, setKey] = useState('');
@@ -294,6 +320,11 @@ function NewRoleDialog({
       { key: slug, name, ...(copyFrom ? { copyFrom } : {}) },
       {
         onSuccess: (role) => {
+          if ('requestId' in role) {
+            notifications.show({ color: 'violet', title: 'Waiting for a second admin', message: role.detail });
+            onCreated(null);
+            return;
+          }
           notifications.show({ color: 'teal', message: `Role ${role.name} created.` });
           onCreated(role.key);
         },
@@ -393,7 +424,7 @@ export function RolesPage() {
           onClose={() => setCreating(false)}
           onCreated={(key) => {
             setCreating(false);
-            setSelected(key);
+            if (key) setSelected(key);
           }}
         />
       )}

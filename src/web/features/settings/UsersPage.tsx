@@ -367,7 +367,12 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
   const submit = (v: UserValues) => {
     if (!typed.confirmed) return;
     save.mutate(v, {
-      onSuccess: (r) => props.onSaved(r.user, r.temporaryPassword || undefined),
+      onSuccess: (r) => {
+        if (r.pending) {
+          notifications.show({ color: 'violet', title: 'Waiting for a second admin', message: r.pending.detail });
+        }
+        props.onSaved(r.user, r.temporaryPassword || undefined);
+      },
       onError: (err) => {
         if (err instanceof ApiError) form.setErrors(err.fieldErrors());
       },

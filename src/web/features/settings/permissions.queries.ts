@@ -4,6 +4,7 @@ import {
   BulkPermissionResult,
   Explanation,
   PermissionRequestList,
+  RoleRequestList,
   SetPermissionResult,
   UserPermissions,
 } from '../../../shared/contracts/permissions.ts';
@@ -90,5 +91,28 @@ export function useDecideRequest() {
     mutationFn: ({ id, approve }: { id: string; approve: boolean }) =>
       api.post(`/api/v1/permission-requests/${id}/${approve ? 'approve' : 'reject'}`),
     onSuccess: () => invalidate(),
+  });
+}
+
+export function useRoleRequests() {
+  return useQuery({
+    ...queryDefaults,
+    queryKey: keys.permissions.roleRequests,
+    queryFn: () => getParsed(RoleRequestList, '/api/v1/role-requests?status=pending'),
+  });
+}
+
+/** Approves (applies, re-checked on the server) or rejects a waiting role change. */
+export function useDecideRoleRequest() {
+  const invalidate = useInvalidatePermissions();
+  const queryClient = useQueryClient();
+  return useMutation({
+    meta: { silent: true },
+    mutationFn: ({ id, approve }: { id: string; approve: boolean }) =>
+      api.post(`/api/v1/role-requests/${id}/${approve ? 'approve' : 'reject'}`),
+    onSettled: () => {
+      invalidate();
+      void queryClient.invalidateQueries({ queryKey: keys.roles.all });
+    },
   });
 }

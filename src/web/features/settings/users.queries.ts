@@ -1,6 +1,7 @@
 /** Users' and roles' data: queries and mutations, typed by the shared contracts. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Role, RoleList } from '../../../shared/contracts/permissions.ts';
+import { z } from 'zod';
+import { Role, RoleChangePending, RoleList } from '../../../shared/contracts/permissions.ts';
 import { User, UserList, UserWithPassword } from '../../../shared/contracts/users.ts';
 import { api } from '../../app/api.ts';
 import { getParsed, queryDefaults, searchParams, sendParsed } from '../../app/query.ts';
@@ -53,7 +54,9 @@ export function useSaveUser(user: User | undefined) {
   const queryClient = useQueryClient();
   return useMutation({
     meta: { silent: true },
-    mutationFn: async (v: UserValues): Promise<{ user: User; temporaryPassword: string }> => {
+    mutationFn: async (
+      v: UserValues,
+    ): Promise<{ user: User; temporaryPassword: string; pending?: RoleChangePending }> => {
       const artistId = v.artistId.trim() || null;
       if (!user) {
         return sendParsed(UserWithPassword, 'post', '/api/v1/users', {
@@ -70,7 +73,15 @@ export function useSaveUser(user: User | undefined) {
         artistId,
       });
       if (v.roleKey !== user.role.key) {
-        saved = await sendParsed(User, 'put', `/api/v1/users/${user.id}/role`, { roleKey: v.roleKey });
+        // A role that adds a critical permission may wait for a second admin (202).
+        const r = await sendParsed(z.union([RoleChangePending, User]), 'put', `/api/v1/users/${user.id}/role`, {
+          roleKey: v.roleKey,
+        });
+        if ('requestId' in r) {
+          void queryClient.invalidateQueries({ queryKey: keys.permissions.requests });
+          return { user: saved, temporaryPassword: '', pending: r };
+        }
+        saved = r;
       }
       return { user: saved, temporaryPassword: '' };
     },
@@ -83,8 +94,11 @@ export function useCreateRole() {
   return useMutation({
     meta: { silent: true },
     mutationFn: (body: { key: string; name: string; copyFrom?: string }) =>
-      sendParsed(Role, 'post', '/api/v1/roles', body),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: keys.roles.all }),
+      sendParsed(z.union([RoleChangePending, Role]), 'post', '/api/v1/roles', body),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: keys.roles.all });
+      void queryClient.invalidateQueries({ queryKey: keys.permissions.requests });
+    },
   });
 }
 
@@ -94,9 +108,10 @@ export function useSaveRole(key: string) {
   return useMutation({
     meta: { silent: true },
     mutationFn: (body: { name: string; description: string; inherits: string[]; entries: Record<string, string> }) =>
-      sendParsed(Role, 'put', `/api/v1/roles/${key}`, body),
+      sendParsed(z.union([RoleChangePending, Role]), 'put', `/api/v1/roles/${key}`, body),
     onSuccess: () => {
       void queryClient.invalidateQueries({ queryKey: keys.roles.all });
+      void queryClient.invalidateQueries({ queryKey: keys.permissions.requests });
       void queryClient.invalidateQueries({ queryKey: keys.permissions.all });
       void queryClient.invalidateQueries({ queryKey: keys.me });
     },
