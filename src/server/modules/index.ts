@@ -4,6 +4,7 @@
  */
 import { auditModule } from './audit/audit.module.ts';
 import { authModule } from './auth/auth.module.ts';
+import { businessModulesModule } from './business-modules/business-modules.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { inventoryModule } from './inventory/inventory.module.ts';
 import { permissionsModule } from './permissions/permissions.module.ts';
@@ -21,6 +22,7 @@ export const MODULES = [
   usersModule,
   permissionsModule,
   securityModule,
+  businessModulesModule,
   auditModule,
   inventoryModule,
   purchaseOrdersModule,

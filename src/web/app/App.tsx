@@ -19,6 +19,7 @@ import { ItemsPage } from '../features/inventory/ItemsPage.tsx';
 import { OrderPage } from '../features/orders/OrderPage.tsx';
 import { OrdersPage } from '../features/orders/OrdersPage.tsx';
 import { InventorySettingsPage } from '../features/settings/InventorySettingsPage.tsx';
+import { ModulesPage } from '../features/settings/ModulesPage.tsx';
 import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
 import { RolesPage } from '../features/settings/RolesPage.tsx';
 import { SecurityPage } from '../features/settings/SecurityPage.tsx';
@@ -95,6 +96,7 @@ const SCREENS: Screens = {
   twoFactor: {},
   users: { settings: { users: <UsersPage /> } },
   permissions: { settings: { permissions: <PermissionsPage />, roles: <RolesPage /> } },
+  'business-modules': { settings: { modules: <ModulesPage /> } },
   audit: { routes: [{ path: 'audit', element: <AuditPage /> }] },
   security: { settings: { security: <SecurityPage /> } },
   inventory: {

@@ -37,6 +37,6 @@ export const keys = {
     apiKeys: ['api-keys'] as const,
     settings: ['settings', 'security'] as const,
   },
-  settings: { inventory: ['settings', 'inventory'] as const },
+  settings: { inventory: ['settings', 'inventory'] as const, modules: ['settings', 'modules'] as const },
   system: { disk: ['system', 'disk'] as const },
 } as const;
