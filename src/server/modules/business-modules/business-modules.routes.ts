@@ -29,7 +29,7 @@ export async function businessModulesRoutes(app: FastifyInstance, opts: { module
           'Switch a module on (with the modules it needs) or off (hides its screens and permissions and refuses its routes; deletes nothing)',
         params: ModuleKeyParams,
         body: SwitchModuleBody,
-        response: responses({ 200: BusinessModuleList }, 404, 409, 422),
+        response: responses({ 200: BusinessModuleList }, 404, 409),
       },
     },
     async (request) => ({ items: await modules.switch(ctxOf(request), request.params.key, request.body.on) }),

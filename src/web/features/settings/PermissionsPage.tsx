@@ -36,6 +36,7 @@ import { ExplainedButton } from '../../components/buttons.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
+import { useModuleFilter } from './module-filter.tsx';
 import {
   type Effect,
   useBulkPermissions,
@@ -291,6 +292,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
   const data = useUserPermissions(userId);
   const [changes, setChanges] = useState<Map<string, Effect>>(new Map());
   const [filter, setFilter] = useState('');
+  const modules = useModuleFilter(me);
   const [saving, setSaving] = useState(false);
   const canManage = hasPermission(me, 'users.manage_permissions');
   const roleName = (key: string) => roles.data?.items.find((r) => r.key === key)?.name ?? key;
@@ -319,10 +321,10 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
   const byArea = useMemo(() => {
     const f = filter.trim().toLowerCase();
     const items = (data.data?.items ?? []).filter(
-      (i) => !f || i.permission.includes(f) || i.label.toLowerCase().includes(f),
+      (i) => modules.visible(i.permission) && (!f || i.permission.includes(f) || i.label.toLowerCase().includes(f)),
     );
     return AREAS.map((a) => ({ area: a, items: items.filter((i) => i.area === a.key) })).filter((g) => g.items.length);
-  }, [data.data, filter]);
+  }, [data.data, filter, modules.visible]);
 
   if (data.isPending) return <TableLoader rows={8} />;
   if (data.isError) return <ErrorState error={data.error} onRetry={() => data.refetch()} />;
@@ -390,6 +392,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
           </Badge>
           <Text size="xs">not granted</Text>
         </Group>
+        {modules.toggle}
       </Group>
       {byArea.length === 0 ? (
         <EmptyState title="No permission matches the filter" />
@@ -409,6 +412,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
                   <Text fw={600}>{area.label}</Text>
                   <Text size="xs" c="dimmed">
                     {items.filter((i) => i.access !== 'none').length} of {items.length}
+                    {items.every((i) => modules.off(i.permission)) && ' · module switched off'}
                   </Text>
                 </Group>
               </Accordion.Control>
@@ -473,6 +477,7 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
     'You are among the users selected: this denies the permission to you too, and nobody lifts a deny on themself.',
   );
   const bulk = useBulkPermissions();
+  const modules = useModuleFilter(me);
   const apply = () =>
     bulk.mutate(
       { userIds, permission, effect, reason },
@@ -513,12 +518,13 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
         onChange={setPermission}
         data={AREAS.map((a) => ({
           group: a.label,
-          items: PERMISSIONS.filter((p) => p.area === a.key).map((p) => ({
+          items: PERMISSIONS.filter((p) => p.area === a.key && modules.visible(p.key)).map((p) => ({
             value: p.key,
             label: `${p.label} (${p.key})`,
           })),
-        }))}
+        })).filter((g) => g.items.length > 0)}
       />
+      {modules.toggle}
       <SegmentedControl
         value={effect}
         onChange={(v) => setEffect(v as Effect)}
