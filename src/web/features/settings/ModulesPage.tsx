@@ -10,6 +10,9 @@ import { ConfirmDialog } from '../../components/dialogs.tsx';
 import { ErrorState, TableLoader } from '../../components/states.tsx';
 import { useBusinessModules, useSwitchModule } from './modules.queries.ts';
 
+/** A switch that is on but cannot move: still drawn on, in a lighter teal. */
+const LOCKED_ON = { backgroundColor: 'var(--mantine-color-teal-3)', borderColor: 'var(--mantine-color-teal-3)' };
+
 /** Why a module's switch cannot move, or null when it can. */
 function locked(m: BusinessModule): string | null {
   if (m.alwaysOn) return 'Always on: without it nobody could run Steward or see what happened.';
@@ -90,17 +93,31 @@ export function ModulesPage() {
                 </Group>
                 <Text size="sm" c="dimmed" id={`module-${m.key}-about`}>
                   {m.description}
-                  {m.needs.length > 0 && ` Needs ${moduleLabels(m.needs)} (switched on with it).`}
+                  {m.needs.length > 0 &&
+                    (m.on
+                      ? ` Needs ${moduleLabels(m.needs)}.`
+                      : ` Needs ${moduleLabels(m.needs)}, switched on with it.`)}
                   {why && !m.alwaysOn && ` ${why}`}
                 </Text>
               </Stack>
-              <Switch
-                aria-labelledby={`module-${m.key}`}
-                aria-describedby={`module-${m.key}-about`}
-                checked={m.on}
-                disabled={!canEdit || why !== null || change.isPending}
-                onChange={(e) => (e.currentTarget.checked ? flip(m, true) : setTurningOff(m))}
-              />
+              <Group gap="xs" wrap="nowrap">
+                {/* The state in words too: a disabled switch is drawn grey whether it is on or off. */}
+                <Text size="sm" fw={500} w={24} aria-hidden>
+                  {m.on ? 'On' : 'Off'}
+                </Text>
+                <Switch
+                  aria-labelledby={`module-${m.key}`}
+                  aria-describedby={`module-${m.key}-about`}
+                  checked={m.on}
+                  disabled={!canEdit || why !== null || change.isPending}
+                  styles={
+                    m.on && (!canEdit || why !== null)
+                      ? { track: LOCKED_ON, thumb: { borderColor: 'transparent' } }
+                      : undefined
+                  }
+                  onChange={(e) => (e.currentTarget.checked ? flip(m, true) : setTurningOff(m))}
+                />
+              </Group>
             </Group>
           );
         })}
