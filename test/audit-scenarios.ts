@@ -444,6 +444,11 @@ export const SCENARIOS: Record<string, Scenario> = {
     action: 'settings.inventory',
     call: async () => ({ method: 'PUT', url: '/api/v1/settings/inventory', payload: { allowNegativeStock: false } }),
   },
+  'PUT /api/v1/settings/modules/:key': {
+    action: 'settings.modules',
+    // The store switches the cash drawer on (its Sales are on already); nothing else is on the way.
+    call: async () => ({ method: 'PUT', url: '/api/v1/settings/modules/cash', payload: { on: true } }),
+  },
   'POST /api/v1/stock-counts': {
     action: 'inventory.count_open',
     status: 201,

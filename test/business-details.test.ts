@@ -52,7 +52,14 @@ describe.each(ENGINES)('business details on %s', (engine) => {
     expect(me.business).toMatchObject({ name: BODY.name, timezone: 'Europe/Lisbon', currency: 'EUR' });
     const audit = (await admin.inject({ method: 'GET', url: '/api/v1/audit?action=settings.business' })).json();
     expect(audit.items).toHaveLength(1);
-    expect(Object.keys(audit.items[0].after).sort()).toEqual(['address', 'email', 'name', 'phone', 'taxId', 'timezone']);
+    expect(Object.keys(audit.items[0].after).sort()).toEqual([
+      'address',
+      'email',
+      'name',
+      'phone',
+      'taxId',
+      'timezone',
+    ]);
     // Saving the same details again changes nothing and writes no event.
     await admin.inject({ method: 'PUT', url: '/api/v1/settings/business', payload: BODY });
     const again = (await admin.inject({ method: 'GET', url: '/api/v1/audit?action=settings.business' })).json();

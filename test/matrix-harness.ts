@@ -12,7 +12,7 @@ import { resources } from '../src/server/http/scope.ts';
 import { insertRoles } from '../src/server/modules/roles/roles.repository.ts';
 import { RolesService } from '../src/server/modules/roles/roles.service.ts';
 import { PERMISSION_KEYS } from '../src/shared/permissions/catalog.ts';
-import { TEMPLATES } from '../src/shared/permissions/templates.ts';
+import { MODULES, type ModuleDef, TEMPLATES } from '../src/shared/permissions/templates.ts';
 import { createStaff, type Session, type TestApp } from './harness.ts';
 
 /** Routes that end the caller's elevation or session: called last (the matrix revives them before each call). */
@@ -61,7 +61,7 @@ function ownerOf(resource: string | null): string | null {
   return resource === null ? null : (resources()[resource]?.owner ?? null);
 }
 
-export type Outcome = 'pass' | 'unauthenticated' | 'forbidden' | 'elevation' | 'own-only';
+export type Outcome = 'pass' | 'unauthenticated' | 'forbidden' | 'elevation' | 'own-only' | 'module-off';
 export type Level = 'all' | 'own' | 'elevated' | 'none';
 
 /**
@@ -122,11 +122,20 @@ export function classify(
   if (res.statusCode === 401) return 'unauthenticated';
   if (res.statusCode === 403) {
     const body = res.json();
+    if (body.type?.endsWith(':module-off')) return 'module-off';
     if (body.type?.endsWith(':elevation-required')) return 'elevation';
     if (body.type?.endsWith(':forbidden') && body.permission === guard) return 'forbidden';
     if (body.type?.endsWith(':own-only') && body.permission === guard) return 'own-only';
   }
   return 'pass';
+}
+
+/** The oracle's own reading of templates.ts: the permission's module (claimed by name, else by area) is off. */
+function switchedOff(permission: string, on: readonly string[]): boolean {
+  const m =
+    MODULES.find((x) => (x as ModuleDef).permissions?.includes(permission)) ??
+    MODULES.find((x) => (x.areas as readonly string[]).includes(permission.split('.')[0] as string));
+  return m !== undefined && !(m as ModuleDef).alwaysOn && !on.includes(m.key);
 }
 
 const FAKE_ID = '00000000-0000-4000-8000-000000000000';
@@ -138,7 +147,12 @@ const fill = (url: string) =>
     .replace(':id', FAKE_ID)
     .replace('*', 'missing.js');
 
-export async function runMatrix(t: TestApp, principals: Principal[]): Promise<void> {
+/**
+ * Calls every route as every principal. `modules` are the business modules switched on: a route
+ * whose permission belongs to another is refused as `module-off` to every signed-in principal
+ * (the oracle reads the module list in templates.ts, not the guard).
+ */
+export async function runMatrix(t: TestApp, principals: Principal[], modules: readonly string[]): Promise<void> {
   const routes = matrixRoutes(t.app);
   const mismatches: string[] = [];
   let calls = 0;
@@ -152,7 +166,9 @@ export async function runMatrix(t: TestApp, principals: Principal[]): Promise<vo
             ? 'unauthenticated'
             : route.guard === 'authenticated'
               ? 'pass'
-              : p.expect(route.guard, resource);
+              : switchedOff(route.guard, modules)
+                ? 'module-off'
+                : p.expect(route.guard, resource);
       const res = await t.app.inject({
         method: route.method as 'GET',
         url: fill(route.url),

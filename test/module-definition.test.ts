@@ -234,12 +234,13 @@ describe('navigation from the modules', () => {
     // Settings opens only when a tab does; the inventory tab only while inventory is switched on.
     expect(navItemsFor(viewer(['settings.view'], ['settings'])).map((i) => i.path)).toEqual(['/settings']);
     expect(settingsTabsFor(viewer(['settings.view'], ['settings'])).map((t) => t.path)).toEqual([
+      'modules',
       'security',
       'business',
     ]);
     expect(
       settingsTabsFor(viewer(['settings.view', 'users.view'], ['settings', 'inventory'])).map((t) => t.path),
-    ).toEqual(['users', 'roles', 'inventory', 'security', 'business']);
+    ).toEqual(['users', 'roles', 'modules', 'inventory', 'security', 'business']);
     expect(navItemsFor(viewer(['settings.permissions'], ['settings'])).map((i) => i.path)).toEqual(['/settings']);
   });
 });
@@ -284,7 +285,7 @@ describe.each(ENGINES)('a throw-away module on %s', (engine) => {
           sessionPrincipal(m, role, s.session, (p, r) => outcomeOf(roleLevel('stores', role, p), false, r)),
         );
       }
-      await runMatrix(m, principals);
+      await runMatrix(m, principals, TEMPLATES.stores.modules);
     } finally {
       await m.close();
     }

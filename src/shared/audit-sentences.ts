@@ -3,6 +3,7 @@
  * 5 × GLV-M on PO-000042"). The one place that maps action codes to words: the audit page
  * uses it, and so can exports and reports. The raw code and ids stay on the event.
  */
+import { moduleLabels } from './business-modules.ts';
 
 export type SentenceEvent = {
   action: string;
@@ -97,6 +98,15 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'settings.security': (p) => `${p.who} changed the security settings`,
   'settings.business': (p) => `${p.who} changed the business details`,
   'settings.inventory': (p) => `${p.who} changed the inventory settings`,
+  'settings.modules': (p) => {
+    const on = Array.isArray(p.after.switchedOn) ? (p.after.switchedOn as string[]) : [];
+    const off = Array.isArray(p.after.switchedOff) ? (p.after.switchedOff as string[]) : [];
+    const parts = [
+      on.length ? `switched on ${moduleLabels(on)}` : '',
+      off.length ? `switched off ${moduleLabels(off)}` : '',
+    ];
+    return `${p.who} ${parts.filter(Boolean).join(' and ') || 'changed the modules'}`;
+  },
   'security.master_code.rotate': (p) => `${p.who} set a new master code`,
   'security.master_code.disabled': (p) =>
     `The master code was disabled after ${plural(p.after.failures, 'wrong attempt')} by ${p.who}`,

@@ -53,6 +53,7 @@ export const WEB_MODULES = {
     ],
     nav: [{ business: 'settings', path: '/settings', whenSettingsTabs: true }],
   },
+  'business-modules': { settings: [{ path: 'modules', label: 'Modules', anyOf: ['settings.view'] }] },
   audit: { nav: [{ business: 'security', path: '/audit', label: 'Audit log', anyOf: ['security.audit'] }] },
   security: {
     nav: [{ business: 'security', path: '/settings/security', label: 'Sign-in & keys' }],
@@ -78,7 +79,7 @@ export const WEB_MODULES = {
 export type ModuleKey = keyof typeof WEB_MODULES;
 
 /** Settings tabs appear in this order, whichever module declares them. */
-const TAB_ORDER = ['users', 'permissions', 'roles', 'inventory', 'security', 'business'];
+const TAB_ORDER = ['users', 'permissions', 'roles', 'modules', 'inventory', 'security', 'business'];
 
 /** What the navigation needs to know of the signed-in user (a subset of `Me`). */
 export type Viewer = {

@@ -23,6 +23,8 @@ export type Actor = {
   readonly apiKey: { readonly id: string; readonly name: string } | null;
   /** The roles version read with this request's principal: the engine it is checked against. */
   readonly rolesVersion: number;
+  /** The business modules switched on, read with this request's principal (the guard refuses routes of the others). */
+  readonly modules: readonly string[];
   /** True while the session is elevated by the master code (never for API keys). */
   readonly elevated: boolean;
   /** The route permission's access level, set by the guard ('all' or 'own'). */

@@ -76,6 +76,19 @@ export class MissingPermissionError extends ForbiddenError {
   }
 }
 
+/** The route belongs to a business module this business has switched off (Settings → Modules). */
+export class ModuleOffError extends HttpError {
+  constructor(module: { key: string; label: string }) {
+    super(
+      403,
+      'module-off',
+      'Module switched off',
+      `${module.label} is switched off for this business. An admin can switch it on in Settings → Modules; nothing of it was deleted.`,
+      { extra: { module: module.key } },
+    );
+  }
+}
+
 export class NotFoundError extends HttpError {
   constructor(detail = 'Nothing was found at this address.') {
     super(404, 'not-found', 'Not found', detail);

@@ -53,6 +53,7 @@ function principal(
       options.session === false ? null : { id: `s-${id}`, handle: `h-${id}`, csrfToken: CSRF, elevatedUntil: null },
     apiKey: options.session === false ? { id: `k-${id}`, name: 'key' } : null,
     rolesVersion: 1,
+    modules: ['inventory', 'settings', 'security'],
     elevated: false,
   };
 }

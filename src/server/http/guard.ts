@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import type { Access } from '../../authz/index.ts';
 import { API_KEY_LIKE } from '../../shared/api-keys.ts';
+import { moduleOffFor } from '../../shared/business-modules.ts';
 import { isPermission, type Permission } from '../../shared/permissions/catalog.ts';
 import type { Actor } from './actor.ts';
 import {
@@ -9,6 +10,7 @@ import {
   ForbiddenError,
   HttpError,
   MissingPermissionError,
+  ModuleOffError,
   UnauthorizedError,
 } from './errors.ts';
 import { isResourceName, type ResourceName, resources, scopeFor } from './scope.ts';
@@ -170,6 +172,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
         'You are signed in with a temporary password. Choose your own password to continue.',
       );
     }
+    refuseSwitchedOff(actor, permission);
     const access = await auth.access(actor, permission);
     refuseWithout(access, permission);
     // `own` on a resource without an owner (or a route naming none) is refused here: fail closed.
@@ -192,6 +195,7 @@ export function markRoutesPublic(scope: FastifyInstance): void {
  */
 export async function requirePermission(request: FastifyRequest, permission: Permission): Promise<void> {
   const actor = actorOf(request);
+  refuseSwitchedOff(actor, permission);
   const access = await request.server.permissionAccess(actor, permission);
   refuseWithout(access, permission);
   // `own` of the extra permission on the route's resource: refused where that resource has no owner.
@@ -201,6 +205,17 @@ export async function requirePermission(request: FastifyRequest, permission: Per
     access,
     actor.subject.ownerIds,
   );
+}
+
+/**
+ * Refuses a permission of a business module that is switched off (Settings → Modules), whoever
+ * asks: the module's routes answer 403 `module-off` until an admin switches it back on. This is
+ * the one place routes are gated by module; the module list and what each holds are in
+ * src/shared/permissions/templates.ts.
+ */
+function refuseSwitchedOff(actor: Pick<Actor, 'modules'>, permission: Permission): void {
+  const off = moduleOffFor(permission, actor.modules);
+  if (off) throw new ModuleOffError(off);
 }
 
 /** Refuses unless `access` lets the actor act: the master code first, or the permission itself. */

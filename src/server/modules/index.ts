@@ -3,8 +3,9 @@
  * registered. Adding a module is its folder (with its `<area>.module.ts`) plus one line here.
  */
 import { auditModule } from './audit/audit.module.ts';
-import { businessModule } from './business/business.module.ts';
 import { authModule } from './auth/auth.module.ts';
+import { businessModule } from './business/business.module.ts';
+import { businessModulesModule } from './business-modules/business-modules.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { inventoryModule } from './inventory/inventory.module.ts';
 import { permissionsModule } from './permissions/permissions.module.ts';
@@ -23,6 +24,7 @@ export const MODULES = [
   permissionsModule,
   securityModule,
   businessModule,
+  businessModulesModule,
   auditModule,
   inventoryModule,
   purchaseOrdersModule,

@@ -51,7 +51,7 @@ const DEFINITIONS = {
     ['delete', 'Delete items', 'Archive items (items with history are never erased).', 'sensitive'],
     ['manage_stock', 'Manage stock', 'Record stock in, stock out and adjustments.', 'sensitive'],
     ['count', 'Stocktake', 'Run physical counts and post the differences.', 'sensitive'],
-    ['bulk_edit', 'Bulk edit', 'Change many items at once, e.g. the VAT rate of a category.', 'sensitive'],
+    ['bulk_edit', 'Bulk edit', 'Change many items at once, e.g. their VAT rate or reorder level.', 'sensitive'],
     ['import', 'Import items', 'Import items from CSV or XLSX files.', 'sensitive'],
     ['export', 'Export inventory', 'Download inventory as CSV or XLSX.'],
   ],

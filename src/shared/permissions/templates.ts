@@ -20,26 +20,92 @@ export type TemplateKey = 'studio' | 'stores';
 export type ModuleDef = {
   readonly key: string;
   readonly label: string;
+  /** What the module holds, in a line (Settings → Modules). */
+  readonly description: string;
   /** Permission areas the module's screens need; a user sees the module with any `<area>.view`-like permission. */
   readonly areas: readonly string[];
+  /** Permissions outside those areas that only make sense with this module (they hide and refuse with it). */
+  readonly permissions?: readonly string[];
+  /** Modules this one cannot work without: switching it on switches them on too. */
+  readonly needs?: readonly string[];
+  /** Never switched off: without it nobody could run Steward or see what happened. */
+  readonly alwaysOn?: true;
 };
 
 export const MODULES = [
-  { key: 'agenda', label: 'Agenda', areas: ['agenda'] },
-  { key: 'clients', label: 'Clients', areas: ['clients'] },
-  { key: 'staff', label: 'Staff & portfolio', areas: ['staff', 'portfolio'] },
-  { key: 'sales', label: 'Sales', areas: ['sales'] },
-  { key: 'cash', label: 'Cash drawer', areas: ['cash'] },
-  { key: 'quotes', label: 'Quotes', areas: ['quotes'] },
-  { key: 'inventory', label: 'Inventory', areas: ['inventory'] },
-  { key: 'categories', label: 'Categories', areas: ['categories'] },
-  { key: 'suppliers', label: 'Suppliers', areas: ['suppliers'] },
-  { key: 'orders', label: 'Purchase orders', areas: ['orders'] },
-  { key: 'chargecodes', label: 'Charge codes', areas: ['chargecodes'] },
-  { key: 'reports', label: 'Reports', areas: ['reports'] },
-  { key: 'security', label: 'Security', areas: ['security'] },
-  { key: 'settings', label: 'Settings', areas: ['settings', 'users'] },
-  { key: 'backups', label: 'Backups', areas: ['backup'] },
+  {
+    key: 'agenda',
+    label: 'Agenda',
+    description: 'Appointments, time off and the schedule.',
+    areas: ['agenda'],
+    needs: ['clients', 'staff'],
+  },
+  { key: 'clients', label: 'Clients', description: 'Client records, notes and consent.', areas: ['clients'] },
+  {
+    key: 'staff',
+    label: 'Staff & portfolio',
+    description: 'Artist profiles, availability and portfolio images.',
+    areas: ['staff', 'portfolio'],
+  },
+  { key: 'sales', label: 'Sales', description: 'Transactions, payments, refunds and voids.', areas: ['sales'] },
+  {
+    key: 'cash',
+    label: 'Cash drawer',
+    description: 'Opening and closing the till.',
+    areas: ['cash'],
+    needs: ['sales'],
+  },
+  { key: 'quotes', label: 'Quotes', description: 'Offers that become sales.', areas: ['quotes'], needs: ['sales'] },
+  {
+    key: 'inventory',
+    label: 'Inventory',
+    description: 'Items, stock levels, the stock ledger and stocktakes.',
+    areas: ['inventory'],
+  },
+  {
+    key: 'categories',
+    label: 'Categories',
+    description: 'Grouping items, and filtering and counting by group.',
+    areas: ['categories'],
+    needs: ['inventory'],
+  },
+  {
+    key: 'suppliers',
+    label: 'Suppliers',
+    description: 'Vendors, and their SKUs and prices on items.',
+    areas: ['suppliers'],
+    needs: ['inventory'],
+  },
+  {
+    key: 'orders',
+    label: 'Purchase orders',
+    description: 'Ordering from suppliers and receiving deliveries.',
+    areas: ['orders'],
+    needs: ['inventory', 'suppliers'],
+  },
+  {
+    key: 'chargecodes',
+    label: 'Charge codes',
+    description: 'Budget codes that purchases are charged to, and who may use them.',
+    areas: ['chargecodes'],
+    permissions: ['users.assign_chargecode'],
+  },
+  { key: 'reports', label: 'Reports', description: 'Revenue, stock and activity reports.', areas: ['reports'] },
+  {
+    key: 'security',
+    label: 'Security',
+    description: 'The audit log, the master code, API keys and sessions.',
+    areas: ['security'],
+    alwaysOn: true,
+  },
+  {
+    key: 'settings',
+    label: 'Settings',
+    description: 'Users, roles, permissions and the business’s settings.',
+    areas: ['settings', 'users'],
+    alwaysOn: true,
+  },
+  { key: 'backups', label: 'Backups', description: 'Database backups and restores.', areas: ['backup'] },
 ] as const satisfies readonly ModuleDef[];
 
 export type ModuleKey = (typeof MODULES)[number]['key'];

@@ -20,6 +20,7 @@ import { OrderPage } from '../features/orders/OrderPage.tsx';
 import { OrdersPage } from '../features/orders/OrdersPage.tsx';
 import { BusinessPage } from '../features/settings/BusinessPage.tsx';
 import { InventorySettingsPage } from '../features/settings/InventorySettingsPage.tsx';
+import { ModulesPage } from '../features/settings/ModulesPage.tsx';
 import { PermissionsPage } from '../features/settings/PermissionsPage.tsx';
 import { RolesPage } from '../features/settings/RolesPage.tsx';
 import { SecurityPage } from '../features/settings/SecurityPage.tsx';
@@ -97,6 +98,7 @@ const SCREENS: Screens = {
   business: { settings: { business: <BusinessPage /> } },
   users: { settings: { users: <UsersPage /> } },
   permissions: { settings: { permissions: <PermissionsPage />, roles: <RolesPage /> } },
+  'business-modules': { settings: { modules: <ModulesPage /> } },
   audit: { routes: [{ path: 'audit', element: <AuditPage /> }] },
   security: { settings: { security: <SecurityPage /> } },
   inventory: {

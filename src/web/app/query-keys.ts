@@ -39,6 +39,10 @@ export const keys = {
     apiKeys: ['api-keys'] as const,
     settings: ['settings', 'security'] as const,
   },
-  settings: { inventory: ['settings', 'inventory'] as const, business: ['settings', 'business'] as const },
+  settings: {
+    inventory: ['settings', 'inventory'] as const,
+    modules: ['settings', 'modules'] as const,
+    business: ['settings', 'business'] as const,
+  },
   system: { disk: ['system', 'disk'] as const },
 } as const;

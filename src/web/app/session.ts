@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
+import { isModuleOn, isPermissionOn } from '../../shared/business-modules.ts';
 import { Me } from '../../shared/contracts/auth.ts';
 import { SetupStatus } from '../../shared/contracts/setup.ts';
 import type { Permission } from '../../shared/permissions/catalog.ts';
@@ -34,10 +35,20 @@ export function useSetupStatus() {
   });
 }
 
-/** True when the user may use the permission on at least some records (or with the master code). */
+/**
+ * True when the user may use the permission on at least some records (or with the master code),
+ * and its business module is switched on: the server refuses a switched-off module's routes, so
+ * the web app offers none of them.
+ */
 export function hasPermission(me: Me, permission: Permission): boolean {
+  if (!isPermissionOn(permission, me.business.modules)) return false;
   const p = me.permissions.find((x) => x.permission === permission);
   return p !== undefined && p.access !== 'none';
+}
+
+/** True when the business module `key` (templates MODULES) is switched on. */
+export function hasModule(me: Me, key: string): boolean {
+  return isModuleOn(key, me.business.modules);
 }
 
 /** Set when the server ended the session under the user's feet; the sign-in page says so once. */

@@ -6,7 +6,15 @@
  * margin, against white text and against the palette's own light background; shades 0–5 stay
  * as Mantine made them. The e2e axe checks (e2e/a11y.e2e.test.ts) hold the result to AA.
  */
-import { Badge, createTheme, DEFAULT_THEME, type MantineColorsTuple, Modal, NavLink } from '@mantine/core';
+import {
+  Badge,
+  createTheme,
+  DEFAULT_THEME,
+  type MantineColorsTuple,
+  Modal,
+  NavLink,
+  Notification,
+} from '@mantine/core';
 
 type Rgb = [number, number, number];
 
@@ -82,5 +90,7 @@ export const theme = createTheme({
     Badge: Badge.extend({ styles: { root: { flexShrink: 0, overflow: 'visible' }, label: { overflow: 'visible' } } }),
     // Mantine's close button is an icon without a name: screen readers would announce "button".
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } }),
+    // The same for a toast's close button.
+    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss' } } }),
   },
 });

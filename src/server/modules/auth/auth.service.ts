@@ -327,8 +327,8 @@ export class AuthService {
     const row = await findSession(db, sessionId);
     if (!row || row.ended_at !== null || row.active !== 1) return null;
     const now = this.deps.now();
-    // The security settings and the roles version in one read.
-    const settings = await getSettings(db, [SETTING.security, SETTING.rolesVersion]);
+    // The security settings, the roles version and the modules switched on in one read.
+    const settings = await getSettings(db, [SETTING.security, SETTING.rolesVersion, SETTING.modules]);
     const security = securityFrom(settings.get(SETTING.security));
     if (Date.parse(row.expires_at) <= now) return null;
     const lastSeen = Date.parse(row.last_seen_at);
@@ -341,6 +341,7 @@ export class AuthService {
       session: { id: row.session_id, handle: row.handle ?? '', csrfToken: row.csrf_token, elevatedUntil },
       apiKey: null,
       rolesVersion: Number(settings.get(SETTING.rolesVersion) ?? 0),
+      modules: (settings.get(SETTING.modules) as string[] | undefined) ?? [],
       elevated: elevatedUntil !== null && elevatedUntil > now,
     };
   }
@@ -349,7 +350,8 @@ export class AuthService {
     const row = await this.deps.security.apiKeyHolder(ctx, key);
     if (!row) return null;
     const permissions = new Set(JSON.parse(row.key_permissions) as string[]);
-    const rolesVersion = Number((await getSettings(ctx.db, [SETTING.rolesVersion])).get(SETTING.rolesVersion) ?? 0);
+    const settings = await getSettings(ctx.db, [SETTING.rolesVersion, SETTING.modules]);
+    const rolesVersion = Number(settings.get(SETTING.rolesVersion) ?? 0);
     return {
       user: this.userOf(row),
       // Never elevated: a key carries no session and no master code.
@@ -357,6 +359,7 @@ export class AuthService {
       session: null,
       apiKey: { id: row.key_id, name: row.key_name },
       rolesVersion,
+      modules: (settings.get(SETTING.modules) as string[] | undefined) ?? [],
       elevated: false,
     };
   }

@@ -6,7 +6,7 @@ import type { Me } from '../../../shared/contracts/auth.ts';
 import { MAX_QUANTITY } from '../../../shared/contracts/bounds.ts';
 import { generalError } from '../../app/api.ts';
 import { formatDateTime, plural, quantity } from '../../app/format.ts';
-import { hasPermission } from '../../app/session.ts';
+import { hasModule, hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { ExplainedButton } from '../../components/buttons.tsx';
 import { DataTable, TableBox } from '../../components/DataTable.tsx';
@@ -100,14 +100,16 @@ function OpenCountDialog({ onClose, onOpened }: { onClose: () => void; onOpened:
         Steward notes what it expects of each item now. Sales and receipts while you count are kept: only the difference
         between what you count and what was expected is posted.
       </Text>
-      <Select
-        label="Category"
-        placeholder="All categories"
-        clearable
-        data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
-        value={categoryId}
-        onChange={setCategoryId}
-      />
+      {hasModule(me, 'categories') && (
+        <Select
+          label="Category"
+          placeholder="All categories"
+          clearable
+          data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
+          value={categoryId}
+          onChange={setCategoryId}
+        />
+      )}
       <TextInput
         label="Location"
         placeholder="All locations"

@@ -19,7 +19,7 @@ import { MAX_MONEY_MINOR, MAX_QUANTITY } from '../../../shared/contracts/bounds.
 import { CreateItemBody, type Item, UpdateItemBody } from '../../../shared/contracts/inventory.ts';
 import { ApiError, api, generalError } from '../../app/api.ts';
 import { keys } from '../../app/query-keys.ts';
-import { hasPermission } from '../../app/session.ts';
+import { hasModule, hasPermission } from '../../app/session.ts';
 import { fieldErrors } from '../../app/validate.ts';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { useCategories, useSuppliers } from './inventory.queries.ts';
@@ -40,6 +40,9 @@ export function ItemFormDialog({
 }) {
   const me = useOutletContext<Me>();
   const queryClient = useQueryClient();
+  // A studio has no categories or suppliers: their fields are hidden and never sent (an item keeps its links).
+  const withCategories = hasModule(me, 'categories');
+  const withSuppliers = hasModule(me, 'suppliers');
   const categories = useCategories(hasPermission(me, 'categories.view'));
   const suppliers = useSuppliers(hasPermission(me, 'suppliers.view'));
   const form = useForm({
@@ -71,7 +74,7 @@ export function ItemFormDialog({
       sku: v.sku.trim(),
       name: v.name.trim(),
       description: v.description,
-      categoryId: v.categoryId,
+      ...(withCategories ? { categoryId: v.categoryId } : {}),
       unit: v.unit.trim(),
       cost: toCents(v.cost),
       price: toCents(v.price),
@@ -80,14 +83,18 @@ export function ItemFormDialog({
       location: v.location.trim(),
       reorderLevel: Number(v.reorderLevel || 0),
       reorderQuantity: Number(v.reorderQuantity || 0),
-      suppliers: v.suppliers
-        .filter((l) => l.supplierId)
-        .map((l) => ({
-          supplierId: l.supplierId as string,
-          supplierSku: l.supplierSku,
-          supplierPrice: toCents(l.supplierPrice),
-          preferred: l.preferred,
-        })),
+      ...(withSuppliers
+        ? {
+            suppliers: v.suppliers
+              .filter((l) => l.supplierId)
+              .map((l) => ({
+                supplierId: l.supplierId as string,
+                supplierSku: l.supplierSku,
+                supplierPrice: toCents(l.supplierPrice),
+                preferred: l.preferred,
+              })),
+          }
+        : {}),
     };
     return item ? body : { ...body, openingStock: Number(v.openingStock || 0) };
   };
@@ -136,16 +143,18 @@ export function ItemFormDialog({
         <Grid.Col span={{ base: 12, sm: 8 }}>
           <TextInput label="Name" required {...form.getInputProps('name')} />
         </Grid.Col>
-        <Grid.Col span={{ base: 12, sm: 4 }}>
-          <Select
-            label="Category"
-            placeholder="None"
-            clearable
-            searchable
-            data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
-            {...form.getInputProps('categoryId')}
-          />
-        </Grid.Col>
+        {withCategories && (
+          <Grid.Col span={{ base: 12, sm: 4 }}>
+            <Select
+              label="Category"
+              placeholder="None"
+              clearable
+              searchable
+              data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
+              {...form.getInputProps('categoryId')}
+            />
+          </Grid.Col>
+        )}
         <Grid.Col span={{ base: 12, sm: 4 }}>
           <TextInput label="Unit" description="pcs, box, ml…" required {...form.getInputProps('unit')} />
         </Grid.Col>

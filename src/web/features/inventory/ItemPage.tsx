@@ -5,7 +5,7 @@ import { useNavigate, useOutletContext, useParams } from 'react-router';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { formatDateTime, formatMoney, formatRate, quantity } from '../../app/format.ts';
-import { hasPermission } from '../../app/session.ts';
+import { hasModule, hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog } from '../../components/dialogs.tsx';
@@ -114,12 +114,13 @@ export function ItemPage() {
             `${money(it.price)} ${it.priceIncludesVat ? 'incl.' : 'excl.'} VAT ${formatRate(it.vatRateBp)}`,
           )}
           {fact('Cost', money(it.cost))}
-          {fact('Category', it.category?.name ?? '—')}
+          {hasModule(me, 'categories') && fact('Category', it.category?.name ?? '—')}
           {fact('Location', it.location || '—')}
-          {fact(
-            'Suppliers',
-            it.suppliers.map((s) => `${s.supplierName}${s.preferred ? ' (preferred)' : ''}`).join(', ') || '—',
-          )}
+          {hasModule(me, 'suppliers') &&
+            fact(
+              'Suppliers',
+              it.suppliers.map((s) => `${s.supplierName}${s.preferred ? ' (preferred)' : ''}`).join(', ') || '—',
+            )}
           {fact('Updated', formatDateTime(it.updatedAt, tz))}
         </SimpleGrid>
         {it.description && (

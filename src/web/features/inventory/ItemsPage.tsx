@@ -22,7 +22,7 @@ import { BulkEditBody, type Item } from '../../../shared/contracts/inventory.ts'
 import type { Permission } from '../../../shared/permissions/catalog.ts';
 import { generalError } from '../../app/api.ts';
 import { formatMoney, plural, quantity } from '../../app/format.ts';
-import { hasPermission } from '../../app/session.ts';
+import { hasModule, hasPermission } from '../../app/session.ts';
 import { usePageTitle } from '../../app/title.ts';
 import { fieldErrors } from '../../app/validate.ts';
 import { type Column, DataTable } from '../../components/DataTable.tsx';
@@ -124,7 +124,9 @@ export function ItemsPage() {
         </>
       ),
     },
-    { key: 'category', header: 'Category', cell: (r) => r.category?.name ?? '—' },
+    ...(hasModule(me, 'categories')
+      ? [{ key: 'category', header: 'Category', cell: (r: Item) => r.category?.name ?? '—' }]
+      : []),
     { key: 'location', header: 'Location', cell: (r) => r.location || '—' },
     {
       key: 'onHand',
@@ -392,14 +394,16 @@ function BulkEditDialog(props: {
         }}
         data-autofocus
       />
-      <Select
-        label="Category"
-        placeholder="Keep"
-        clearable
-        data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
-        value={categoryId}
-        onChange={setCategoryId}
-      />
+      {hasModule(me, 'categories') && (
+        <Select
+          label="Category"
+          placeholder="Keep"
+          clearable
+          data={(categories.data?.items ?? []).map((c) => ({ value: c.id, label: c.name }))}
+          value={categoryId}
+          onChange={setCategoryId}
+        />
+      )}
       <NumberInput
         label="Reorder level"
         min={0}

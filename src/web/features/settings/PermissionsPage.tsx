@@ -37,6 +37,7 @@ import { ExplainedButton } from '../../components/buttons.tsx';
 import { FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
 import { useTypedConfirmation } from '../../components/TypedConfirmation.tsx';
+import { useModuleFilter } from './module-filter.tsx';
 import {
   type Effect,
   useBulkPermissions,
@@ -298,6 +299,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
   const data = useUserPermissions(userId);
   const [changes, setChanges] = useState<Map<string, Effect>>(new Map());
   const [filter, setFilter] = useState('');
+  const modules = useModuleFilter(me);
   const [saving, setSaving] = useState(false);
   const canManage = hasPermission(me, 'users.manage_permissions');
   const roleName = (key: string) => roles.data?.items.find((r) => r.key === key)?.name ?? key;
@@ -326,10 +328,10 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
   const byArea = useMemo(() => {
     const f = filter.trim().toLowerCase();
     const items = (data.data?.items ?? []).filter(
-      (i) => !f || i.permission.includes(f) || i.label.toLowerCase().includes(f),
+      (i) => modules.visible(i.permission) && (!f || i.permission.includes(f) || i.label.toLowerCase().includes(f)),
     );
     return AREAS.map((a) => ({ area: a, items: items.filter((i) => i.area === a.key) })).filter((g) => g.items.length);
-  }, [data.data, filter]);
+  }, [data.data, filter, modules.visible]);
 
   // The rule the server applies (shared/permissions/requires.ts), before saving: a grant that
   // would give a permission without one it needs is refused; a deny that leaves some without
@@ -429,6 +431,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
           </Badge>
           <Text size="xs">not granted</Text>
         </Group>
+        {modules.toggle}
       </Group>
       {gaps.refused.length > 0 && (
         <Alert color="red" icon={<IconAlertTriangle size={16} />} title="A permission it needs is missing">
@@ -469,6 +472,7 @@ function UserPermissionsPanel({ userId }: { userId: string }) {
                   <Text fw={600}>{area.label}</Text>
                   <Text size="xs" c="dimmed">
                     {items.filter((i) => i.access !== 'none').length} of {items.length}
+                    {items.every((i) => modules.off(i.permission)) && ' · module switched off'}
                   </Text>
                 </Group>
               </Accordion.Control>
@@ -533,6 +537,7 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
     'You are among the users selected: this denies the permission to you too, and nobody lifts a deny on themself.',
   );
   const bulk = useBulkPermissions();
+  const modules = useModuleFilter(me);
   const apply = () =>
     bulk.mutate(
       { userIds, permission, effect, reason },
@@ -573,12 +578,13 @@ function BulkDialog({ userIds, onClose }: { userIds: string[]; onClose: () => vo
         onChange={setPermission}
         data={AREAS.map((a) => ({
           group: a.label,
-          items: PERMISSIONS.filter((p) => p.area === a.key).map((p) => ({
+          items: PERMISSIONS.filter((p) => p.area === a.key && modules.visible(p.key)).map((p) => ({
             value: p.key,
             label: `${p.label} (${p.key})`,
           })),
-        }))}
+        })).filter((g) => g.items.length > 0)}
       />
+      {modules.toggle}
       <SegmentedControl
         value={effect}
         onChange={(v) => setEffect(v as Effect)}

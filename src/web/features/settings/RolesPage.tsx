@@ -33,6 +33,7 @@ import { ExplainedButton } from '../../components/buttons.tsx';
 import { TableBox } from '../../components/DataTable.tsx';
 import { ConfirmDialog, FormDialog } from '../../components/dialogs.tsx';
 import { EmptyState, ErrorState, TableLoader } from '../../components/states.tsx';
+import { useModuleFilter } from './module-filter.tsx';
 import { useCreateRole, useDeleteRole, useRoles, useSaveRole } from './users.queries.ts';
 
 type Entry = 'none' | Policy;
@@ -68,6 +69,8 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
   const [inherits, setInherits] = useState<string[]>(role.inherits);
   const [entries, setEntries] = useState<Record<string, Entry>>(role.entries);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  // Hidden rows keep their entries: saving sends every entry, listed or not.
+  const modules = useModuleFilter(useOutletContext<Me>());
   useEffect(() => {
     setName(role.name);
     setDescription(role.description);
@@ -216,6 +219,7 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
           />
         </Grid.Col>
       </Grid>
+      {modules.toggle}
       <TableBox label="Permissions of the role">
         <Table>
           <Table.Thead>
@@ -225,41 +229,52 @@ function RoleEditor({ role, roles, canEdit }: { role: Role; roles: Role[]; canEd
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
-            {AREAS.flatMap((area) => [
-              <Table.Tr key={area.key}>
-                <Table.Td colSpan={2} bg="gray.0">
-                  <Text fw={600} size="sm">
-                    {area.label}
-                  </Text>
-                </Table.Td>
-              </Table.Tr>,
-              ...PERMISSIONS.filter((p) => p.area === area.key).map((p) => (
-                <Table.Tr key={p.key}>
-                  <Table.Td>
-                    <Text size="sm">{p.label}</Text>
-                    <Text size="xs" c="dimmed">
-                      {p.key}
+            {AREAS.map((area) => ({
+              area,
+              shown: PERMISSIONS.filter((p) => p.area === area.key && modules.visible(p.key)),
+            }))
+              .filter(({ shown }) => shown.length > 0)
+              .flatMap(({ area, shown }) => [
+                <Table.Tr key={area.key}>
+                  <Table.Td colSpan={2} bg="gray.0">
+                    <Text fw={600} size="sm">
+                      {area.label}
+                      {shown.every((p) => modules.off(p.key)) && (
+                        <Text span size="xs" c="dimmed" fw={400}>
+                          {' '}
+                          · module switched off
+                        </Text>
+                      )}
                     </Text>
                   </Table.Td>
-                  <Table.Td>
-                    <SegmentedControl
-                      size="xs"
-                      fullWidth
-                      aria-label={`${p.label} in role ${role.name}`}
-                      disabled={readOnly}
-                      value={entries[p.key] ?? 'none'}
-                      onChange={(v) => setEntries({ ...entries, [p.key]: v as Entry })}
-                      data={[
-                        { value: 'none', label: '—' },
-                        { value: 'allow', label: 'Allow' },
-                        { value: 'own', label: 'Own records' },
-                        { value: 'elevated', label: 'Master code' },
-                      ]}
-                    />
-                  </Table.Td>
-                </Table.Tr>
-              )),
-            ])}
+                </Table.Tr>,
+                ...shown.map((p) => (
+                  <Table.Tr key={p.key}>
+                    <Table.Td>
+                      <Text size="sm">{p.label}</Text>
+                      <Text size="xs" c="dimmed">
+                        {p.key}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <SegmentedControl
+                        size="xs"
+                        fullWidth
+                        aria-label={`${p.label} in role ${role.name}`}
+                        disabled={readOnly}
+                        value={entries[p.key] ?? 'none'}
+                        onChange={(v) => setEntries({ ...entries, [p.key]: v as Entry })}
+                        data={[
+                          { value: 'none', label: '—' },
+                          { value: 'allow', label: 'Allow' },
+                          { value: 'own', label: 'Own records' },
+                          { value: 'elevated', label: 'Master code' },
+                        ]}
+                      />
+                    </Table.Td>
+                  </Table.Tr>
+                )),
+              ])}
           </Table.Tbody>
         </Table>
       </TableBox>

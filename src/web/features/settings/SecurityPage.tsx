@@ -21,6 +21,7 @@ import { IconKey, IconPlus, IconShieldLock } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useOutletContext } from 'react-router';
 import { API_KEY_PREFIX, keyablePermissions } from '../../../shared/api-keys.ts';
+import { isPermissionOn } from '../../../shared/business-modules.ts';
 import type { Me } from '../../../shared/contracts/auth.ts';
 import { SECURITY_LIMITS } from '../../../shared/contracts/bounds.ts';
 import { type ApiKey, SecuritySettings } from '../../../shared/contracts/security.ts';
@@ -278,10 +279,12 @@ function NewKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: 
         description="Only permissions you hold yourself (without the master code)."
         searchable
         required
-        data={PERMISSIONS.filter((p) => mine.includes(p.key)).map((p) => ({
-          value: p.key,
-          label: `${p.label} (${p.key})`,
-        }))}
+        data={PERMISSIONS.filter((p) => mine.includes(p.key) && isPermissionOn(p.key, me.business.modules)).map(
+          (p) => ({
+            value: p.key,
+            label: `${p.label} (${p.key})`,
+          }),
+        )}
         value={permissions}
         onChange={setPermissions}
         error={errors.permissions}

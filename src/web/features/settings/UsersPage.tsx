@@ -347,7 +347,6 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
       name: props.user?.name ?? '',
       email: props.user?.email ?? '',
       roleKey: props.user?.role.key ?? '',
-      artistId: props.user?.artistId ?? '',
       temporaryPassword: '',
     },
     validate: {
@@ -395,13 +394,6 @@ function UserFormModal(props: { user?: User; onClose: () => void; onSaved: (user
             disabled={editing && !hasPermission(me, 'users.edit')}
             {...form.getInputProps('roleKey')}
           />
-          {me.business.template === 'studio' && (
-            <TextInput
-              label="Artist profile"
-              description="Link to an artist profile so “own records” include the artist’s appointments and sales."
-              {...form.getInputProps('artistId')}
-            />
-          )}
           {!editing && (
             <PasswordInput
               label="Temporary password"

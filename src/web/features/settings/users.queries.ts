@@ -47,7 +47,11 @@ export function useUserAction() {
   });
 }
 
-export type UserValues = { name: string; email: string; roleKey: string; artistId: string; temporaryPassword: string };
+/**
+ * What the user dialog sends. No artist link: there are no artist profiles to pick yet (the staff
+ * module has none), so the dialog neither shows nor sends one and a user keeps any link they have.
+ */
+export type UserValues = { name: string; email: string; roleKey: string; temporaryPassword: string };
 
 /** Adds a user (resolving their temporary password) or saves one's name, email, artist and role. */
 export function useSaveUser(user: User | undefined) {
@@ -57,20 +61,17 @@ export function useSaveUser(user: User | undefined) {
     mutationFn: async (
       v: UserValues,
     ): Promise<{ user: User; temporaryPassword: string; pending?: RoleChangePending }> => {
-      const artistId = v.artistId.trim() || null;
       if (!user) {
         return sendParsed(UserWithPassword, 'post', '/api/v1/users', {
           name: v.name,
           email: v.email,
           roleKey: v.roleKey,
-          artistId,
           ...(v.temporaryPassword ? { temporaryPassword: v.temporaryPassword } : {}),
         });
       }
       let saved = await sendParsed(User, 'patch', `/api/v1/users/${user.id}`, {
         name: v.name,
         email: v.email,
-        artistId,
       });
       if (v.roleKey !== user.role.key) {
         // A role that adds a critical permission may wait for a second admin (202).
