@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -16,6 +15,7 @@ import { openApiOptions } from './http/openapi.ts';
 import { frameworkError, registerProblemHandler } from './http/problem.ts';
 import { anonCtxOf } from './http/route.ts';
 import { registerResources, resources } from './http/scope.ts';
+import { registerSecurityHeaders } from './http/security-headers.ts';
 import { registerWeb } from './http/web.ts';
 import { contextFor } from './modules/context.ts';
 import { MODULES } from './modules/index.ts';
@@ -111,23 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   app.addHook('onClose', async () => database.close());
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        fontSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-      },
-    },
-  });
+  registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   // Uploads (imports, invoices): one file per request; each route sets its own size limit.
   await app.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
