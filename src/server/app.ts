@@ -4,7 +4,7 @@ import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import { WEB_MODULES } from '../shared/modules.ts';
 import { TEMPLATES } from '../shared/permissions/templates.ts';
 import { composeCore, composeServices, type Services } from './compose.ts';
@@ -16,6 +16,7 @@ import { frameworkError, registerProblemHandler } from './http/problem.ts';
 import { anonCtxOf } from './http/route.ts';
 import { registerResources, resources } from './http/scope.ts';
 import { registerSecurityHeaders } from './http/security-headers.ts';
+import { compiledSerializerCompiler } from './http/serializer.ts';
 import { registerWeb } from './http/web.ts';
 import { contextFor } from './modules/context.ts';
 import { MODULES } from './modules/index.ts';
@@ -40,6 +41,11 @@ export type BuildOptions = {
   extraModules?: readonly AnyModule[];
   /** Extra routes registered before the app is sealed (tests of the guard itself). */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+  /**
+   * Also encode every answer with Zod and refuse one the compiled serializer writes differently
+   * (tests: every answer of the suite checks the compiled serializers against the contracts).
+   */
+  verifyResponses?: boolean;
 };
 
 declare module 'fastify' {
@@ -73,7 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
   });
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(compiledSerializerCompiler({ verify: options.verifyResponses === true }));
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to a schema.
   app.removeContentTypeParser('text/plain');
   // API answers carry personal data (profiles, users, the audit log): no browser or proxy keeps
