@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELMET_OPTIONS, securityHeaders } from '../src/server/http/security-headers.ts';
 import { createTestApp, ENGINES, type TestApp } from './harness.ts';
@@ -40,6 +41,48 @@ describe.each(ENGINES)('per-request overhead on %s', (engine) => {
     expect(answers.map((a) => a.statusCode)).toEqual([200, 401, 404, 500, 400]);
     for (const a of answers) {
       for (const [name, value] of Object.entries(expected)) expect(a.headers[name], name).toBe(value);
+    }
+  });
+});
+
+describe('request logging', () => {
+  it('writes one line per answer with its request id, and none for a probe that finds the server well', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+        cb();
+      },
+    });
+    const t = await createTestApp(ENGINES[0] ?? 'sqlite', { config: { logLevel: 'info' }, logStream: stream });
+    try {
+      const me = await t.app.inject('/api/v1/me');
+      await t.app.inject('/healthz');
+      const answered = lines.filter((l) => l.msg === 'answered');
+      expect(answered).toEqual([
+        expect.objectContaining({ reqId: me.json().requestId, method: 'GET', url: '/api/v1/me', status: 401 }),
+      ]);
+      // Fastify's own two lines per request ("incoming request", "request completed") are gone.
+      expect(lines.filter((l) => l.msg === 'incoming request' || l.msg === 'request completed')).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('costs nothing when info is off: no line is written', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const t = await createTestApp(ENGINES[0] ?? 'sqlite', { config: { logLevel: 'warn' }, logStream: stream });
+    try {
+      await t.app.inject('/api/v1/me');
+      expect(lines).toEqual([]);
+    } finally {
+      await t.close();
     }
   });
 });
