@@ -108,7 +108,7 @@ export async function createTestApp(
   const clock = options.clock ?? createClock();
   const database = await createTestDatabase(engine);
   const config = testConfig(database.config, clock, options.config, database.dataDir);
-  const app = await buildApp(config, { ...options, database: openDatabase(database.config) });
+  const app = await buildApp(config, { verifyResponses: true, ...options, database: openDatabase(database.config) });
   await app.ready();
   return {
     app,

@@ -1,4 +1,5 @@
 /** Sessions and the credentials side of user accounts: sign-in counters, locks, password hashes. */
+import { prepared } from '../../db/prepared.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
 import type { Db } from '../context.ts';
@@ -28,8 +29,8 @@ export async function countUsers(db: Db): Promise<number> {
 }
 
 /** The live session for a token hash, joined with its user. */
-export async function findSession(db: Db, id: string) {
-  return db
+const sessionById = prepared((db, id: string) =>
+  db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .select([
@@ -49,8 +50,12 @@ export async function findSession(db: Db, id: string) {
       'users.active',
       'users.must_change_password',
     ])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
+    .where('sessions.id', '=', id),
+);
+
+/** The live session for a token hash, joined with its user (built once: it runs on every request). */
+export async function findSession(db: Db, id: string) {
+  return (await sessionById(db, id))[0];
 }
 
 export async function insertSession(

@@ -8,6 +8,7 @@ import { type Insertable, sql } from 'kysely';
 import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import type { ItemFilter } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain, lockRow } from '../../db/dialect.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { Flag, ItemSuppliersTable, ItemsTable, MovementKind } from '../../db/schema.ts';
 import type { Db, Trx } from '../context.ts';
 import { cachedItemCount } from './item-counts.repository.ts';
@@ -206,21 +207,24 @@ async function searchByIndex(
   return { rows, total: matches };
 }
 
-export async function getItems(db: Db, ids: readonly string[]) {
-  if (ids.length === 0) return [];
-  return db
+const itemsById = prepared((db, ids: readonly string[]) =>
+  db
     .selectFrom('items')
     .leftJoin('categories', 'categories.id', 'items.category_id')
     .selectAll('items')
     .select('categories.name as category_name')
-    .where('items.id', 'in', ids)
-    .execute();
+    .where('items.id', 'in', ids),
+);
+
+/** Items by id with their category's name (built once per list length: item reads are hot). */
+export async function getItems(db: Db, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return itemsById(db, ids);
 }
 export type ItemRow = Awaited<ReturnType<typeof getItems>>[number];
 
-export async function supplierLinks(db: Db, itemIds: readonly string[]) {
-  if (itemIds.length === 0) return [];
-  return db
+const supplierLinksOf = prepared((db, itemIds: readonly string[]) =>
+  db
     .selectFrom('item_suppliers')
     .innerJoin('suppliers', 'suppliers.id', 'item_suppliers.supplier_id')
     .select([
@@ -233,8 +237,13 @@ export async function supplierLinks(db: Db, itemIds: readonly string[]) {
     ])
     .where('item_suppliers.item_id', 'in', itemIds)
     .orderBy('item_suppliers.preferred', 'desc')
-    .orderBy('suppliers.name')
-    .execute();
+    .orderBy('suppliers.name'),
+);
+
+/** The supplier links of these items, preferred first (built once per list length: every item read has them). */
+export async function supplierLinks(db: Db, itemIds: readonly string[]) {
+  if (itemIds.length === 0) return [];
+  return supplierLinksOf(db, itemIds);
 }
 
 /**

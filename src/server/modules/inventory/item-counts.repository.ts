@@ -9,6 +9,7 @@
  * matching item.
  */
 import { type Expression, type Kysely, sql } from 'kysely';
+import { prepared } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 
 const NAME = 'item_counts';
@@ -20,23 +21,26 @@ const caches = new WeakMap<object, Map<string, Entry>>();
 
 /** A data version (one primary-key read): `item_counts`, or `items` (whatever an item page shows). */
 export async function dataVersion(db: Kysely<DB>, name: 'item_counts' | 'items'): Promise<number> {
-  const row = await db.selectFrom('data_versions').select('version').where('name', '=', name).executeTakeFirst();
+  const [row] = await versionOf(db, name);
   return Number(row?.version ?? 0);
 }
+const versionOf = prepared((db, name: string) =>
+  db.selectFrom('data_versions').select('version').where('name', '=', name),
+);
 
 /** The current item-count version. */
 export const itemCountsVersion = (db: Kysely<DB>) => dataVersion(db, NAME);
+
+const versionsOf = prepared((db, names: readonly string[]) =>
+  db.selectFrom('data_versions').select(['name', 'version']).where('name', 'in', names),
+);
 
 /**
  * Both versions in one read, for a request that needs the ETag (`items`) and counts: the item
  * list reads nothing else before its page.
  */
 export async function itemVersions(db: Kysely<DB>): Promise<{ items: number; itemCounts: number }> {
-  const rows = await db
-    .selectFrom('data_versions')
-    .select(['name', 'version'])
-    .where('name', 'in', ['items', NAME])
-    .execute();
+  const rows = await versionsOf(db, ['items', NAME]);
   const of = (name: string) => Number(rows.find((r) => r.name === name)?.version ?? 0);
   return { items: of('items'), itemCounts: of(NAME) };
 }

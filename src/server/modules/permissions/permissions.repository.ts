@@ -7,6 +7,7 @@
  * transaction.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { prepared } from '../../db/prepared.ts';
 import type { DB, PermissionRequestsTable, RoleRequestsTable, UserOverridesTable } from '../../db/schema.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
@@ -64,12 +65,14 @@ export function accountFactsOf(db: Db, userIds: readonly string[]): Promise<Acco
     .execute();
 }
 
-/** The overrides of the given users, in one query. */
+const overridesOfUsers = prepared((db, userIds: readonly string[]) =>
+  overridesQuery(db).where('user_overrides.user_id', 'in', userIds),
+);
+
+/** The overrides of the given users, in one query (built once: every request reads its user's). */
 export function overridesOf(db: Db, userIds: readonly string[]): Promise<OverrideRow[]> {
   if (userIds.length === 0) return Promise.resolve([]);
-  return overridesQuery(db)
-    .where('user_overrides.user_id', 'in', [...userIds])
-    .execute();
+  return overridesOfUsers(db, userIds);
 }
 
 /** Every active account's facts and overrides, in two queries. */

@@ -2,6 +2,7 @@
  * The security module's tables: master codes, API keys and the throttle counters (and the
  * elevation a master code grants, which ends when the code is rotated).
  */
+import { prepared } from '../../db/prepared.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
 import type { Db, Trx } from '../context.ts';
@@ -186,9 +187,8 @@ export async function revokeApiKey(trx: Trx, id: string, by: string, now: string
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** The key with this token hash, joined with its user, for authentication. */
-export async function findApiKeyForAuth(db: Db, tokenHash: string) {
-  return db
+const apiKeyByHash = prepared((db, tokenHash: string) =>
+  db
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
     .select([
@@ -206,8 +206,12 @@ export async function findApiKeyForAuth(db: Db, tokenHash: string) {
       'users.active',
       'users.must_change_password',
     ])
-    .where('api_keys.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .where('api_keys.token_hash', '=', tokenHash),
+);
+
+/** The key with this token hash, joined with its user, for authentication (built once: it runs on every request). */
+export async function findApiKeyForAuth(db: Db, tokenHash: string) {
+  return (await apiKeyByHash(db, tokenHash))[0];
 }
 
 export async function touchApiKey(db: Db, id: string, now: string): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { prepared } from '../../db/prepared.ts';
 import type { DB } from '../../db/schema.ts';
 
 /** Reads one JSON setting, or undefined when it was never written. */
@@ -24,8 +25,13 @@ export async function insertSettingOnce(db: Kysely<DB>, key: string, value: unkn
     .execute();
 }
 
-/** Reads several JSON settings in one query; absent keys are missing from the result. */
+const settingsByKey = prepared((db, keys: readonly string[]) =>
+  db.selectFrom('settings').select(['key', 'value']).where('key', 'in', keys),
+);
+
+/** Reads several JSON settings in one query (built once: requests read settings); absent keys are missing from the result. */
 export async function getSettings(db: Kysely<DB>, keys: readonly string[]): Promise<Map<string, unknown>> {
-  const rows = await db.selectFrom('settings').select(['key', 'value']).where('key', 'in', keys).execute();
+  if (keys.length === 0) return new Map();
+  const rows = await settingsByKey(db, keys);
   return new Map(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
 }
