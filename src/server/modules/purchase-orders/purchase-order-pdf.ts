@@ -263,8 +263,9 @@ function layout(doc: OrderDocument): Page[] {
       lineTotal: doc.money(l.quantity * l.unitCost),
     };
     for (const c of COLUMNS) {
-      if (c.key === 'name') nameLines.forEach((n, i) => page.text(c.x, y - i * (BODY + 2), n, BODY));
-      else if (c.align === 'left') page.text(c.x, y, cut(values[c.key], c.width - 3, BODY), BODY);
+      if (c.key === 'name') {
+        for (const [i, n] of nameLines.entries()) page.text(c.x, y - i * (BODY + 2), n, BODY);
+      } else if (c.align === 'left') page.text(c.x, y, cut(values[c.key], c.width - 3, BODY), BODY);
       else page.right(c.x + c.width, y, values[c.key], c.width - 2, BODY);
     }
     page.line(MARGIN - 4, y - extra - 4, RIGHT + 4, y - extra - 4, 0.25);
