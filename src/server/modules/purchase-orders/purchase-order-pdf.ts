@@ -116,13 +116,21 @@ function textWidth(s: string, size: number, font: Font = 'F1'): number {
   return (em * size * (font === 'F2' ? BOLD_FACTOR : 1)) / 1000;
 }
 
-/** `s` cut to fit `width` points, ending in "…" when cut. */
+/** `s` cut to fit `width` points, ending in "…" when cut (one pass over its characters). */
 function cut(s: string, width: number, size: number, font: Font = 'F1'): string {
   const clean = s.replace(/\s+/g, ' ').trim();
   if (textWidth(clean, size, font) <= width) return clean;
-  let out = clean;
-  while (out.length > 0 && textWidth(`${out}…`, size, font) > width) out = out.slice(0, -1);
-  return `${out.trimEnd()}…`;
+  const scale = (size * (font === 'F2' ? BOLD_FACTOR : 1)) / 1000;
+  const room = width - byteWidth(0x85) * scale;
+  const chars = [...clean];
+  let used = 0;
+  let n = 0;
+  for (; n < chars.length; n++) {
+    const w = byteWidth(winAnsiByte(chars[n] ?? '?') ?? 0x3f) * scale;
+    if (used + w > room) break;
+    used += w;
+  }
+  return `${chars.slice(0, n).join('').trimEnd()}…`;
 }
 
 /** A PDF literal string of the WinAnsi bytes: ASCII as is, the rest octal-escaped (§7.3.4.2). */
@@ -263,8 +271,9 @@ function layout(doc: OrderDocument): Page[] {
       lineTotal: doc.money(l.quantity * l.unitCost),
     };
     for (const c of COLUMNS) {
-      if (c.key === 'name') nameLines.forEach((n, i) => page.text(c.x, y - i * (BODY + 2), n, BODY));
-      else if (c.align === 'left') page.text(c.x, y, cut(values[c.key], c.width - 3, BODY), BODY);
+      if (c.key === 'name') {
+        for (const [i, n] of nameLines.entries()) page.text(c.x, y - i * (BODY + 2), n, BODY);
+      } else if (c.align === 'left') page.text(c.x, y, cut(values[c.key], c.width - 3, BODY), BODY);
       else page.right(c.x + c.width, y, values[c.key], c.width - 2, BODY);
     }
     page.line(MARGIN - 4, y - extra - 4, RIGHT + 4, y - extra - 4, 0.25);
