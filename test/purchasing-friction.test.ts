@@ -325,6 +325,44 @@ describe.each(ENGINES)('purchasing friction on %s', (engine) => {
       expect(po.total).toBe(7997);
     });
 
+    it("carries the business's contact details from Settings → Business under its name", async () => {
+      const saved = await admin.inject({
+        method: 'PUT',
+        url: '/api/v1/settings/business',
+        payload: {
+          name: 'Northside Lab Stores',
+          timezone: 'UTC',
+          address: 'Rua das Flores 12\n1200-195 Lisboa',
+          phone: '+351 21 999 0000',
+          email: 'buying@northside.example',
+          taxId: 'PT 501 234 567',
+        },
+      });
+      expect(saved.statusCode).toBe(200);
+      const supplier = await createSupplier(admin, { name: 'Contact Details Co' });
+      const item = await createItem(admin, { name: 'Beakers' });
+      const po = await createOrder(admin, {
+        supplierId: supplier.id,
+        lines: [{ itemId: item.id, quantity: 2, unitCost: 300 }],
+      });
+      const res = await admin.inject({ method: 'GET', url: `/api/v1/purchase-orders/${po.id}/pdf` });
+      const { text } = checkPdf(res.rawPayload);
+      for (const s of [
+        'Northside Lab Stores',
+        'Rua das Flores 12',
+        '1200-195 Lisboa',
+        '+351 21 999 0000 \\267 buying@northside.example',
+        'Tax no. PT 501 234 567',
+      ]) {
+        expect(text, s).toContain(s);
+      }
+      await admin.inject({
+        method: 'PUT',
+        url: '/api/v1/settings/business',
+        payload: { name: 'Test Business', timezone: 'UTC' },
+      });
+    });
+
     it('paginates a 300-line order, every line and the total on some page', async () => {
       const supplier = await createSupplier(admin);
       const items = [];

@@ -15,7 +15,8 @@
  */
 
 export type OrderDocument = {
-  business: { name: string };
+  /** The business and its contact details from Settings → Business (empty strings when not given). */
+  business: { name: string; address: string; phone: string; email: string; taxId: string };
   reference: string;
   status: string;
   supplier: { name: string; contactName: string; email: string; phone: string; address: string };
@@ -199,9 +200,24 @@ function layout(doc: OrderDocument): Page[] {
   // Header: the business and the document's name and number.
   page.text(MARGIN, y, cut(doc.business.name, 300, 16, 'F2'), 16, 'F2');
   page.right(RIGHT, y, 'PURCHASE ORDER', 180, 14, 'F2');
+  const headerTop = y;
   y -= 18;
   page.right(RIGHT, y, doc.reference, 180, 11, 'F2');
-  y -= 28;
+  // Under the name, the business's own contact details (what the supplier answers to).
+  let by = headerTop - 16;
+  const contact = [
+    ...doc.business.address.split(/\r?\n/),
+    [doc.business.phone, doc.business.email].filter((s) => s.trim()).join(' · '),
+    doc.business.taxId.trim() ? `Tax no. ${doc.business.taxId.trim()}` : '',
+  ]
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .slice(0, 7);
+  for (const line of contact) {
+    page.text(MARGIN, by, cut(line, 300, 8.5), 8.5);
+    by -= 11;
+  }
+  y = Math.min(y, by) - 28 + (contact.length ? 11 : 0);
 
   // The supplier on the left, the order's facts on the right.
   const top = y;

@@ -25,7 +25,7 @@ import type { AuditService } from '../audit/audit.service.ts';
 import { type Context, type Db, inTransaction, type TxContext } from '../context.ts';
 import type { CatalogService } from '../inventory/catalog.service.ts';
 import type { ItemsService } from '../inventory/items.service.ts';
-import { loadBusiness } from '../settings/settings.service.ts';
+import { type Business, loadBusiness } from '../settings/settings.service.ts';
 import { isWinAnsi, type OrderDocument, orderPdf } from './purchase-order-pdf.ts';
 import * as repo from './purchase-orders.repository.ts';
 
@@ -401,12 +401,20 @@ export class PurchaseOrdersService {
   async pdf(ctx: Context, id: string): Promise<{ name: string; data: Buffer }> {
     return inTransaction(ctx, async (tx) => {
       const order = await this.get(tx, id);
-      const business = (await loadBusiness(tx.db)) ?? { name: 'Steward', timezone: 'UTC', currency: 'EUR' };
+      const business: Partial<Business> & { name: string; timezone: string; currency: string } = (await loadBusiness(
+        tx.db,
+      )) ?? { name: 'Steward', timezone: 'UTC', currency: 'EUR' };
       const supplier = await repo.supplierContact(tx.db, order.supplier.id);
       const day = (iso: string, timeZone = business.timezone) =>
         new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone }).format(new Date(iso));
       const document: OrderDocument = {
-        business: { name: business.name },
+        business: {
+          name: business.name,
+          address: business.address ?? '',
+          phone: business.phone ?? '',
+          email: business.email ?? '',
+          taxId: business.taxId ?? '',
+        },
         reference: order.reference,
         status: STATUS_LABEL[order.status],
         supplier: {
