@@ -95,6 +95,14 @@ const SENTENCES: Record<string, (p: Parts) => string> = {
   'roles.create': (p) => `${p.who} created ${p.the('role')}`,
   'roles.update': (p) => `${p.who} edited ${p.the('role')}`,
   'roles.delete': (p) => `${p.who} deleted ${p.the('role')}`,
+  'roles.change_requested': (p) =>
+    p.after.kind === 'assign'
+      ? `${p.who} asked a second admin to approve giving ${p.what} the role ${String(p.after.role)}`
+      : `${p.who} asked a second admin to approve ${p.after.kind === 'create' ? 'creating' : 'changing'} the role ${String(p.after.role)}`,
+  'roles.request_approved': (p) => `${p.who} approved a role change (${String(p.after.role)}) for ${p.what}`,
+  'roles.request_rejected': (p) => `${p.who} rejected a role change (${String(p.after.role)}) for ${p.what}`,
+  'roles.assigned': (p) =>
+    `${p.who} gave ${p.what} the role ${String(p.after.role)} (was ${String(p.before.role ?? '—')}), as a second admin approved`,
   'settings.security': (p) => `${p.who} changed the security settings`,
   'settings.business': (p) => `${p.who} changed the business details`,
   'settings.inventory': (p) => `${p.who} changed the inventory settings`,
