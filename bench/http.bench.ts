@@ -7,7 +7,9 @@
  * - a bare server replaying Steward's recorded bytes (bench/http/bare-server.ts).
  * autocannon drives the three in turn, route by route, twice (an identical second run shows memory
  * growth). Printed per route: req/s, p50/p99, and Steward's ratios to the minimal and the bare
- * server; Steward's RSS at idle, after the first and after the second run. Last line: JSON.
+ * server; each server's CPU time per request (user + system, from /proc: steadier than req/s when
+ * other processes share the machine) and the minimal server's over Steward's; Steward's RSS at
+ * idle, after the first and after the second run. Last line: JSON.
  *
  * Run: npm run bench:http -- [--engine sqlite|postgres|both] [--seconds 2] [--items 100000]
  *                            [--connections 16] [--port-base 45000] [--log-level info]
@@ -214,6 +216,15 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * CPU time (user + system) a process has used, in ms (Linux /proc, clock ticks of 10 ms). Unlike
+ * req/s it does not move when other processes take the CPU: the steadier figure on a shared machine.
+ */
+function cpuTimeMs(pid: number | undefined): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Resident memory of a process, in MB (Linux /proc). */
 function rssMB(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -224,7 +235,8 @@ function rssMB(pid: number | undefined): number {
 // --- one engine -----------------------------------------------------------------------------------
 
 type Route = { name: string; method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string };
-type Figures = { rps: number; p50: number; p99: number; non2xx: number; errors: number };
+/** cpuMs: the server process's CPU time (user + system, /proc) per answered request, in ms. */
+type Figures = { rps: number; p50: number; p99: number; non2xx: number; errors: number; cpuMs: number };
 type RouteResult = { route: string; steward: Figures; minimal: Figures; bare: Figures; before?: Figures };
 
 function firstDifference(a: string, b: string): string {
@@ -436,7 +448,14 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
     await waitFor(`${base(ports.bare)}/healthz`, bare, 'bare server');
 
     const rss = { idle: rssMB(steward.pid), afterRun1: 0, afterRun2: 0 };
+    const pids: Record<number, number | undefined> = {
+      [ports.steward]: steward.pid,
+      [ports.minimal]: minimal.pid,
+      [ports.bare]: bare.pid,
+      [ports.before]: children.find((c) => c.spawnargs.includes(String(ports.before)))?.pid,
+    };
     const drive = async (port: number, r: Route): Promise<Figures> => {
+      const cpu0 = cpuTimeMs(pids[port]);
       const res = await autocannon({
         url: `${base(port)}${r.url}`,
         connections: CONNECTIONS,
@@ -451,6 +470,7 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
         p99: res.latency.p99,
         non2xx: res.non2xx,
         errors: res.errors,
+        cpuMs: +((cpuTimeMs(pids[port]) - cpu0) / Math.max(res.requests.total, 1)).toFixed(3),
       };
     };
     const runs: RouteResult[][] = [];
@@ -538,7 +558,7 @@ for (const [i, engine] of ENGINES.entries()) {
     `\n[${engine}] ${CONNECTIONS} connections, ${SECONDS} s per server and route, second run (first run in the JSON)`,
   );
   console.log(
-    `${'route'.padEnd(26)} ${'Steward req/s'.padStart(13)} ${'p50/p99 ms'.padStart(11)} │ ${'minimal'.padStart(8)} ${'p50/p99'.padStart(9)} │ ${'bare'.padStart(7)} ${'p50/p99'.padStart(7)} │ ÷minimal  p99×minimal  ÷bare`,
+    `${'route'.padEnd(26)} ${'Steward req/s'.padStart(13)} ${'p50/p99 ms'.padStart(11)} │ ${'minimal'.padStart(8)} ${'p50/p99'.padStart(9)} │ ${'bare'.padStart(7)} ${'p50/p99'.padStart(7)} │ ÷minimal  p99×minimal  ÷bare │ CPU ms/req Steward, minimal, minimal÷Steward`,
   );
   const rows = r.routes.map((x) => {
     const row = {
@@ -550,13 +570,15 @@ for (const [i, engine] of ENGINES.entries()) {
       toMinimal: ratio(x.steward.rps, x.minimal.rps),
       p99ToMinimal: ratio(x.steward.p99, x.minimal.p99),
       toBare: ratio(x.steward.rps, x.bare.rps),
+      /** The minimal server's CPU per request over Steward's: Steward's share of its limit, by CPU. */
+      cpuToMinimal: ratio(x.minimal.cpuMs, x.steward.cpuMs),
     };
     const lat = (f: Figures) => `${f.p50}/${f.p99}`;
     const bad = [x.steward, x.minimal, x.bare].some((f) => f.non2xx > 0 || f.errors > 0)
       ? '  (non-2xx or errors!)'
       : '';
     console.log(
-      `${x.route.padEnd(26)} ${String(x.steward.rps).padStart(13)} ${lat(x.steward).padStart(11)} │ ${String(x.minimal.rps).padStart(8)} ${lat(x.minimal).padStart(9)} │ ${String(x.bare.rps).padStart(7)} ${lat(x.bare).padStart(7)} │ ${String(row.toMinimal).padStart(8)} ${String(row.p99ToMinimal).padStart(12)} ${String(row.toBare).padStart(6)}${bad}`,
+      `${x.route.padEnd(26)} ${String(x.steward.rps).padStart(13)} ${lat(x.steward).padStart(11)} │ ${String(x.minimal.rps).padStart(8)} ${lat(x.minimal).padStart(9)} │ ${String(x.bare.rps).padStart(7)} ${lat(x.bare).padStart(7)} │ ${String(row.toMinimal).padStart(8)} ${String(row.p99ToMinimal).padStart(12)} ${String(row.toBare).padStart(6)} │ ${x.steward.cpuMs.toFixed(3)} ${x.minimal.cpuMs.toFixed(3)} ${String(row.cpuToMinimal).padStart(5)}${bad}`,
     );
     return row;
   });
