@@ -96,7 +96,7 @@ describe.each(ENGINES)('inventory on %s', (engine) => {
       payload: { kind: 'out', quantity: 5 },
     });
     expect(tooMany.statusCode).toBe(409);
-    expect(tooMany.json().detail).toBe('Only 1 pcs of Item STK-1 in stock: that would take it below zero.');
+    expect(tooMany.json().detail).toBe('Only 1 pc of Item STK-1 in stock: that would take it below zero.');
     expect(await countAuditEvents(t.app.services.database.db)).toBe(before);
     const noReason = await admin.inject({
       method: 'POST',

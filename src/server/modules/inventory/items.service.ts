@@ -14,6 +14,7 @@ import {
   type StockChangeBody,
   type UpdateItemBody,
 } from '../../../shared/contracts/inventory.ts';
+import { quantity } from '../../../shared/quantities.ts';
 import { type Engine, isUniqueViolation } from '../../db/dialect.ts';
 import type { ItemsTable, MovementKind } from '../../db/schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../http/errors.ts';
@@ -328,11 +329,11 @@ export class ItemsService {
       const next = Number(item.on_hand) + change.delta;
       if (Math.abs(next) > MAX_STOCK) {
         throw new ConflictError(
-          `${item.name} would have ${next.toLocaleString('en')} ${item.unit} on hand; on hand is at most ${MAX_STOCK.toLocaleString('en')} either way.`,
+          `${item.name} would have ${quantity(next, item.unit)} on hand; on hand is at most ${MAX_STOCK.toLocaleString('en')} either way.`,
         );
       }
       throw new ConflictError(
-        `Only ${item.on_hand} ${item.unit} of ${item.name} in stock: that would take it below zero.`,
+        `Only ${quantity(item.on_hand, item.unit)} of ${item.name} in stock: that would take it below zero.`,
       );
     }
     if (opts.audit) {

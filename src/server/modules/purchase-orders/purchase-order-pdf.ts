@@ -14,6 +14,8 @@
  * Pure: no I/O, no clock; the caller gives every fact, already formatted where it is a date.
  */
 
+import { quantity } from '../../../shared/quantities.ts';
+
 export type OrderDocument = {
   /** The business and its contact details from Settings → Business (empty strings when not given). */
   business: { name: string; address: string; phone: string; email: string; taxId: string };
@@ -282,7 +284,7 @@ function layout(doc: OrderDocument): Page[] {
       sku: l.sku,
       supplierSku: l.supplierSku,
       name: '', // written above, on up to two lines
-      quantity: `${l.quantity.toLocaleString('en')}${l.unit ? ` ${l.unit}` : ''}`,
+      quantity: quantity(l.quantity, l.unit),
       unitCost: doc.money(l.unitCost),
       lineTotal: doc.money(l.quantity * l.unitCost),
     };

@@ -18,6 +18,7 @@ import {
   SUGGESTION_LINES_MAX,
   type SupplySuggestions,
 } from '../../../shared/contracts/inventory.ts';
+import { quantity } from '../../../shared/quantities.ts';
 import type { Engine } from '../../db/dialect.ts';
 import type { PurchaseOrderStatus } from '../../db/schema.ts';
 import { ConflictError, HttpError, NotFoundError, ValidationError } from '../../http/errors.ts';
@@ -231,7 +232,7 @@ export class PurchaseOrdersService {
         const reason = r.overDeliveryReason?.trim() || null;
         if (overDelivered > 0 && !reason) {
           throw new ValidationError(
-            `Only ${due} ${line.unit} of ${line.name} ${due === 1 ? 'is' : 'are'} still due; to receive ${r.quantity}, record an over-delivery and say why.`,
+            `Only ${quantity(due, line.unit)} of ${line.name} ${due === 1 ? 'is' : 'are'} still due; to receive ${r.quantity}, record an over-delivery and say why.`,
             [
               {
                 path: `lines.${i}.overDeliveryReason`,
@@ -243,8 +244,8 @@ export class PurchaseOrdersService {
         if (!(await repo.receiveOnLine(tx.db, id, r.lineId, r.quantity, reason ? { ceiling: MAX_STOCK } : null))) {
           throw new ValidationError(
             reason
-              ? `${line.name} cannot hold that many: a line receives at most ${MAX_STOCK.toLocaleString('en')} ${line.unit}.`
-              : `Only ${due} ${line.unit} of ${line.name} are still due; receiving more than was ordered is refused.`,
+              ? `${line.name} cannot hold that many: a line receives at most ${quantity(MAX_STOCK, line.unit)}.`
+              : `Only ${quantity(due, line.unit)} of ${line.name} ${due === 1 ? 'is' : 'are'} still due; receiving more than was ordered is refused.`,
             [
               {
                 path: `lines.${i}.quantity`,
@@ -261,7 +262,7 @@ export class PurchaseOrdersService {
             kind: 'receipt',
             reason:
               overDelivered > 0
-                ? `Over-delivery on ${order.reference} (${overDelivered} ${line.unit} more than ordered): ${reason}`
+                ? `Over-delivery on ${order.reference} (${quantity(overDelivered, line.unit)} more than ordered): ${reason}`
                 : body.note?.trim() || `Received on ${order.reference}`,
             reference: { type: 'purchase_order', id },
           },
