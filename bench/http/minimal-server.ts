@@ -407,8 +407,8 @@ async function stockIn(who: Who, itemId: string, quantity: number, request: Fast
     const after = Number(row.on_hand);
     const [movement] = await c.all(
       `insert into stock_movements (item_id, kind, quantity, before, after, reason, reference_type, reference_id,
-         actor_user_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`,
-      [itemId, 'in', quantity, after - quantity, after, null, null, null, who.user.id, now],
+         actor_user_id, created_at, elevated) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`,
+      [itemId, 'in', quantity, after - quantity, after, null, null, null, who.user.id, now, 0],
     );
     if (engine === 'postgres') await c.all('select pg_advisory_xact_lock(?)', [0x5354_4157]);
     const [head] = await c.all('select seq, hash from audit_events order by seq desc limit 1');
@@ -450,6 +450,7 @@ async function stockIn(who: Who, itemId: string, quantity: number, request: Fast
       reason: null,
       reference: null,
       actor: { id: who.user.id, name: who.user.name },
+      elevated: false,
       at: now,
     },
   };
