@@ -140,19 +140,30 @@ export function getRequest(db: Db, id: string) {
   return db.selectFrom('permission_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Decides a request that is still pending; false when it was decided already (a guarded update). */
-export async function decideRequest(
+type Decision = { status: 'approved' | 'rejected'; by: string; at: string };
+
+/**
+ * Decides a request that is still pending, in either table of requests (critical grants, role
+ * changes: the same status columns); false when it was decided already (a guarded update).
+ */
+async function decidePending(
   trx: Trx,
+  table: 'permission_requests' | 'role_requests',
   id: string,
-  decision: { status: 'approved' | 'rejected'; by: string; at: string },
+  decision: Decision,
 ): Promise<boolean> {
   const r = await trx
-    .updateTable('permission_requests')
+    .updateTable(table as 'permission_requests')
     .set({ status: decision.status, decided_by: decision.by, decided_at: decision.at })
     .where('id', '=', id)
     .where('status', '=', 'pending')
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** Decides a critical-grant request that is still pending; false when it was decided already. */
+export function decideRequest(trx: Trx, id: string, decision: Decision): Promise<boolean> {
+  return decidePending(trx, 'permission_requests', id, decision);
 }
 
 /** The newest 200 requests with the names of who they are for, who asked and who decided. */
@@ -213,19 +224,9 @@ export function getRoleRequest(db: Db, id: string) {
   return db.selectFrom('role_requests').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Decides a role request that is still pending; false when it was decided already (a guarded update). */
-export async function decideRoleRequest(
-  trx: Trx,
-  id: string,
-  decision: { status: 'approved' | 'rejected'; by: string; at: string },
-): Promise<boolean> {
-  const r = await trx
-    .updateTable('role_requests')
-    .set({ status: decision.status, decided_by: decision.by, decided_at: decision.at })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+/** Decides a role request that is still pending; false when it was decided already. */
+export function decideRoleRequest(trx: Trx, id: string, decision: Decision): Promise<boolean> {
+  return decidePending(trx, 'role_requests', id, decision);
 }
 
 /** The newest 200 role requests with the names of whom they are for, who asked and who decided. */

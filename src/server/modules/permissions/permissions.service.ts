@@ -145,6 +145,26 @@ function dependentsWarning(dependents: readonly string[], permission: string, na
   );
 }
 
+/**
+ * What any waiting request (a critical grant, a role change) must be to be decided by `actorId`:
+ * there, still pending, and, to approve it, neither asked for by nor made out to the approver.
+ */
+function decidable(
+  req: { status: string; requested_by: string; user_id: string | null } | undefined,
+  actorId: string,
+  approve: boolean,
+  words: { what: string; forYou: string },
+): asserts req {
+  if (!req) throw new NotFoundError('There is no such request.');
+  if (req.status !== 'pending') throw new ConflictError(`This request was already ${req.status}.`);
+  if (approve && req.requested_by === actorId) {
+    throw new ForbiddenError(`A second admin must approve this ${words.what}; you asked for it yourself.`);
+  }
+  if (approve && req.user_id === actorId) {
+    throw new ForbiddenError(`A second admin must approve this ${words.what}; ${words.forYou}.`);
+  }
+}
+
 /** Per-user permissions, explanations, grants and denies (with approval of critical grants), and roles. */
 export class PermissionsService {
   private readonly deps: Deps;
@@ -484,14 +504,7 @@ export class PermissionsService {
       const { actor } = tx;
       await lockAccessChanges(tx.db, this.deps.database.engine);
       const req = await getRequest(tx.db, id);
-      if (!req) throw new NotFoundError('There is no such request.');
-      if (req.status !== 'pending') throw new ConflictError(`This request was already ${req.status}.`);
-      if (approve && req.requested_by === actor.user.id) {
-        throw new ForbiddenError('A second admin must approve this grant; you asked for it yourself.');
-      }
-      if (approve && req.user_id === actor.user.id) {
-        throw new ForbiddenError('A second admin must approve this grant; it is made out to you.');
-      }
+      decidable(req, actor.user.id, approve, { what: 'grant', forYou: 'it is made out to you' });
       if (approve && req.expires_at !== null && Date.parse(req.expires_at) <= this.deps.now()) {
         throw new ConflictError('This grant would already have expired; reject it and ask again.');
       }
@@ -764,14 +777,7 @@ export class PermissionsService {
       const { actor } = tx;
       await lockAccessChanges(tx.db, this.deps.database.engine);
       const req = await getRoleRequest(tx.db, id);
-      if (!req) throw new NotFoundError('There is no such request.');
-      if (req.status !== 'pending') throw new ConflictError(`This request was already ${req.status}.`);
-      if (approve && req.requested_by === actor.user.id) {
-        throw new ForbiddenError('A second admin must approve this change; you asked for it yourself.');
-      }
-      if (approve && req.user_id === actor.user.id) {
-        throw new ForbiddenError('A second admin must approve this change; it gives the role to you.');
-      }
+      decidable(req, actor.user.id, approve, { what: 'change', forYou: 'it gives the role to you' });
       // Decided once, even without the access-change lock: only a still-pending request changes.
       const decided = await decideRoleRequest(tx.db, id, {
         status: approve ? 'approved' : 'rejected',
