@@ -4,7 +4,7 @@
  * sent; after saving, the header shows the new name. axe at 1440 and 390 px; screenshots saved.
  */
 import { describe, expect, it } from 'vitest';
-import { axeViolations, recordWrites, screenshot, setUpSteward, sideways, signIn } from './support.ts';
+import { axeViolations, recordWrites, screenshot, setUpSteward, sideways, signIn, tabTo } from './support.ts';
 
 const OWNER = { name: 'Marta Reis', email: 'marta@example.com', password: 'Business-Details-26' };
 
@@ -62,6 +62,39 @@ describe('business details in a browser', () => {
     expect(await sideways(page)).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'business-390', { fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it('is reached and saved with Tab, the arrow keys and Enter alone', async () => {
+    const page = await steward.browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    await signIn(page, steward.server.url, OWNER);
+    await page.goto(`${steward.server.url}/settings/business`);
+    await page.getByLabel('Business name').waitFor();
+    // The Business tab is a link Tab reaches; Enter keeps us on it.
+    await tabTo(page, (el) => el.textContent === 'Business' && el.tagName === 'A');
+    await page.keyboard.press('Enter');
+    await tabTo(
+      page,
+      (el) =>
+        el.id !== '' &&
+        document.querySelector(`label[for="${el.id}"]`)?.textContent?.startsWith('Business name') === true,
+    );
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('Keyboard Lab');
+    // Time zone: Tab to it, type to filter, arrow to the match, Enter to choose it.
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Madeira');
+    await page.getByRole('option', { name: 'Atlantic/Madeira' }).waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    const zone = page.getByLabel('Time zone', { exact: true }).and(page.locator('input'));
+    await expect.poll(() => zone.inputValue()).toBe('Atlantic/Madeira');
+    // Enter in a one-line field sends the form.
+    await page.keyboard.press('Enter');
+    await page.getByText('Business details saved.').waitFor();
+    const saved = await steward.owner.get<{ name: string; timezone: string }>('/api/v1/settings/business');
+    expect(saved).toMatchObject({ name: 'Keyboard Lab', timezone: 'Atlantic/Madeira' });
     await page.close();
   }, 60_000);
 });
