@@ -120,6 +120,27 @@ describe.skipIf(!PG)('two server processes on one PostgreSQL database', () => {
     expect(after.filter((x) => x.status !== 403)).toEqual([]);
   });
 
+  it('a module switched off on A is refused on B at its very next request, under load, and back on it answers', async () => {
+    const staff = await staffOnB('user');
+    const orders = `${b.url}/api/v1/purchase-orders`;
+    expect((await send(b.url, 'GET', '/api/v1/purchase-orders', undefined, as(staff.session))).status).toBe(200);
+    const traffic = load(orders, as(staff.session));
+    await new Promise((r) => setTimeout(r, 300));
+    const off = await send(a.url, 'PUT', '/api/v1/settings/modules/orders', { on: false }, as(admin));
+    const changedAt = performance.now();
+    expect(off.status).toBe(200);
+    const next = await send<{ type: string }>(b.url, 'GET', '/api/v1/purchase-orders', undefined, as(staff.session));
+    await new Promise((r) => setTimeout(r, 200));
+    await traffic.stop();
+    expect(next.status).toBe(403);
+    expect(next.body.type).toBe('urn:steward:problem:module-off');
+    const after = traffic.answers.filter((x) => x.sentAt > changedAt);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.filter((x) => x.status !== 403)).toEqual([]);
+    expect((await send(a.url, 'PUT', '/api/v1/settings/modules/orders', { on: true }, as(admin))).status).toBe(200);
+    expect((await send(b.url, 'GET', '/api/v1/purchase-orders', undefined, as(staff.session))).status).toBe(200);
+  });
+
   it('a deactivation made on A ends the session on B at its very next request, under load', async () => {
     const staff = await staffOnB('user');
     const traffic = load(`${b.url}/api/v1/me`, as(staff.session));
