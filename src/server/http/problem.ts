@@ -44,11 +44,14 @@ function fromFastify(err: FastifyError): HttpError | null {
       path: pathOf(v.instancePath.split('/').filter(Boolean), where),
       message: v.message ?? 'is not valid',
     }));
+    // One field may fail several rules (a number past its bound that is no integer either): it is
+    // named once, with its first complaint, not counted as two fields.
+    const paths = [...new Set(errors.map((e) => e.path))];
     const first = errors[0];
     const detail =
-      errors.length === 1 && first
+      paths.length === 1 && first
         ? `${first.path}: ${first.message}`
-        : `${errors.length} fields are not valid: ${errors.map((e) => e.path).join(', ')}.`;
+        : `${paths.length} fields are not valid: ${paths.join(', ')}.`;
     return new HttpError(400, 'invalid-request', 'The request is not valid', detail, { errors });
   }
   switch (err.code) {
