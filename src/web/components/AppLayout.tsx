@@ -87,16 +87,17 @@ export function AppLayout({ me, children }: { me: Me; children: ReactNode }) {
               Steward
             </Badge>
           </Group>
-          <Group gap="md">
+          <Group gap="md" wrap="nowrap">
             <ElevationBadge me={me} />
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton>
-                  <Group gap={6}>
+                  {/* One line whatever the name's length: a long name is cut, the chevron stays beside it. */}
+                  <Group gap={6} wrap="nowrap">
                     {/* Named by what it shows (WCAG 2.5.3), after what it is. */}
                     <VisuallyHidden>Account menu:</VisuallyHidden>
-                    <div style={{ textAlign: 'right' }}>
-                      <Text size="sm" fw={500}>
+                    <div style={{ textAlign: 'right', minWidth: 0 }}>
+                      <Text size="sm" fw={500} truncate maw={{ base: 120, sm: 240 }}>
                         {me.user.name}
                       </Text>
                       <Text size="xs" c="dimmed">
