@@ -197,6 +197,7 @@ export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
  * Content-Security-Policy stays as served (an inline <script> tag would be refused by it).
  */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await settled(page);
   await page.evaluate(AXE_SOURCE);
   return page.evaluate(async (tags) => {
     type AxeResult = {
@@ -218,6 +219,27 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
         nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })),
       }));
   }, AXE_TAGS);
+}
+
+/**
+ * Waits until no CSS animation or transition runs for three frames in a row (at most 2 s):
+ * a dialog fading in has its text at part opacity, and axe measuring then reports a contrast
+ * no person sees once it has settled (seen once in CI: 4.4:1 on a dialog's button mid-fade).
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    const until = performance.now() + 2000;
+    let quiet = 0;
+    while (quiet < 3 && performance.now() < until) {
+      await frame();
+      // A spinner or a skeleton loops for ever: only the ones that end are waited for.
+      const running = document
+        .getAnimations()
+        .filter((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Number.POSITIVE_INFINITY);
+      quiet = running.length === 0 ? quiet + 1 : 0;
+    }
+  });
 }
 
 /** Signs in through the login page and waits for the app's navigation. */
