@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { purchaseOrderReference } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
 import type { AuditEventsTable } from '../../db/schema.ts';
@@ -59,7 +60,9 @@ export async function appendAuditRow(
     .selectFrom('audit_events')
     .select(['seq', 'hash'])
     .orderBy('seq', 'desc')
-    .limit(1)
+    // A literal: on SQLite, `limit ?` here cost 31 µs per write under load against 4 µs for
+    // `limit 1` (bench/http.bench.ts, stock movement POST); every write of the app reads it.
+    .limit(sql.lit(1))
     .executeTakeFirst();
   const full: AuditRow = {
     ...row,
