@@ -12,9 +12,47 @@ export type Engine = DatabaseConfig['kind'];
 // int8 (COUNT(*), bigint columns) as numbers: every value Steward stores fits in 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
+/** Statement texts given a name, each parsed once per connection: at most this many. */
+const MAX_NAMED = 2000;
+const names = new Map<string, string>();
+
+/** The prepared-statement name of `text`, or null for one run unnamed (see PreparingClient). */
+function statementName(text: string, parameters: number): string | null {
+  const known = names.get(text);
+  if (known) return known;
+  // Long texts and long parameter lists are the variable-length ones (imports, lists of ids):
+  // naming them would keep a plan on the server for each length.
+  if (parameters > 64 || text.length > 4000 || names.size >= MAX_NAMED) return null;
+  const name = `steward_${names.size}`;
+  names.set(text, name);
+  return name;
+}
+
+/**
+ * A pg client that runs each query with parameters as a named prepared statement: PostgreSQL
+ * parses and plans it once per connection and later calls only bind and execute (Kysely sends
+ * every query by its text). Queries without parameters (migrations, several statements in one
+ * text) go as they are, through the simple protocol.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [text, values] = args;
+    if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+      const name = statementName(text, values.length);
+      if (name) return super.query({ name, text, values }) as never;
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
 export function createDialect(config: DatabaseConfig): Dialect {
   if (config.kind === 'sqlite') return new SqliteWalDialect(config.file);
-  const pool = new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 5000 });
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: 10,
+    connectionTimeoutMillis: 5000,
+    Client: PreparingClient,
+  });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});
   return new PostgresDialect({ pool });
