@@ -526,26 +526,57 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
 }
 
 /** The functions with the most self time in the CPU profiles of a directory (as a flame graph's widest leaves). */
-function topSelfTime(dir: string, n = 15): string[] {
+/**
+ * The functions with the most self time, and those with the most total time (themselves and what
+ * they call), as shares of the busy samples (idle left out): where a request's CPU goes.
+ */
+function profileSummary(dir: string, n = 15): string[] {
   const self = new Map<string, number>();
-  let total = 0;
+  const total = new Map<string, number>();
+  let busy = 0;
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
     const p = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as {
-      nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+      nodes: {
+        id: number;
+        children?: number[];
+        callFrame: { functionName: string; url: string; lineNumber: number };
+      }[];
       samples: number[];
     };
-    const byId = new Map(p.nodes.map((x) => [x.id, x.callFrame]));
+    const names = new Map(
+      p.nodes.map((x) => {
+        const f = x.callFrame;
+        const where = f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/');
+        return [x.id, `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`] as const;
+      }),
+    );
+    const parent = new Map<number, number>();
+    for (const x of p.nodes) for (const c of x.children ?? []) parent.set(c, x.id);
     for (const id of p.samples) {
-      const f = byId.get(id);
-      const name = `${f?.functionName || '(anonymous)'} ${(f?.url ?? '').replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench)\//, '$1/')}:${(f?.lineNumber ?? 0) + 1}`;
+      const name = names.get(id) ?? '?';
+      if (name.startsWith('(idle)')) continue;
+      busy++;
       self.set(name, (self.get(name) ?? 0) + 1);
-      total++;
+      const seen = new Set<string>();
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const up = names.get(at) ?? '?';
+        if (up.startsWith('(root)') || seen.has(up)) continue;
+        seen.add(up);
+        total.set(up, (total.get(up) ?? 0) + 1);
+      }
     }
   }
-  return [...self]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([name, k]) => `${((100 * k) / Math.max(total, 1)).toFixed(1).padStart(5)} %  ${name}`);
+  const top = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, k]) => `${((100 * k) / Math.max(busy, 1)).toFixed(1).padStart(5)} %  ${name}`);
+  return [
+    `${busy} busy samples; self time, % of them:`,
+    ...top(self),
+    'total time (with callees), % of busy samples:',
+    ...top(total),
+  ];
 }
 
 // --- report -----------------------------------------------------------------------------------------
@@ -599,8 +630,8 @@ for (const [i, engine] of ENGINES.entries()) {
   if (args['cpu-prof']) {
     for (const who of ['Steward', 'minimal-server']) {
       const dir = path.resolve(args['cpu-prof'], who);
-      console.log(`[${engine}] ${who}: most self time (${dir})\n  ${topSelfTime(dir).join('\n  ')}`);
-      rmSync(dir, { recursive: true, force: true });
+      console.log(`[${engine}] ${who}: where the CPU went (${dir})\n  ${profileSummary(dir, 25).join('\n  ')}`);
+      if (!args.keep) rmSync(dir, { recursive: true, force: true });
     }
   }
 }
