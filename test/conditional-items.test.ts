@@ -106,8 +106,21 @@ describe.each(ENGINES)('conditional item requests on %s', (engine) => {
         seen.length = 0;
         const res = await get(url);
         expect(res.statusCode, url).toBe(200);
-        expect(seen.filter((q) => q.includes('data_versions')).length, `${url}: ${seen.join(' | ')}`).toBe(1);
+        // Once on PostgreSQL; on SQLite not at all when nothing was committed since the first
+        // request (the versions are kept until the data version moves: test/unchanged-reads).
+        expect(seen.filter((q) => q.includes('data_versions')).length, `${url}: ${seen.join(' | ')}`).toBe(
+          t.engine === 'sqlite' ? 0 : 1,
+        );
       }
+      // After a commit the versions are read again (and the total recounted with its version).
+      await createItem(admin, { name: 'Etag once more' });
+      seen.length = 0;
+      const fresh = await get('/api/v1/items?q=etag');
+      expect(fresh.json().items.map((i: { name: string }) => i.name)).toContain('Etag once more');
+      expect(
+        seen.filter((q) => q.startsWith('select "name", "version" from "data_versions"')),
+        seen.join(' | '),
+      ).toHaveLength(1);
     } finally {
       executor.executeQuery = execute;
     }

@@ -4,8 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { Kysely, sql } from 'kysely';
 import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely/migration';
 import type { DatabaseConfig } from '../config.ts';
+import { registerDataVersion } from './change-version.ts';
 import { createDialect, type Engine } from './dialect.ts';
 import type { DB } from './schema.ts';
+import { SqliteWalDialect } from './sqlite.ts';
 
 export type Database = {
   readonly db: Kysely<DB>;
@@ -14,7 +16,9 @@ export type Database = {
 };
 
 export function openDatabase(config: DatabaseConfig): Database {
-  const db = new Kysely<DB>({ dialect: createDialect(config) });
+  const dialect = createDialect(config);
+  const db = new Kysely<DB>({ dialect });
+  if (dialect instanceof SqliteWalDialect) registerDataVersion(db, () => dialect.dataVersion());
   return { db, engine: config.kind, close: () => db.destroy() };
 }
 

@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { dataVersionOf } from './change-version.ts';
 import type { DB } from './schema.ts';
 
 type Scalar = string | number | null;
@@ -28,12 +29,19 @@ const marker = (i: number, j: number) => `\u0000steward-prepared-${i}-${j}\u0000
  * SQL is kept and each call only puts the arguments into its parameter list. `build` must give
  * the same SQL whatever the values (no branch on them): a query whose markers do not each come
  * out as exactly one parameter is refused when first built.
+ *
+ * `untilChanged`: the rows are also kept, per arguments, until anything is committed to the
+ * database (by this process or another); reads that need no query while nothing changed. Only
+ * where the database can tell (SQLite's data version) and never inside a transaction; for the
+ * reads every request makes before its own work (who is asking, the settings, the overrides).
  */
 export function prepared<A extends readonly Arg[], O>(
   build: (db: Kysely<DB>, ...args: A) => Compilable<O>,
+  options: { untilChanged?: boolean } = {},
 ): (db: Kysely<DB>, ...args: A) => Promise<O[]> {
   const templates = new WeakMap<object, Map<string, Template>>();
-  return async (db, ...args) => {
+  const answers = options.untilChanged ? new WeakMap<object, Answers<O>>() : null;
+  const run = async (db: Kysely<DB>, args: A): Promise<O[]> => {
     if (args.some((a) => Array.isArray(a) && a.length > MAX_CACHED_LIST)) {
       return (await db.executeQuery(build(db, ...args))).rows;
     }
@@ -56,7 +64,34 @@ export function prepared<A extends readonly Arg[], O>(
     });
     return (await db.executeQuery<O>({ sql: t.sql, query: t.query, queryId: t.queryId, parameters })).rows;
   };
+  if (!answers) return (db, ...args) => run(db, args);
+  return async (db, ...args) => {
+    // The version is read before the rows: rows newer than it are stored under a version that
+    // has already passed, and are never served.
+    const version = dataVersionOf(db);
+    if (version === null) return run(db, args);
+    let kept = answers.get(db);
+    if (!kept || kept.version !== version) {
+      kept = { version, rows: new Map() };
+      answers.set(db, kept);
+    }
+    const key = JSON.stringify(args);
+    const hit = kept.rows.get(key);
+    // Copies: a caller may change what it was given.
+    if (hit) return hit.map((r) => ({ ...r }));
+    const rows = await run(db, args);
+    if (kept.rows.size >= MAX_KEPT_ANSWERS) kept.rows.clear();
+    kept.rows.set(
+      key,
+      rows.map((r) => ({ ...r })),
+    );
+    return rows;
+  };
 }
+
+/** Answers kept per query while the database has not changed; more distinct arguments start over. */
+const MAX_KEPT_ANSWERS = 1000;
+type Answers<O> = { version: number; rows: Map<string, O[]> };
 
 function compileTemplate<A extends readonly Arg[], O>(
   db: Kysely<DB>,

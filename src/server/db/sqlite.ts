@@ -109,8 +109,21 @@ export class SqliteWalDialect extends SqliteDialect {
     this.#file = file;
   }
 
+  #driver: WalDriver | null = null;
+
   override createDriver(): Driver {
-    return new WalDriver(this.#file);
+    this.#driver = new WalDriver(this.#file);
+    return this.#driver;
+  }
+
+  /**
+   * A number that changes whenever anything is committed to the database, by this process's
+   * writer or by another process (SQLite's `PRAGMA data_version`, read on the reader connection:
+   * every commit is another connection's to it). Null while it cannot say: before the first
+   * query, after closing, and for an in-memory database (whose reader is the writer itself).
+   */
+  dataVersion(): number | null {
+    return this.#driver?.dataVersion() ?? null;
   }
 
   override createAdapter(): DialectAdapter {
@@ -155,6 +168,15 @@ class WalDriver implements Driver {
     this.#writer = openSqlite(this.#file);
     // An in-memory database is private to its connection: read through the writer.
     this.#reader = this.#file === ':memory:' ? this.#writer : openSqlite(this.#file);
+  }
+
+  #dataVersion: StatementSync | null = null;
+
+  dataVersion(): number | null {
+    const reader = this.#reader;
+    if (!reader || reader === this.#writer || !reader.raw.isOpen) return null;
+    this.#dataVersion ??= reader.raw.prepare('PRAGMA data_version');
+    return Number((this.#dataVersion.get() as { data_version: number }).data_version);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {

@@ -29,28 +29,30 @@ export async function countUsers(db: Db): Promise<number> {
 }
 
 /** The live session for a token hash, joined with its user. */
-const sessionById = prepared((db, id: string) =>
-  db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select([
-      'sessions.id as session_id',
-      'sessions.csrf_token',
-      'sessions.created_at as session_created_at',
-      'sessions.last_seen_at',
-      'sessions.expires_at',
-      'sessions.elevated_until',
-      'sessions.ended_at',
-      'sessions.handle',
-      'users.id',
-      'users.email',
-      'users.name',
-      'users.role_key',
-      'users.artist_id',
-      'users.active',
-      'users.must_change_password',
-    ])
-    .where('sessions.id', '=', id),
+const sessionById = prepared(
+  (db, id: string) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select([
+        'sessions.id as session_id',
+        'sessions.csrf_token',
+        'sessions.created_at as session_created_at',
+        'sessions.last_seen_at',
+        'sessions.expires_at',
+        'sessions.elevated_until',
+        'sessions.ended_at',
+        'sessions.handle',
+        'users.id',
+        'users.email',
+        'users.name',
+        'users.role_key',
+        'users.artist_id',
+        'users.active',
+        'users.must_change_password',
+      ])
+      .where('sessions.id', '=', id),
+  { untilChanged: true },
 );
 
 /** The live session for a token hash, joined with its user (built once: it runs on every request). */

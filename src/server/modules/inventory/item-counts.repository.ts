@@ -24,15 +24,19 @@ export async function dataVersion(db: Kysely<DB>, name: 'item_counts' | 'items')
   const [row] = await versionOf(db, name);
   return Number(row?.version ?? 0);
 }
-const versionOf = prepared((db, name: string) =>
-  db.selectFrom('data_versions').select('version').where('name', '=', name),
+// Kept while nothing is committed (SQLite): a version only moves in a writing transaction.
+const versionOf = prepared(
+  (db, name: string) => db.selectFrom('data_versions').select('version').where('name', '=', name),
+  { untilChanged: true },
 );
 
 /** The current item-count version. */
 export const itemCountsVersion = (db: Kysely<DB>) => dataVersion(db, NAME);
 
-const versionsOf = prepared((db, names: readonly string[]) =>
-  db.selectFrom('data_versions').select(['name', 'version']).where('name', 'in', names),
+const versionsOf = prepared(
+  (db, names: readonly string[]) =>
+    db.selectFrom('data_versions').select(['name', 'version']).where('name', 'in', names),
+  { untilChanged: true },
 );
 
 /**

@@ -65,8 +65,9 @@ export function accountFactsOf(db: Db, userIds: readonly string[]): Promise<Acco
     .execute();
 }
 
-const overridesOfUsers = prepared((db, userIds: readonly string[]) =>
-  overridesQuery(db).where('user_overrides.user_id', 'in', userIds),
+const overridesOfUsers = prepared(
+  (db, userIds: readonly string[]) => overridesQuery(db).where('user_overrides.user_id', 'in', userIds),
+  { untilChanged: true },
 );
 
 /** The overrides of the given users, in one query (built once: every request reads its user's). */

@@ -187,26 +187,28 @@ export async function revokeApiKey(trx: Trx, id: string, by: string, now: string
   return Number(r.numUpdatedRows) > 0;
 }
 
-const apiKeyByHash = prepared((db, tokenHash: string) =>
-  db
-    .selectFrom('api_keys')
-    .innerJoin('users', 'users.id', 'api_keys.user_id')
-    .select([
-      'api_keys.id as key_id',
-      'api_keys.name as key_name',
-      'api_keys.permissions as key_permissions',
-      'api_keys.expires_at',
-      'api_keys.revoked_at',
-      'api_keys.last_used_at',
-      'users.id',
-      'users.email',
-      'users.name',
-      'users.role_key',
-      'users.artist_id',
-      'users.active',
-      'users.must_change_password',
-    ])
-    .where('api_keys.token_hash', '=', tokenHash),
+const apiKeyByHash = prepared(
+  (db, tokenHash: string) =>
+    db
+      .selectFrom('api_keys')
+      .innerJoin('users', 'users.id', 'api_keys.user_id')
+      .select([
+        'api_keys.id as key_id',
+        'api_keys.name as key_name',
+        'api_keys.permissions as key_permissions',
+        'api_keys.expires_at',
+        'api_keys.revoked_at',
+        'api_keys.last_used_at',
+        'users.id',
+        'users.email',
+        'users.name',
+        'users.role_key',
+        'users.artist_id',
+        'users.active',
+        'users.must_change_password',
+      ])
+      .where('api_keys.token_hash', '=', tokenHash),
+  { untilChanged: true },
 );
 
 /** The key with this token hash, joined with its user, for authentication (built once: it runs on every request). */

@@ -25,8 +25,9 @@ export async function insertSettingOnce(db: Kysely<DB>, key: string, value: unkn
     .execute();
 }
 
-const settingsByKey = prepared((db, keys: readonly string[]) =>
-  db.selectFrom('settings').select(['key', 'value']).where('key', 'in', keys),
+const settingsByKey = prepared(
+  (db, keys: readonly string[]) => db.selectFrom('settings').select(['key', 'value']).where('key', 'in', keys),
+  { untilChanged: true },
 );
 
 /** Reads several JSON settings in one query (built once: requests read settings); absent keys are missing from the result. */
