@@ -7,7 +7,7 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataVersionOf } from '../src/server/db/change-version.ts';
+import { dataVersionOf, newMoment } from '../src/server/db/change-version.ts';
 import { createApiKey, createItem } from './factories.ts';
 import { createBusinessApp, createStaff, type Session, type TestApp } from './harness.ts';
 import { listenLocal, send, sessionHeaders } from './net.ts';
@@ -44,7 +44,15 @@ describe('reads kept while nothing changed (SQLite)', () => {
     const v1 = dataVersionOf(db);
     expect(v1).not.toBe(v0);
     writeElsewhere("update settings set updated_at = ? where key = 'business'", new Date().toISOString());
-    expect(dataVersionOf(db)).not.toBe(v1);
+    // Within one moment the version read is reused; a request's start ends the moment, and so
+    // does the end of the event-loop turn.
+    expect(dataVersionOf(db)).toBe(v1);
+    newMoment();
+    const v2 = dataVersionOf(db);
+    expect(v2).not.toBe(v1);
+    writeElsewhere("update settings set updated_at = ? where key = 'business'", new Date().toISOString());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(dataVersionOf(db)).not.toBe(v2);
   });
 
   it('a user deactivated by another process is refused at the very next request, under parallel reads', async () => {

@@ -10,13 +10,14 @@ import { WEB_MODULES } from '../shared/modules.ts';
 import { TEMPLATES } from '../shared/permissions/templates.ts';
 import { composeCore, composeServices, type Services } from './compose.ts';
 import type { Config } from './config.ts';
+import { newMoment } from './db/change-version.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import { markRoutesPublic, registerRouteGuard } from './http/guard.ts';
 import { openApiOptions } from './http/openapi.ts';
 import { frameworkError, registerProblemHandler } from './http/problem.ts';
 import { anonCtxOf } from './http/route.ts';
 import { registerResources, resources } from './http/scope.ts';
-import { registerSecurityHeaders } from './http/security-headers.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import { compiledSerializerCompiler } from './http/serializer.ts';
 import { registerWeb } from './http/web.ts';
 import { contextFor } from './modules/context.ts';
@@ -104,11 +105,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.setSerializerCompiler(compiledSerializerCompiler({ verify: options.verifyResponses === true }));
   // The API speaks JSON only: a text/plain body is a 415, not a string handed to a schema.
   app.removeContentTypeParser('text/plain');
-  // API answers carry personal data (profiles, users, the audit log): no browser or proxy keeps
-  // a copy. Only the public API description may be cached.
-  app.addHook('onSend', (request, reply, payload, done) => {
+  // One hook at the start of every request (hooks cost on every answer, /healthz's included):
+  // - a new moment: reads kept on SQLite are checked against a data version read after the
+  //   request arrived (src/server/db/change-version.ts);
+  // - the security headers, computed once (a route may still set its own: the API docs' CSP);
+  // - API answers carry personal data (profiles, users, the audit log): no browser or proxy
+  //   keeps a copy. Only the public API description may be cached.
+  const security = securityHeaders();
+  app.addHook('onRequest', (request, reply, done) => {
+    newMoment();
+    reply.headers(security);
     if (isPrivateApiUrl(request.url)) reply.header('cache-control', 'no-store');
-    done(null, payload);
+    done();
   });
 
   const modules: readonly AnyModule[] = [...MODULES, ...(options.extraModules ?? [])];
@@ -139,8 +147,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   app.addHook('onClose', async () => database.close());
 
-  registerSecurityHeaders(app);
-  await app.register(fastifyCookie);
+  // The session cookie is parsed where it is read (the guard, for requests without an API key).
+  await app.register(fastifyCookie, { hook: false });
   // Uploads (imports, invoices): one file per request; each route sets its own size limit.
   await app.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
 

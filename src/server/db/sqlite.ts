@@ -17,6 +17,7 @@ import {
   SqliteDialect,
   type SqliteStatement,
 } from 'kysely';
+import { newMoment } from './change-version.ts';
 
 type Param = null | number | bigint | string | NodeJS.ArrayBufferView;
 
@@ -287,6 +288,7 @@ class WalConnection implements DatabaseConnection {
     if (command === 'commit') {
       try {
         raw.exec('COMMIT');
+        newMoment();
       } catch (err) {
         if (!raw.isTransaction) this.release();
         throw err;
@@ -327,6 +329,8 @@ class WalConnection implements DatabaseConnection {
     try {
       return run<R>(this.#writer, compiled);
     } finally {
+      // A statement outside a transaction commits on its own.
+      newMoment();
       release();
     }
   }

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /** The content security policy of every answer (the web app is served from our own origin only). */
@@ -39,13 +38,4 @@ export function securityHeaders(options: Readonly<HelmetOptions> = HELMET_OPTION
   });
   if (failed) throw failed;
   return Object.freeze(headers);
-}
-
-/** Every answer carries the security headers; a route may still set its own (the API docs' CSP). */
-export function registerSecurityHeaders(app: FastifyInstance): void {
-  const headers = securityHeaders();
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
-    done();
-  });
 }

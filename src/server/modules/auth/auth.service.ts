@@ -306,7 +306,9 @@ export class AuthService {
       }
       return this.principalForApiKey(ctx, key);
     }
-    const token = request.cookies?.[SESSION_COOKIE];
+    const cookies = request.headers.cookie;
+    if (cookies === undefined) return null;
+    const token = request.server.parseCookie(cookies)[SESSION_COOKIE];
     if (!token || token.length > 100) return null;
     return this.principalForSession(ctx, sessionIdOf(token));
   }
