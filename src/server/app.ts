@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
-import fastifyMultipart from '@fastify/multipart';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -149,8 +148,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   // The session cookie is parsed where it is read (the guard, for requests without an API key).
   await app.register(fastifyCookie, { hook: false });
-  // Uploads (imports, invoices): one file per request; each route sets its own size limit.
-  await app.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
 
   registerRouteGuard(app, {
     authenticate: (request) => auth.authenticate(anonCtxOf(request), request),

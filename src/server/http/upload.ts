@@ -1,5 +1,15 @@
-import type { FastifyRequest } from 'fastify';
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError } from './errors.ts';
+
+/**
+ * Accepts uploads (multipart/form-data, one file) on the routes of `scope` only: the plugin adds
+ * two hooks to every request of the scope it is registered in, so it lives in a scope holding the
+ * upload routes alone, not on every answer (/healthz's included). Each route sets its own size.
+ */
+export async function acceptUploads(scope: FastifyInstance): Promise<void> {
+  await scope.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
+}
 
 /** The one file of a multipart/form-data request, read into memory (bounded by `maxBytes`). */
 export async function uploadedFile(request: FastifyRequest, maxBytes: number): Promise<{ name: string; data: Buffer }> {

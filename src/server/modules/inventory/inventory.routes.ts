@@ -31,7 +31,7 @@ import { notModified } from '../../http/conditional.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
 import { requirePermission } from '../../http/guard.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
-import { uploadedFile } from '../../http/upload.ts';
+import { acceptUploads, uploadedFile } from '../../http/upload.ts';
 import type { CatalogService } from './catalog.service.ts';
 import type { CountsService } from './counts.service.ts';
 import type { ItemsService } from './items.service.ts';
@@ -228,37 +228,42 @@ export async function inventoryRoutes(
       return sendDownload(reply, { name: exportName('items', format), type: format, body });
     },
   );
-  r.post(
-    '/items/import/preview',
-    {
-      config: { permission: 'inventory.import', resource: 'item' },
-      schema: {
-        tags: ['inventory'],
-        summary: 'Check a CSV or XLSX file without writing anything: counts, and problems by row and column',
-        response: responses({ 200: ImportPreview }, 413, 415, 422),
+  // Uploads in a scope of their own: the multipart plugin's hooks run on these routes alone.
+  await app.register(async (uploads) => {
+    await acceptUploads(uploads);
+    const u = zod(uploads);
+    u.post(
+      '/items/import/preview',
+      {
+        config: { permission: 'inventory.import', resource: 'item' },
+        schema: {
+          tags: ['inventory'],
+          summary: 'Check a CSV or XLSX file without writing anything: counts, and problems by row and column',
+          response: responses({ 200: ImportPreview }, 413, 415, 422),
+        },
       },
-    },
-    async (request) => {
-      const file = await uploadedFile(request, IMPORT_MAX_BYTES);
-      return items.previewImport(ctxOf(request), file.data);
-    },
-  );
-  r.post(
-    '/items/import',
-    {
-      config: { permission: 'inventory.import', resource: 'item' },
-      schema: {
-        tags: ['inventory'],
-        summary:
-          'Import a CSV or XLSX file: nothing when any row has a problem; else every row, in short transactions (a conflict met midway keeps the rows before it and says so)',
-        response: responses({ 200: ImportResult }, 409, 413, 415, 422),
+      async (request) => {
+        const file = await uploadedFile(request, IMPORT_MAX_BYTES);
+        return items.previewImport(ctxOf(request), file.data);
       },
-    },
-    async (request) => {
-      const file = await uploadedFile(request, IMPORT_MAX_BYTES);
-      return items.import(ctxOf(request), file.data, file.name);
-    },
-  );
+    );
+    u.post(
+      '/items/import',
+      {
+        config: { permission: 'inventory.import', resource: 'item' },
+        schema: {
+          tags: ['inventory'],
+          summary:
+            'Import a CSV or XLSX file: nothing when any row has a problem; else every row, in short transactions (a conflict met midway keeps the rows before it and says so)',
+          response: responses({ 200: ImportResult }, 409, 413, 415, 422),
+        },
+      },
+      async (request) => {
+        const file = await uploadedFile(request, IMPORT_MAX_BYTES);
+        return items.import(ctxOf(request), file.data, file.name);
+      },
+    );
+  });
   r.post(
     '/items/bulk-edit',
     {

@@ -13,7 +13,7 @@ import {
 } from '../../../shared/contracts/inventory.ts';
 import { sendDownload } from '../../http/download.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
-import { uploadedFile } from '../../http/upload.ts';
+import { acceptUploads, uploadedFile } from '../../http/upload.ts';
 import { INVOICE_MAX_BYTES, type PurchaseOrdersService } from './purchase-orders.service.ts';
 
 const IdParams = z.object({ id: z.string().max(64) });
@@ -144,22 +144,27 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
       return { ok: true as const };
     },
   );
-  r.post(
-    '/purchase-orders/:id/invoice',
-    {
-      config: { permission: 'orders.upload_invoice', resource: 'purchase_order' },
-      schema: {
-        tags,
-        summary: 'Attach the supplier’s invoice (a PDF of at most 10 MB, multipart/form-data)',
-        params: IdParams,
-        response: responses({ 200: PurchaseOrder }, 404, 413, 415, 422),
+  // Uploads in a scope of their own: the multipart plugin's hooks run on this route alone.
+  await app.register(async (uploads) => {
+    await acceptUploads(uploads);
+    const u = zod(uploads);
+    u.post(
+      '/purchase-orders/:id/invoice',
+      {
+        config: { permission: 'orders.upload_invoice', resource: 'purchase_order' },
+        schema: {
+          tags,
+          summary: 'Attach the supplier’s invoice (a PDF of at most 10 MB, multipart/form-data)',
+          params: IdParams,
+          response: responses({ 200: PurchaseOrder }, 404, 413, 415, 422),
+        },
       },
-    },
-    async (request) => {
-      const file = await uploadedFile(request, INVOICE_MAX_BYTES);
-      return orders.attachInvoice(ctxOf(request), request.params.id, file);
-    },
-  );
+      async (request) => {
+        const file = await uploadedFile(request, INVOICE_MAX_BYTES);
+        return orders.attachInvoice(ctxOf(request), request.params.id, file);
+      },
+    );
+  });
   r.get(
     '/purchase-orders/:id/pdf',
     {
