@@ -122,9 +122,24 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
     }
   });
 
-  app.addHook('onRequest', async (request) => {
+  // A callback hook, so a public request without credentials (/healthz, the web app's files)
+  // costs no promise: only a request that authenticates waits on the database.
+  app.addHook('onRequest', (request, _reply, done) => {
+    let waiting: Promise<void> | null;
+    try {
+      waiting = checkAddress(request);
+    } catch (err) {
+      done(err as Error);
+      return;
+    }
+    if (waiting === null) done();
+    else waiting.then(() => done(), done);
+  });
+
+  /** The checks made before any read: null when the request needs no more, else the rest. */
+  function checkAddress(request: FastifyRequest): Promise<void> | null {
     // Unmatched URLs reach the not-found handler (problem 404, or the web app's shell).
-    if (request.is404) return;
+    if (request.is404) return null;
     const query = request.url.indexOf('?');
     if (
       // Stryker disable next-line ConditionalExpression: equivalent — without a "?", slice(-1) is the last character, which no credential pattern matches.
@@ -140,8 +155,13 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
     }
     const config = request.routeOptions.config;
     if (config.public === true && request.headers.cookie === undefined && request.headers.authorization === undefined) {
-      return;
+      return null;
     }
+    return authorize(request);
+  }
+
+  async function authorize(request: FastifyRequest): Promise<void> {
+    const config = request.routeOptions.config;
     const actor = await auth.authenticate(request);
     if (actor?.session && !SAFE_METHODS.has(request.method)) {
       // Cookie-authenticated mutations must prove they come from our own pages.
@@ -178,7 +198,7 @@ export function registerRouteGuard(app: FastifyInstance, auth: Authenticator): v
     // `own` on a resource without an owner (or a route naming none) is refused here: fail closed.
     request.scope = scopeFor(permission, config.resource as ResourceName | undefined, access, actor.subject.ownerIds);
     request.actor = { ...actor, routeAccess: access };
-  });
+  }
 }
 
 /** Marks every route added in this plugin scope as public (static files, API docs). */
