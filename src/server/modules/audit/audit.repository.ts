@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { purchaseOrderReference } from '../../../shared/contracts/inventory.ts';
 import { type Engine, lockChain } from '../../db/dialect.ts';
+import { prepared } from '../../db/prepared.ts';
 import type { AuditEventsTable } from '../../db/schema.ts';
 import { whereInScope } from '../../db/scoped.ts';
 import type { Scope } from '../../http/scope.ts';
@@ -127,6 +128,14 @@ export function filteredAudit(db: Db, scope: Scope<'audit_event'>, f: Omit<Audit
   return q;
 }
 
+// The log as most open it: everything, newest first (built once; the filtered forms vary).
+const newestEvents = prepared((db, limit: number) =>
+  db.selectFrom('audit_events').selectAll().orderBy('seq', 'desc').limit(limit),
+);
+const newestEventsBefore = prepared((db, before: number, limit: number) =>
+  db.selectFrom('audit_events').selectAll().where('seq', '<', before).orderBy('seq', 'desc').limit(limit),
+);
+
 /** Newest first, keyset-paginated on the sequence number. */
 export async function searchAudit(
   db: Db,
@@ -134,6 +143,10 @@ export async function searchAudit(
   f: AuditSearch,
   limit: number,
 ): Promise<AuditRowFull[]> {
+  const { before, ...filter } = f;
+  if (scope.kind === 'all' && Object.values(filter).every((v) => v === undefined || v === false || v === '')) {
+    return before === undefined ? newestEvents(db, limit) : newestEventsBefore(db, before, limit);
+  }
   let q = filteredAudit(db, scope, f).selectAll();
   if (f.before !== undefined) q = q.where('seq', '<', f.before);
   return q.orderBy('seq', 'desc').limit(limit).execute();
