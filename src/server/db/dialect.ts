@@ -14,12 +14,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /** Statement texts given a name, each parsed once per connection: at most this many. */
 const MAX_NAMED = 2000;
-const names = new Map<string, string>();
+const names = new Map<string, string | null>();
 
 /** The prepared-statement name of `text`, or null for one run unnamed (see PreparingClient). */
 function statementName(text: string, parameters: number): string | null {
   const known = names.get(text);
-  if (known) return known;
+  if (known !== undefined) return known;
   // Long texts and long parameter lists are the variable-length ones (imports, lists of ids):
   // naming them would keep a plan on the server for each length.
   if (parameters > 64 || text.length > 4000 || names.size >= MAX_NAMED) return null;
@@ -39,7 +39,15 @@ class PreparingClient extends pg.Client {
     const [text, values] = args;
     if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
       const name = statementName(text, values.length);
-      if (name) return super.query({ name, text, values }) as never;
+      if (name) {
+        return (super.query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
+          // A table changed under a plan kept since (another instance migrated the database while
+          // this one ran): the text runs unnamed from now on, and this once again.
+          if ((err as { code?: string }).code !== '0A000' || !/cached plan/.test(String(err))) throw err;
+          names.set(text, null);
+          return super.query(text, values);
+        }) as never;
+      }
     }
     return (super.query as (...a: unknown[]) => never)(...args);
   }
