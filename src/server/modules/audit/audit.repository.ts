@@ -71,12 +71,17 @@ export async function appendAuditRow(
     prev_hash: head?.hash ?? GENESIS_HASH,
     area: areaOf(row.action),
   };
-  await trx
-    .insertInto('audit_events')
-    .values({ ...full, hash: hashEvent(full) })
-    .execute();
+  const event: AuditEventsTable = { ...full, hash: hashEvent(full) };
+  await insertAuditRow(trx, ...AUDIT_COLUMNS.map((c) => event[c] ?? null));
   return full.seq;
 }
+
+/** Every column of an event, in one order: the insert below takes its values in it. */
+const AUDIT_COLUMNS = [...HASHED_FIELDS, 'hash'] as const;
+// Built once: every audited write appends a row.
+const insertAuditRow = prepared((db, ...values: (string | number | null)[]) =>
+  db.insertInto('audit_events').values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, values[i]])) as never),
+);
 
 export async function countAuditEvents(db: Db, action?: string): Promise<number> {
   let q = db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'));

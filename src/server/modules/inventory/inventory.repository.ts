@@ -411,37 +411,73 @@ export async function applyStockChange(
   trx: Trx,
   c: StockChange,
 ): Promise<{ before: number; after: number; movementId: number } | null> {
-  let update = trx
-    .updateTable('items')
-    .set((eb) => ({ on_hand: eb('on_hand', '+', c.delta), updated_at: c.now }))
-    .where('id', '=', c.itemId);
-  update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '<=', MAX_STOCK));
   // Below zero only when allowed, and only a decrease can be refused for it: goods arriving at an
   // item that is already negative (allowed earlier) are booked even if it stays below zero.
   const floor = c.allowNegative || c.delta >= 0 ? -MAX_STOCK : 0;
-  update = update.where((eb) => eb(eb('on_hand', '+', c.delta), '>=', floor));
-  const row = await update.returning('on_hand').executeTakeFirst();
+  const [row] = await stockUpdate(trx, c.delta, c.now, c.itemId, c.delta, c.delta, floor);
   if (!row) return null;
   const after = Number(row.on_hand);
-  const movement = await trx
-    .insertInto('stock_movements')
-    .values({
-      item_id: c.itemId,
-      kind: c.kind,
-      quantity: c.delta,
-      before: after - c.delta,
-      after,
-      reason: c.reason,
-      reference_type: c.reference?.type ?? null,
-      reference_id: c.reference?.id ?? null,
-      actor_user_id: c.actorId,
-      elevated: c.elevated ? 1 : 0,
-      created_at: c.now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const [movement] = await movementInsert(
+    trx,
+    c.itemId,
+    c.kind,
+    c.delta,
+    after - c.delta,
+    after,
+    c.reason,
+    c.reference?.type ?? null,
+    c.reference?.id ?? null,
+    c.actorId,
+    c.elevated ? 1 : 0,
+    c.now,
+  );
+  if (!movement) throw new Error('The stock movement was not written.');
   return { before: after - c.delta, after, movementId: Number(movement.id) };
 }
+
+// Built once (every stock change runs both); the delta is given once per place it is used.
+const stockUpdate = prepared(
+  (db, delta: number, now: string, itemId: string, deltaHigh: number, deltaLow: number, floor: number) =>
+    db
+      .updateTable('items')
+      .set((eb) => ({ on_hand: eb('on_hand', '+', delta), updated_at: now }))
+      .where('id', '=', itemId)
+      .where((eb) => eb(eb('on_hand', '+', deltaHigh), '<=', MAX_STOCK))
+      .where((eb) => eb(eb('on_hand', '+', deltaLow), '>=', floor))
+      .returning('on_hand'),
+);
+const movementInsert = prepared(
+  (
+    db,
+    itemId: string,
+    kind: string,
+    quantity: number,
+    before: number,
+    after: number,
+    reason: string | null,
+    referenceType: string | null,
+    referenceId: string | null,
+    actorId: string | null,
+    elevated: number,
+    createdAt: string,
+  ) =>
+    db
+      .insertInto('stock_movements')
+      .values({
+        item_id: itemId,
+        kind: kind as MovementKind,
+        quantity,
+        before,
+        after,
+        reason,
+        reference_type: referenceType,
+        reference_id: referenceId,
+        actor_user_id: actorId,
+        elevated: elevated as 0 | 1,
+        created_at: createdAt,
+      })
+      .returning('id'),
+);
 
 export async function listMovements(db: Db, itemId: string, before: number | undefined, limit: number) {
   let q = db
