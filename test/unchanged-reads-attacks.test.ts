@@ -325,6 +325,39 @@ describe.skipIf(!ENGINES.includes('sqlite'))('two apps on one SQLite file', () =
     expect(await statuses(10, meB)).toEqual(Array(10).fill(401));
   });
 
+  it('a role edit and a module switched off through one apply at the next request to the other', async () => {
+    const made = await send(
+      baseA,
+      'POST',
+      '/api/v1/roles',
+      { key: 'probe-two', name: 'Probe two', inherits: ['user'], entries: { 'users.view': 'allow' } },
+      sessionHeaders(admin),
+    );
+    expect(made.status).toBe(201);
+    const staff = await createStaff(t.app, admin, 'probe-two');
+    const usersB = () => send(baseB, 'GET', '/api/v1/users', undefined, sessionHeaders(staff.session));
+    expect(await statuses(30, usersB)).toEqual(Array(30).fill(200));
+    const load = statuses(30, usersB);
+    const edited = await send(
+      baseA,
+      'PUT',
+      '/api/v1/roles/probe-two',
+      { name: 'Probe two', inherits: ['user'], entries: {} },
+      sessionHeaders(admin),
+    );
+    expect(edited.status).toBe(200);
+    await load;
+    expect(await statuses(10, usersB)).toEqual(Array(10).fill(403));
+
+    const ordersB = () => send(baseB, 'GET', '/api/v1/purchase-orders', undefined, sessionHeaders(admin));
+    expect(await statuses(30, ordersB)).toEqual(Array(30).fill(200));
+    const put = (on: boolean) => send(baseA, 'PUT', '/api/v1/settings/modules/orders', { on }, sessionHeaders(admin));
+    expect((await put(false)).status).toBe(200);
+    expect(await statuses(10, ordersB)).toEqual(Array(10).fill(403));
+    expect((await put(true)).status).toBe(200);
+    expect(await statuses(10, ordersB)).toEqual(Array(10).fill(200));
+  });
+
   it('an item changed through one is answered in full by the other to the old ETag', async () => {
     const item = await createItem(admin);
     const url = `${baseB}/api/v1/items/${item.id}`;
