@@ -17,7 +17,10 @@
  *                            [--before]   (also a minimal server with the queries as they were before
  *                                          issue 20 part 3: the minimal server's figures before/after)
  *                            [--cpu-prof DIR]   (Steward and the minimal server under --cpu-prof; prints
- *                                                the functions with the most self time)
+ *                                                where the CPU went: self and total time)
+ *                            [--rounds 1]   (rounds after the first; the table shows each figure's
+ *                                            median over them: on a shared machine one round's
+ *                                            ratios move by ±20 %)
  * PostgreSQL runs on a throwaway cluster (as `npm test` starts one) when its server binaries are
  * installed; `both` (the default) is then SQLite and PostgreSQL, else SQLite alone.
  */
@@ -64,12 +67,15 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     before: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(args.seconds);
 const ITEMS = Number(args.items);
 const CONNECTIONS = Number(args.connections);
 const PORT_BASE = Number(args['port-base']);
+const ROUNDS = Number(args.rounds);
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20) throw new Error('--rounds is a whole number from 1 to 20');
 const ENGINES = (args.engine === 'both' ? ['sqlite', 'postgres'] : [args.engine]) as ('sqlite' | 'postgres')[];
 if (ENGINES.some((e) => e !== 'sqlite' && e !== 'postgres')) throw new Error('--engine is sqlite, postgres or both');
 const PASSWORD = 'bench-Harbour-Lantern-42';
@@ -474,7 +480,7 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
       };
     };
     const runs: RouteResult[][] = [];
-    for (const run of [1, 2]) {
+    for (let run = 1; run <= ROUNDS + 1; run++) {
       const results: RouteResult[] = [];
       for (const [i, r] of routes.entries()) {
         // Interleaved, the order rotating per route, so drift on a shared machine hits all three.
@@ -485,7 +491,7 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
         for (const w of order) out[w] = await drive(ports[w], r);
         results.push(out as RouteResult);
       }
-      rss[run === 1 ? 'afterRun1' : 'afterRun2'] = rssMB(steward.pid);
+      if (run <= 2) rss[run === 1 ? 'afterRun1' : 'afterRun2'] = rssMB(steward.pid);
       runs.push(results);
     }
 
@@ -512,7 +518,7 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
     if (stockCode !== 0) throw new Error('on-hand figures differ from the stock ledger after the run');
     return {
       engine,
-      routes: runs[1] as RouteResult[],
+      routes: medianOf(runs.slice(1)),
       firstRun: runs[0] as RouteResult[],
       rss,
       auditVerifies: verifyOut.trim(),
@@ -525,7 +531,41 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
   }
 }
 
-/** The functions with the most self time in the CPU profiles of a directory (as a flame graph's widest leaves). */
+/** Each route's figures as the median of the rounds after the first (the first is in the JSON). */
+function medianOf(rounds: RouteResult[][]): RouteResult[] {
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
+  const first = rounds[0] ?? [];
+  return first.map((route, i) => {
+    const of = (who: 'steward' | 'minimal' | 'bare' | 'before'): Figures | undefined => {
+      const all = rounds.map((r) => r[i]?.[who]).filter((f): f is Figures => f !== undefined);
+      if (all.length === 0) return undefined;
+      const m = (k: keyof Figures) => +median(all.map((f) => f[k])).toFixed(k === 'cpuMs' ? 3 : 0);
+      return {
+        rps: m('rps'),
+        p50: m('p50'),
+        p99: m('p99'),
+        non2xx: m('non2xx'),
+        errors: m('errors'),
+        cpuMs: m('cpuMs'),
+      };
+    };
+    const before = of('before');
+    return {
+      route: route.route,
+      steward: of('steward') as Figures,
+      minimal: of('minimal') as Figures,
+      bare: of('bare') as Figures,
+      ...(before ? { before } : {}),
+    };
+  });
+}
+
 /**
  * The functions with the most self time, and those with the most total time (themselves and what
  * they call), as shares of the busy samples (idle left out): where a request's CPU goes.
@@ -586,7 +626,7 @@ const report = [];
 for (const [i, engine] of ENGINES.entries()) {
   const r = await runEngine(engine, i * 10);
   console.log(
-    `\n[${engine}] ${CONNECTIONS} connections, ${SECONDS} s per server and route, second run (first run in the JSON)`,
+    `\n[${engine}] ${CONNECTIONS} connections, ${SECONDS} s per server and route, ${ROUNDS === 1 ? 'second run' : `median of ${ROUNDS} rounds after the first`} (first run in the JSON)`,
   );
   console.log(
     `${'route'.padEnd(26)} ${'Steward req/s'.padStart(13)} ${'p50/p99 ms'.padStart(11)} │ ${'minimal'.padStart(8)} ${'p50/p99'.padStart(9)} │ ${'bare'.padStart(7)} ${'p50/p99'.padStart(7)} │ ÷minimal  p99×minimal  ÷bare │ CPU ms/req Steward, minimal, minimal÷Steward`,
