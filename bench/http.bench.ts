@@ -639,7 +639,8 @@ for (const [i, engine] of ENGINES.entries()) {
       bare: x.bare,
       ...(x.before ? { minimalBefore: x.before } : {}),
       toMinimal: ratio(x.steward.rps, x.minimal.rps),
-      p99ToMinimal: ratio(x.steward.p99, x.minimal.p99),
+      // autocannon reports whole milliseconds: below 1 ms counts as 1 (else 1 ms over 0 ms is infinite).
+      p99ToMinimal: ratio(Math.max(x.steward.p99, 1), Math.max(x.minimal.p99, 1)),
       toBare: ratio(x.steward.rps, x.bare.rps),
       /** The minimal server's CPU per request over Steward's: Steward's share of its limit, by CPU. */
       cpuToMinimal: ratio(x.minimal.cpuMs, x.steward.cpuMs),
