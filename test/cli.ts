@@ -46,16 +46,23 @@ export type StewardServer = {
   stop(): Promise<void>;
   /** Ends it with SIGKILL, as a power cut would: no shutdown runs; the data directory stays. */
   kill(): Promise<void>;
+  /** What it wrote to its standard output so far (with `stdout: 'pipe'`; else empty). */
+  output(): string;
 };
 
 /**
  * Starts `steward serve` on a free port of 127.0.0.1 and waits until /readyz answers (at most
  * 60 s). Its data directory is `dataDir`, or a fresh one. `env` adds or overrides variables
  * (DATABASE_URL for PostgreSQL, a disk-space threshold, a log level); the server's standard
- * output goes to `stdout`.
+ * output goes to `stdout` (`pipe`: kept for `output()`).
  */
 export async function startSteward(
-  options: { env?: Record<string, string>; stdout?: 'inherit' | 'ignore'; cwd?: string; dataDir?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    stdout?: 'inherit' | 'ignore' | 'pipe';
+    cwd?: string;
+    dataDir?: string;
+  } = {},
 ): Promise<StewardServer> {
   const port = await freePort();
   const dir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'steward-serve-'));
@@ -63,6 +70,10 @@ export async function startSteward(
     cwd: options.cwd,
     env: stewardEnv(dir, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...options.env }),
     stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
   });
   const exited = new Promise((r) => child.once('exit', r));
   const end = async (signal: NodeJS.Signals) => {
@@ -92,5 +103,6 @@ export async function startSteward(
       if (options.dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
     kill: () => end('SIGKILL'),
+    output: () => out,
   };
 }

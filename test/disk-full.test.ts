@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createOrder, itemBody, multipart, unique } from './factories.ts';
 import { createBusinessApp, ENGINES } from './harness.ts';
-import { post, send, sessionHeaders } from './net.ts';
+import { post, send, sessionHeaders, signInOver } from './net.ts';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures/capped-disk-server.ts');
 const PASSWORD = 'Correct-Horse-9';
@@ -46,13 +46,7 @@ describe('a full SQLite disk, in a real server process', () => {
       admin: { name: 'Ada Admin', email, password: PASSWORD },
     });
     expect(setup.status).toBe(201);
-    const res = await fetch(`${base}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    admin = { cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken };
+    admin = await signInOver(base, email, PASSWORD);
   }, 60_000);
 
   afterAll(async () => {

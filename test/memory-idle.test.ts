@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StewardServer, startSteward } from './cli.ts';
 import { itemBody, unique } from './factories.ts';
-import { post, send, sessionHeaders } from './net.ts';
+import { post, send, sessionHeaders, signInOver } from './net.ts';
 
 const MB = 1024 * 1024;
 
@@ -54,13 +54,7 @@ describe('a first start on a fresh data directory (SQLite)', () => {
       admin: { name: 'Ada Admin', email, password },
     });
     expect(setup.status).toBe(201);
-    const res = await fetch(`${server.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password }),
-    });
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
-    const headers = sessionHeaders({ cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken });
+    const headers = sessionHeaders(await signInOver(server.url, email, password));
     // A load: 8 clients, each creating 25 items and listing, searching and reading the audit log.
     const load = () =>
       Promise.all(

@@ -48,3 +48,19 @@ export const post = <B = Record<string, unknown>>(
   body: unknown,
   headers: Record<string, string> = {},
 ) => send<B>(base, 'POST', url, body, headers);
+
+/** Signs in over real HTTP (the login route): the cookie and CSRF token `sessionHeaders` sends. */
+export async function signInOver(
+  base: string,
+  email: string,
+  password: string,
+): Promise<{ cookie: string; csrfToken: string }> {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  return { cookie, csrfToken: ((await res.json()) as { csrfToken: string }).csrfToken };
+}
