@@ -2,11 +2,14 @@
  * Counts and quantities in words that agree in number ("1 item", "31 bottles"): the web app shows
  * them, and the server's messages and documents (a purchase order's PDF) say them the same way.
  */
-const PLURAL = new Intl.PluralRules('en');
+import { grouped } from './contracts/bounds.ts';
+
+/** English plural rule (what `Intl.PluralRules('en')` says, without loading ICU's rules): 1 is one. */
+const isOne = (n: number) => Math.abs(n) === 1;
 
 /** A count with its noun, agreeing in number: `plural(1, 'item')` → "1 item", `plural(31, 'bottle')` → "31 bottles". */
 export function plural(n: number, one: string, other = `${one}s`): string {
-  return `${n.toLocaleString('en')} ${PLURAL.select(n) === 'one' ? one : other}`;
+  return `${grouped(n)} ${isOne(n) ? one : other}`;
 }
 
 /** Units written as symbols or abbreviations: never inflected ("1 kg", "5 kg"). */
@@ -41,7 +44,7 @@ const looksPlural = (word: string) => /s$/i.test(word) && !/(ss|us|is)$/i.test(w
  */
 export function unitFor(n: number, unit: string): string {
   const u = unit.trim();
-  const one = PLURAL.select(n) === 'one';
+  const one = isOne(n);
   const lower = u.toLowerCase();
   if (lower === 'pc' || lower === 'pcs') return one ? 'pc' : 'pcs';
   const of = u.search(/\s+of\s+/i);
@@ -59,5 +62,5 @@ export function unitFor(n: number, unit: string): string {
 
 /** A quantity with its unit: `quantity(31, 'bottle')` → "31 bottles", `quantity(1, 'bottles')` → "1 bottle". */
 export function quantity(n: number, unit: string): string {
-  return `${n.toLocaleString('en')} ${unitFor(n, unit)}`.trimEnd();
+  return `${grouped(n)} ${unitFor(n, unit)}`.trimEnd();
 }

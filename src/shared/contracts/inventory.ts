@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatMinor, MAX_MONEY_MINOR, MAX_QUANTITY } from './bounds.ts';
+import { formatMinor, grouped, MAX_MONEY_MINOR, MAX_QUANTITY } from './bounds.ts';
 
 const Money = (what: string) =>
   z
@@ -11,7 +11,7 @@ const Count = (what: string) =>
   z
     .number({ error: `Enter ${what} as a whole number.` })
     .min(0, `${what[0]?.toUpperCase()}${what.slice(1)} cannot be negative.`)
-    .max(MAX_QUANTITY, `${what[0]?.toUpperCase()}${what.slice(1)} is at most ${MAX_QUANTITY.toLocaleString('en')}.`)
+    .max(MAX_QUANTITY, `${what[0]?.toUpperCase()}${what.slice(1)} is at most ${grouped(MAX_QUANTITY)}.`)
     .int(`Enter ${what} as a whole number.`);
 /** A row id of a serial column (PostgreSQL `integer`): larger ids cannot exist. */
 const RowId = z.number().int().min(1).max(2_147_483_647);
@@ -252,8 +252,8 @@ export const StockChangeBody = z
     quantity: z
       .number({ error: 'Enter a whole number.' })
       .int('Enter a whole number.')
-      .min(-MAX_QUANTITY, `At most ${MAX_QUANTITY.toLocaleString('en')} at once.`)
-      .max(MAX_QUANTITY, `At most ${MAX_QUANTITY.toLocaleString('en')} at once.`)
+      .min(-MAX_QUANTITY, `At most ${grouped(MAX_QUANTITY)} at once.`)
+      .max(MAX_QUANTITY, `At most ${grouped(MAX_QUANTITY)} at once.`)
       .refine((q) => q !== 0, 'Enter a quantity other than 0.'),
     reason: Text(300).optional(),
   })

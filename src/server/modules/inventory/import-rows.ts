@@ -2,7 +2,7 @@
  * An item import's rows, read from a table of text and checked by the API's own item rules
  * (ItemImportRow): no database, no I/O, so it runs in the import worker thread.
  */
-import { MAX_STOCK } from '../../../shared/contracts/bounds.ts';
+import { grouped, MAX_STOCK } from '../../../shared/contracts/bounds.ts';
 import { ItemImportRow } from '../../../shared/contracts/inventory.ts';
 
 /** Columns of exports and imports, in order; an export imports back unchanged. */
@@ -119,7 +119,7 @@ const COLUMN_OF: Record<string, string> = {
 export function checkShape(rowCount: number, columnCount: number, longestCell: number): void {
   if (rowCount > MAX_IMPORT_ROWS + 1) {
     throw new ImportShapeError(
-      `The sheet has more than ${MAX_IMPORT_ROWS.toLocaleString('en')} rows; split it into several imports.`,
+      `The sheet has more than ${grouped(MAX_IMPORT_ROWS)} rows; split it into several imports.`,
     );
   }
   if (columnCount > MAX_IMPORT_COLUMNS) {
@@ -128,9 +128,7 @@ export function checkShape(rowCount: number, columnCount: number, longestCell: n
     );
   }
   if (longestCell > MAX_IMPORT_CELL) {
-    throw new ImportShapeError(
-      `A cell holds ${longestCell.toLocaleString('en')} characters; at most ${MAX_IMPORT_CELL.toLocaleString('en')}.`,
-    );
+    throw new ImportShapeError(`A cell holds ${grouped(longestCell)} characters; at most ${grouped(MAX_IMPORT_CELL)}.`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { MAX_STOCK, storedQuantity } from '../../../shared/contracts/bounds.ts';
+import { grouped, MAX_STOCK, storedQuantity } from '../../../shared/contracts/bounds.ts';
 import {
   type BulkEditBody,
   type CreateItemBody,
@@ -329,7 +329,7 @@ export class ItemsService {
       const next = Number(item.on_hand) + change.delta;
       if (Math.abs(next) > MAX_STOCK) {
         throw new ConflictError(
-          `${item.name} would have ${quantity(next, item.unit)} on hand; on hand is at most ${MAX_STOCK.toLocaleString('en')} either way.`,
+          `${item.name} would have ${quantity(next, item.unit)} on hand; on hand is at most ${grouped(MAX_STOCK)} either way.`,
         );
       }
       throw new ConflictError(
