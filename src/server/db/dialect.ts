@@ -2,15 +2,13 @@
  * Everything that differs between SQLite and PostgreSQL lives here, so repositories
  * stay identical on both engines.
  */
+import { createRequire } from 'node:module';
 import { type Dialect, type Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
+import type Pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { SQLITE_PRAGMAS, SqliteWalDialect } from './sqlite.ts';
 
 export type Engine = DatabaseConfig['kind'];
-
-// int8 (COUNT(*), bigint columns) as numbers: every value Steward stores fits in 2^53.
-pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 /** Statement texts given a name, each parsed once per connection: at most this many. */
 const MAX_NAMED = 2000;
@@ -34,32 +32,37 @@ function statementName(text: string, parameters: number): string | null {
  * every query by its text). Queries without parameters (migrations, several statements in one
  * text) go as they are, through the simple protocol.
  */
-class PreparingClient extends pg.Client {
-  override query(...args: unknown[]): never {
-    const [text, values] = args;
-    if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
-      const name = statementName(text, values.length);
-      if (name) {
-        return (super.query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
-          // A table changed under a plan kept since (another instance migrated the database while
-          // this one ran): the text runs unnamed from now on, and this once again.
-          if ((err as { code?: string }).code !== '0A000' || !/cached plan/.test(String(err))) throw err;
-          names.set(text, null);
-          return super.query(text, values);
-        }) as never;
+const preparingClient = (pg: typeof Pg) =>
+  class PreparingClient extends pg.Client {
+    override query(...args: unknown[]): never {
+      const [text, values] = args;
+      if (args.length === 2 && typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+        const name = statementName(text, values.length);
+        if (name) {
+          return (super.query({ name, text, values }) as Promise<unknown>).catch((err: unknown) => {
+            // A table changed under a plan kept since (another instance migrated the database while
+            // this one ran): the text runs unnamed from now on, and this once again.
+            if ((err as { code?: string }).code !== '0A000' || !/cached plan/.test(String(err))) throw err;
+            names.set(text, null);
+            return super.query(text, values);
+          }) as never;
+        }
       }
+      return (super.query as (...a: unknown[]) => never)(...args);
     }
-    return (super.query as (...a: unknown[]) => never)(...args);
-  }
-}
+  };
 
 export function createDialect(config: DatabaseConfig): Dialect {
   if (config.kind === 'sqlite') return new SqliteWalDialect(config.file);
+  // pg is loaded only for PostgreSQL: a server on SQLite never holds it (about 1.5 MB).
+  const pg = createRequire(import.meta.url)('pg') as typeof Pg;
+  // int8 (COUNT(*), bigint columns) as numbers: every value Steward stores fits in 2^53.
+  pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
   const pool = new pg.Pool({
     connectionString: config.url,
     max: 10,
     connectionTimeoutMillis: 5000,
-    Client: PreparingClient,
+    Client: preparingClient(pg),
   });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => {});

@@ -4,7 +4,6 @@
  */
 import { createHash, randomInt } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
-import QRCode from 'qrcode';
 
 const PERIOD = 30;
 
@@ -19,6 +18,8 @@ function totp(secret: string, issuer: string, label: string): TOTP {
 /** The otpauth:// address and its QR code, for the user's app. */
 export async function enrolment(secret: string, issuer: string, label: string) {
   const otpauthUri = totp(secret, issuer, label).toString();
+  // Loaded when someone enrols, not held by every server from start-up (qrcode and pngjs).
+  const { default: QRCode } = await import('qrcode');
   const qrSvg = await QRCode.toString(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
   return { secret, otpauthUri, qrSvg };
 }
