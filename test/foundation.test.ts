@@ -230,7 +230,12 @@ describe.each(ENGINES)('foundation on %s', (engine) => {
       const noCsrf = await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie: s.cookie } });
       expect(noCsrf.statusCode).toBe(403);
       expect(noCsrf.json().detail).toMatch(/CSRF/);
-      expect((await s.inject({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode).toBe(200);
+      const out = await s.inject({ method: 'POST', url: '/api/v1/auth/logout' });
+      expect(out.statusCode).toBe(200);
+      // The browser drops the cookie: empty, expired, on the path it was set for.
+      const cleared = out.cookies.find((c) => c.name === 'steward_session');
+      expect(cleared).toMatchObject({ value: '', path: '/', maxAge: 0, sameSite: 'Lax' });
+      expect(cleared?.expires?.getTime()).toBe(0);
       const after = await s.inject({ method: 'GET', url: '/api/v1/me' });
       expect(after.statusCode).toBe(401);
     });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
@@ -146,8 +145,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
   app.addHook('onClose', async () => database.close());
 
-  // The session cookie is parsed where it is read (the guard, for requests without an API key).
-  await app.register(fastifyCookie, { hook: false });
+  // The session cookie is parsed where it is read (AuthService.authenticate, with the `cookie`
+  // package: no plugin, no hook on every answer) and set by the two routes that set it.
 
   registerRouteGuard(app, {
     authenticate: (request) => auth.authenticate(anonCtxOf(request), request),

@@ -1,3 +1,4 @@
+import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ChangePasswordBody, ElevationStatus, LoginBody, Me, Ok, SessionList } from '../../../shared/contracts/auth.ts';
@@ -8,16 +9,40 @@ import { anonCtxOf, ctxOf, responses, zod } from '../../http/route.ts';
 import { selfScope } from '../../http/scope.ts';
 import { type AuthService, SESSION_COOKIE, type SessionResult } from './auth.service.ts';
 
-/** Sets the cookie of a new session and answers with the user's profile. */
+/**
+ * Sets the cookie of a new session and answers with the user's profile. Written here with the
+ * `cookie` package rather than a Fastify plugin: the plugin's onSend hook ran on every answer,
+ * /healthz's included, for the two routes that set a cookie.
+ */
 function startSession(request: FastifyRequest, reply: FastifyReply, result: SessionResult) {
-  reply.setCookie(SESSION_COOKIE, result.token, {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: request.protocol === 'https',
-    maxAge: result.maxAgeSeconds,
-  });
+  reply.header(
+    'set-cookie',
+    stringifySetCookie({
+      name: SESSION_COOKIE,
+      value: result.token,
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: request.protocol === 'https',
+      maxAge: result.maxAgeSeconds,
+    }),
+  );
   return result.me;
+}
+
+/** Ends the session cookie in the browser. */
+function clearSessionCookie(reply: FastifyReply) {
+  reply.header(
+    'set-cookie',
+    stringifySetCookie({
+      name: SESSION_COOKIE,
+      value: '',
+      path: '/',
+      sameSite: 'lax',
+      expires: new Date(0),
+      maxAge: 0,
+    }),
+  );
 }
 
 /**
@@ -81,7 +106,7 @@ export async function authRoutes(app: FastifyInstance, opts: { auth: AuthService
     },
     async (request, reply) => {
       await auth.logout(ctxOf(request));
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(reply);
       return { ok: true as const };
     },
   );

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { parseCookie } from 'cookie';
 import type { FastifyRequest } from 'fastify';
 import { API_KEY_PATTERN } from '../../../shared/api-keys.ts';
 import type { Me, SessionInfo } from '../../../shared/contracts/auth.ts';
@@ -308,7 +309,7 @@ export class AuthService {
     }
     const cookies = request.headers.cookie;
     if (cookies === undefined) return null;
-    const token = request.server.parseCookie(cookies)[SESSION_COOKIE];
+    const token = parseCookie(cookies)[SESSION_COOKIE];
     if (!token || token.length > 100) return null;
     return this.principalForSession(ctx, sessionIdOf(token));
   }
