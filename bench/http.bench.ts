@@ -9,7 +9,7 @@
  * growth). Printed per route: req/s, p50/p99, and Steward's ratios to the minimal and the bare
  * server; each server's CPU time per request (user + system, from /proc: steadier than req/s when
  * other processes share the machine) and the minimal server's over Steward's; Steward's RSS at
- * idle (26 s without a request, after the bodies were compared), after the first and after the
+ * idle (5 s without a request, after the bodies were compared), after the first and after the
  * second run. Last line: JSON.
  *
  * Run: npm run bench:http -- [--engine sqlite|postgres|both] [--seconds 2] [--items 100000]
@@ -454,9 +454,8 @@ async function runEngine(engine: 'sqlite' | 'postgres', offset: number) {
     );
     await waitFor(`${base(ports.bare)}/healthz`, bare, 'bare server');
 
-    // Idle: nothing asked of Steward for 26 s after the bodies were compared (it gives back what a
-    // burst grew once it has been quiet for 20 s; see compactWhenQuiet).
-    await new Promise((r) => setTimeout(r, 26_000));
+    // Idle: nothing asked of Steward for 5 s after the bodies were compared.
+    await new Promise((r) => setTimeout(r, 5000));
     const rss = { idle: rssMB(steward.pid), afterRun1: 0, afterRun2: 0 };
     const pids: Record<number, number | undefined> = {
       [ports.steward]: steward.pid,

@@ -9,8 +9,6 @@ import '../scripts/check-node.mjs';
 //   on a 24 GB machine). `npm run bench:http`, 10,000 items: the same CPU per request, and RSS
 //   after a second identical run 207 MB instead of 285 MB (grown by 19 MB over the first instead
 //   of 61–77 MB);
-// - `--expose-gc`, for the compactions at the end of start-up and when the server is quiet
-//   (src/server/lib/compact-heap.ts);
 // - glibc's allocator with two arenas instead of one per thread (an idle server 1–2 MB smaller),
 //   unless MALLOC_ARENA_MAX is set.
 const SEMI_SPACE = '--max-semi-space-size';
@@ -21,7 +19,7 @@ if (
 ) {
   process.execve(
     process.execPath,
-    [process.execPath, `${SEMI_SPACE}=16`, '--expose-gc', ...process.execArgv, ...process.argv.slice(1)],
+    [process.execPath, `${SEMI_SPACE}=16`, ...process.execArgv, ...process.argv.slice(1)],
     { MALLOC_ARENA_MAX: '2', ...process.env },
   );
 }

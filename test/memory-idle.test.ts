@@ -3,11 +3,14 @@
  * start, migrations and all — idles under 100 MB of resident memory (VmRSS, read from /proc), and
  * a second load identical to a first grows it by less than 20 MB.
  *
- * Measured on Node 24 (issue 20): 168 MB before the server stripped its types ahead of time,
- * compacted its heap after start-up and capped its young generation; 97–103 MB since, of which
- * about 47 MB is Node's own binary in memory and 30 MB V8's heap. The promise (100 MB) is at the
- * edge of what this stack does: the test holds the line at 110 MB, where a regression shows,
- * and prints the figure; under 100 MB is reported by `npm run bench:http`, not asserted here.
+ * KNOWN SHORT of the promise (issue 20): the idle server measures 125–135 MB on Node 24 (168–174 MB
+ * before its types were stripped ahead of time, ICU kept out of start-up and pg loaded only on
+ * PostgreSQL): about 47 MB is Node's own binary in memory, about 35 MB V8's young generation as
+ * start-up left it, about 30 MB the code and sources of Zod, Kysely, Fastify and Steward. A
+ * memory-reducing collection after start-up brought it to 97 MB but cost up to half the
+ * throughput of /healthz afterwards, so it is not done. The test holds the line at 150 MB, where
+ * a regression shows, and prints the figure; `it.fails` keeps the 100 MB promise in view: once
+ * the server idles under it that test fails, and `it.fails` must become `it`.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,15 +45,18 @@ describe('a first start on a fresh data directory (SQLite)', () => {
     expect(idle).toBeGreaterThan(10 * MB);
   });
 
-  it('runs with a capped young generation and the collector it compacts with (bin/steward.mjs)', () => {
+  it('runs with a capped young generation and two malloc arenas (bin/steward.mjs)', () => {
     const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toContain('--max-semi-space-size=16');
-    expect(argv).toContain('--expose-gc');
     expect(readFileSync(`/proc/${server.pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
   });
 
-  it('idles under 110 MB (the promise is 100 MB: 97–103 MB measured)', () => {
-    expect(idle).toBeLessThan(110 * MB);
+  it('idles under 150 MB (a regression guard: 125–135 MB measured)', () => {
+    expect(idle).toBeLessThan(150 * MB);
+  });
+
+  it.fails('idles under 100 MB (known short: 125–135 MB)', () => {
+    expect(idle).toBeLessThan(100 * MB);
   });
 
   it('grows by less than 20 MB over a second load identical to the first', async () => {

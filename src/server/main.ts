@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { acquireServerLock } from './db/server-lock.ts';
-import { compactHeap, compactWhenQuiet } from './lib/compact-heap.ts';
 
 /** Builds the app, listens, and closes gracefully on SIGTERM / SIGINT (in-flight requests finish). */
 export async function startServer(config: Config): Promise<FastifyInstance> {
@@ -16,8 +15,6 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
     throw err;
   }
   if (releaseLock) app.addHook('onClose', async () => releaseLock());
-  let stopCompacting = () => {};
-  app.addHook('onClose', async () => stopCompacting());
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -42,11 +39,6 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  await app.ready();
-  // Start-up's garbage and the young generation it grew are given back before the first request,
-  // and what a burst of requests grew, once the server has been quiet for a while.
-  compactHeap();
-  stopCompacting = compactWhenQuiet();
   await app.listen({ port: config.port, host: config.host });
   const where = config.database.kind === 'sqlite' ? config.database.file : 'PostgreSQL (DATABASE_URL)';
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
