@@ -1,14 +1,22 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError, ValidationError } from './errors.ts';
+import { zod } from './route.ts';
 
 /**
- * Accepts uploads (multipart/form-data, one file) on the routes of `scope` only: the plugin adds
- * two hooks to every request of the scope it is registered in, so it lives in a scope holding the
- * upload routes alone, not on every answer (/healthz's included). Each route sets its own size.
+ * Declares routes that take uploads (multipart/form-data, one file): `declare` adds them to a
+ * scope of their own where the multipart plugin is registered. The plugin adds two hooks to every
+ * request of its scope, so only these routes pay for them, not every answer (/healthz's
+ * included); elsewhere a multipart body is a 415. Each route sets its own size (uploadedFile).
  */
-export async function acceptUploads(scope: FastifyInstance): Promise<void> {
-  await scope.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
+export async function uploadRoutes(
+  app: FastifyInstance,
+  declare: (routes: ReturnType<typeof zod>) => void,
+): Promise<void> {
+  await app.register(async (scope) => {
+    await scope.register(fastifyMultipart, { limits: { files: 1, fields: 10, fileSize: 20 * 1024 * 1024 } });
+    declare(zod(scope));
+  });
 }
 
 /** The one file of a multipart/form-data request, read into memory (bounded by `maxBytes`). */

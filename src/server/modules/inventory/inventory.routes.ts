@@ -31,7 +31,7 @@ import { notModified } from '../../http/conditional.ts';
 import { exportName, sendDownload } from '../../http/download.ts';
 import { requirePermission } from '../../http/guard.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
-import { acceptUploads, uploadedFile } from '../../http/upload.ts';
+import { uploadedFile, uploadRoutes } from '../../http/upload.ts';
 import type { CatalogService } from './catalog.service.ts';
 import type { CountsService } from './counts.service.ts';
 import type { ItemsService } from './items.service.ts';
@@ -228,10 +228,7 @@ export async function inventoryRoutes(
       return sendDownload(reply, { name: exportName('items', format), type: format, body });
     },
   );
-  // Uploads in a scope of their own: the multipart plugin's hooks run on these routes alone.
-  await app.register(async (uploads) => {
-    await acceptUploads(uploads);
-    const u = zod(uploads);
+  await uploadRoutes(app, (u) => {
     u.post(
       '/items/import/preview',
       {

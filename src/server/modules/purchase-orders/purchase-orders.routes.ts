@@ -13,7 +13,7 @@ import {
 } from '../../../shared/contracts/inventory.ts';
 import { sendDownload } from '../../http/download.ts';
 import { ctxOf, responses, zod } from '../../http/route.ts';
-import { acceptUploads, uploadedFile } from '../../http/upload.ts';
+import { uploadedFile, uploadRoutes } from '../../http/upload.ts';
 import { INVOICE_MAX_BYTES, type PurchaseOrdersService } from './purchase-orders.service.ts';
 
 const IdParams = z.object({ id: z.string().max(64) });
@@ -144,10 +144,7 @@ export async function purchaseOrdersRoutes(app: FastifyInstance, opts: { orders:
       return { ok: true as const };
     },
   );
-  // Uploads in a scope of their own: the multipart plugin's hooks run on this route alone.
-  await app.register(async (uploads) => {
-    await acceptUploads(uploads);
-    const u = zod(uploads);
+  await uploadRoutes(app, (u) => {
     u.post(
       '/purchase-orders/:id/invoice',
       {
